@@ -1,0 +1,189 @@
+"""Reading and changing one phone's consent, in one short transaction each.
+
+The rules themselves are in rules.py; this module loads the state under a lock, asks
+rules.plan_change() and persists the plan with its events (history.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from store.automations import get_automation
+from store.clock import to_naive_utc, utcnow
+from store.db import db, lock_rows
+from store.errors import ConsentRefused, InvalidRequest
+from store.history import EventContext, persist_plans
+from store.models import AutomationSwitch, Phone
+from store.rules import Actor, ConsentState, Plan, Switch, plan_carrier, plan_change
+from store.states import (
+    CARRIER_SOURCE,
+    CLIENT_KEYWORD,
+    EVIDENCE_REQUIRED,
+    OFF,
+    ON,
+    OPTED_IN,
+    OPTED_OUT,
+)
+
+CLIENT = Actor(source=CLIENT_KEYWORD, actor="client", channel="sms")
+CARRIER_ACTOR = Actor(source=CARRIER_SOURCE, actor="vonage", channel="carrier")
+
+
+@dataclass
+class ChangeResult:
+    """What a request did: the state after it, the plan, and the ids of its events."""
+
+    state: ConsentState
+    plan: Plan
+    event_ids: list[int] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.plan.changes)
+
+
+def state_from_rows(phone: Phone, switches: Iterable[AutomationSwitch]) -> ConsentState:
+    """Build the ConsentState of a phone row and its switch rows."""
+    return ConsentState(
+        e164=phone.e164,
+        overall=phone.overall,
+        overall_source=phone.overall_source,
+        overall_changed_at=phone.overall_changed_at,
+        carrier_blocked=phone.carrier_blocked,
+        switches={s.automation: Switch(s.state, s.source, s.changed_at) for s in switches},
+        phone_id=phone.id,
+    )
+
+
+def get_state(e164: str) -> ConsentState:
+    """Return the consent of `e164`; a phone never seen is `unknown` with every switch on."""
+    phone = Phone.get_or_none(Phone.e164 == e164)
+    if phone is None:
+        return ConsentState(e164=e164)
+    return state_from_rows(phone, phone.switches)
+
+
+def load_states(e164s: Iterable[str], *, lock: bool = False) -> dict[str, ConsentState]:
+    """Return the stored consent of each known phone in `e164s`, in two queries."""
+    wanted = list(dict.fromkeys(e164s))
+    if not wanted:
+        return {}
+    query = Phone.select().where(Phone.e164.in_(wanted)).order_by(Phone.id)
+    phones = list(lock_rows(query) if lock else query)
+    switches: dict[int, list[AutomationSwitch]] = {p.id: [] for p in phones}
+    if phones:
+        for s in AutomationSwitch.select().where(AutomationSwitch.phone.in_(list(switches))):
+            switches[s.phone_id].append(s)
+    return {p.e164: state_from_rows(p, switches[p.id]) for p in phones}
+
+
+def ensure_phones(e164s: Iterable[str]) -> None:
+    """Create the phone rows that do not exist yet (never touching existing ones)."""
+    rows = [{"e164": e} for e in dict.fromkeys(e164s)]
+    for start in range(0, len(rows), 500):
+        Phone.insert_many(rows[start : start + 500]).on_conflict_ignore().execute()
+
+
+def _locked_state(e164: str) -> ConsentState:
+    ensure_phones([e164])
+    return load_states([e164], lock=True)[e164]
+
+
+def change_consent(
+    e164: str,
+    *,
+    actor: Actor,
+    overall: str | None = None,
+    automations: dict[str, str] | None = None,
+    note: str | None = None,
+    context: EventContext | None = None,
+    restore_cascade: bool = True,
+) -> ChangeResult:
+    """Apply `actor`'s request to one phone, all or nothing.
+
+    Every applied change and every refused attempt is recorded as an event. A refusal
+    raises ConsentRefused after its events are committed.
+    """
+    if overall is None and not automations:
+        raise InvalidRequest("nothing to change: give overall and/or automations")
+    context = context or EventContext()
+    with db.atomic():
+        state = _locked_state(e164)
+        plan = plan_change(state, actor=actor, overall=overall, automations=automations,
+                           note=note, restore_cascade=restore_cascade)
+        event_ids = persist_plans([(plan, actor, context.with_note(note))])
+    if plan.refused:
+        raise _refusal(plan)
+    return ChangeResult(state=plan.after, plan=plan, event_ids=event_ids)
+
+
+def apply_client_intent(
+    e164: str,
+    *,
+    intent: str,
+    scope: str,
+    context: EventContext,
+    widen_scoped_stop: bool = False,
+) -> ChangeResult:
+    """Apply a client's own opt-out or opt-in text (SPEC rules 6, 7 and 8)."""
+    if intent not in ("opt_out", "opt_in"):
+        raise InvalidRequest(f"a client text changes consent only to opt out or in, not {intent!r}")
+    if scope != "all":
+        get_automation(scope)
+    if intent == "opt_out":
+        if scope == "all" or widen_scoped_stop:
+            return change_consent(e164, actor=CLIENT, overall=OPTED_OUT, context=context)
+        return change_consent(e164, actor=CLIENT, automations={scope: OFF}, context=context)
+    if scope == "all":
+        with db.atomic():
+            result = change_consent(e164, actor=CLIENT, overall=OPTED_IN, context=context)
+            # The network lifts its own block when the client texts START or UNSTOP.
+            result.event_ids += set_carrier_block(e164, blocked=False, actor=CLIENT,
+                                                  context=context)
+        return result
+    with db.atomic():
+        state = _locked_state(e164)
+        overall = OPTED_IN if state.overall == OPTED_OUT else None
+        return change_consent(e164, actor=CLIENT, overall=overall, automations={scope: ON},
+                              context=context, restore_cascade=False)
+
+
+def set_carrier_block(
+    e164: str, *, blocked: bool, actor: Actor = CARRIER_ACTOR, context: EventContext | None = None
+) -> list[int]:
+    """Mark `e164` blocked at the network (or clear the mark); return the event ids."""
+    with db.atomic():
+        state = _locked_state(e164)
+        plan = plan_carrier(state, actor=actor, blocked=blocked)
+        return persist_plans([(plan, actor, context or EventContext())])
+
+
+def mark_opt_in_requested(e164: str, *, at: datetime | None = None) -> None:
+    """Record that we asked `e164` to opt in, so a YES within 24 h counts as an opt-in."""
+    ensure_phones([e164])
+    moment = to_naive_utc(at) if at else utcnow()
+    Phone.update(opt_in_requested_at=moment).where(Phone.e164 == e164).execute()
+
+
+def _refusal(plan: Plan) -> ConsentRefused:
+    refusals = {r.scope: r.reason for r in plan.refusals}
+    reasons = set(refusals.values())
+    # evidence_required is the one refusal the same person can fix by adding a note
+    reason = EVIDENCE_REQUIRED if reasons == {EVIDENCE_REQUIRED} else sorted(
+        reasons - {EVIDENCE_REQUIRED})[0]
+    return ConsentRefused(reason, "; ".join(explain_refusal(r.scope, r.reason)
+                                            for r in plan.refusals), refusals)
+
+
+def explain_refusal(scope: str, reason: str) -> str:
+    """Return a sentence a salesperson understands for one refused scope."""
+    what = "the overall preference" if scope == "overall" else get_automation(scope).label
+    return {
+        "locked": f"{what} was turned off by the client's own text (or an imported opt-out); "
+        "only the client can turn it back on, by texting START",
+        "evidence_required": "opting a client in needs a note of how and when they consented",
+        "opted_out": f"{what} cannot be turned on while the client is opted out",
+        "import_never_relaxes": "an import never relaxes consent",
+    }.get(reason, f"{what}: refused ({reason})")

@@ -1,0 +1,72 @@
+"""The database: declared once here, bound late from DATABASE_URL by init_db()."""
+
+from __future__ import annotations
+
+import sqlite3
+from urllib.parse import urlsplit
+
+from peewee import Database, DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+from playhouse.db_url import connect
+
+db = DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",  # readers never wait for the writer
+    "cache_size": -64000,  # 64 MB page cache
+    "foreign_keys": 1,
+    "synchronous": "normal",  # safe with WAL, and much faster than FULL
+    "busy_timeout": 15000,
+}
+
+
+def normalize_url(url: str) -> str:
+    """Return `url` with Heroku's `postgres://` scheme mapped to a pooled PostgreSQL URL."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError(f"DATABASE_URL {url!r} is not a URL (expected sqlite:///file.db or postgres://…)")
+    if scheme in ("postgres", "postgresql"):
+        return f"postgres+pool://{rest}"
+    return url
+
+
+def open_database(url: str, *, max_connections: int = 20) -> Database:
+    """Open (without connecting) the database `url` names, with this project's settings."""
+    url = normalize_url(url)
+    scheme = urlsplit(url).scheme
+    if scheme.startswith("sqlite"):
+        # IMMEDIATE makes every db.atomic() take the write lock up front, so two writers
+        # queue on busy_timeout instead of failing on a read-to-write lock upgrade.
+        database = connect(url, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=15,
+                           autoconnect=False)
+        # SQLite >= 3.35 has RETURNING; with it bulk inserts hand back ids as PostgreSQL does.
+        database.returning_clause = sqlite3.sqlite_version_info >= (3, 35)
+        return database
+    if scheme.startswith("postgres"):
+        kwargs = {"max_connections": max_connections, "stale_timeout": 300, "timeout": 30}
+        return connect(url, autoconnect=False, **kwargs)
+    raise ValueError(f"DATABASE_URL scheme {scheme!r} is not supported (use sqlite or postgres)")
+
+
+def init_db(url: str, *, max_connections: int = 20) -> Database:
+    """Bind the shared `db` proxy to the database `url` names and return it."""
+    database = open_database(url, max_connections=max_connections)
+    db.initialize(database)
+    return database
+
+
+def is_postgres() -> bool:
+    """Return whether the bound database is PostgreSQL."""
+    return isinstance(db.obj, PostgresqlDatabase)
+
+
+def is_sqlite() -> bool:
+    """Return whether the bound database is SQLite."""
+    return isinstance(db.obj, SqliteDatabase)
+
+
+def lock_rows(query):
+    """Return `query` locking its rows FOR UPDATE where the database can.
+
+    SQLite has no row locks; there `lock_type='IMMEDIATE'` already serializes writers.
+    """
+    return query.for_update() if db.obj.for_update else query

@@ -1,0 +1,190 @@
+"""The append-only consent history: writing events with their state, listing, and replay.
+
+Events are never updated or deleted (the migration adds triggers that refuse it). The
+current state must always equal a replay of the applied events; verify() checks that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from itertools import groupby
+
+from peewee import EXCLUDED, chunked
+
+from store.clock import utcnow
+from store.models import AutomationSwitch, ConsentEvent, Phone
+from store.states import (
+    APPLIED,
+    BLOCKED,
+    CARRIER,
+    CLEAR,
+    DEFAULT,
+    ON,
+    OVERALL,
+    REFUSED,
+    UNKNOWN,
+)
+
+
+@dataclass(frozen=True)
+class EventContext:
+    """What an event records besides the change: the text behind it, the rule, the note."""
+
+    inbound_message_id: str | None = None
+    raw_text: str | None = None
+    rule: str | None = None
+    classifier_version: str | None = None
+    note: str | None = None
+    occurred_at: datetime | None = None
+
+    def with_note(self, note: str | None) -> EventContext:
+        return replace(self, note=note.strip()) if note and note.strip() else self
+
+
+def persist_plans(items, *, batch_size: int = 500) -> list[int]:
+    """Write the events of each (plan, actor, context) and the state they lead to.
+
+    Set-based for any number of plans: one insert of events, one upsert of phones and one
+    of switches per batch. Returns the new event ids in order.
+    """
+    now = utcnow()
+    events, phones, switches = [], {}, {}
+    for plan, actor, context in items:
+        when = context.occurred_at or now
+        base = {
+            "phone": plan.before.phone_id, "actor": actor.actor, "channel": actor.channel,
+            "inbound_message_id": context.inbound_message_id, "raw_text": context.raw_text,
+            "rule": context.rule, "classifier_version": context.classifier_version,
+            "note": context.note, "occurred_at": when, "recorded_at": now,
+        }
+        for r in plan.refusals:
+            events.append({**base, "scope": r.scope, "old_state": r.old_state,
+                           "new_state": r.requested, "source": actor.source,
+                           "outcome": REFUSED, "reason": r.reason})
+        for c in plan.changes:
+            events.append({**base, "scope": c.scope, "old_state": c.old_state,
+                           "new_state": c.new_state, "source": c.source,
+                           "outcome": APPLIED, "reason": None})
+            if c.scope in (OVERALL, CARRIER):
+                phones[plan.before.e164] = _phone_row(plan, when, phones.get(plan.before.e164))
+            else:
+                switches[(plan.before.phone_id, c.scope)] = {
+                    "phone": plan.before.phone_id, "automation": c.scope,
+                    "state": c.new_state, "source": c.source, "changed_at": when}
+    ids = []
+    for rows in chunked(events, batch_size):
+        ids += [row[0] for row in ConsentEvent.insert_many(rows)
+                .returning(ConsentEvent.id).tuples().execute()]
+    for rows in chunked(phones.values(), batch_size):
+        _upsert_phones(rows)
+    for rows in chunked(switches.values(), batch_size):
+        (AutomationSwitch.insert_many(rows)
+         .on_conflict(conflict_target=[AutomationSwitch.phone, AutomationSwitch.automation],
+                      update={AutomationSwitch.state: EXCLUDED.state,
+                              AutomationSwitch.source: EXCLUDED.source,
+                              AutomationSwitch.changed_at: EXCLUDED.changed_at})
+         .execute())
+    return ids
+
+
+def _phone_row(plan, when: datetime, previous: dict | None) -> dict:
+    before, after = plan.before, plan.after
+    row = previous or {
+        "e164": before.e164, "overall_changed_at": before.overall_changed_at,
+        "carrier_blocked_at": None,
+    }
+    changed = {c.scope for c in plan.changes}
+    row.update(overall=after.overall, overall_source=after.overall_source,
+               carrier_blocked=after.carrier_blocked)
+    if OVERALL in changed:
+        row["overall_changed_at"] = when
+    if CARRIER in changed:
+        row["carrier_blocked_at"] = when if after.carrier_blocked else None
+    return row
+
+
+def _upsert_phones(rows: list[dict]) -> None:
+    # An upsert on e164 is the portable set-based UPDATE: every row exists already.
+    update = {Phone.overall: EXCLUDED.overall, Phone.overall_source: EXCLUDED.overall_source,
+              Phone.overall_changed_at: EXCLUDED.overall_changed_at,
+              Phone.carrier_blocked: EXCLUDED.carrier_blocked}
+    if any("carrier_blocked_at" in r for r in rows):
+        update[Phone.carrier_blocked_at] = EXCLUDED.carrier_blocked_at
+    Phone.insert_many(rows).on_conflict(conflict_target=[Phone.e164], update=update).execute()
+
+
+def list_events(e164: str, *, limit: int = 100, before_id: int | None = None):
+    """Return the phone's events, newest first."""
+    query = (ConsentEvent.select().join(Phone).where(Phone.e164 == e164)
+             .order_by(ConsentEvent.id.desc()).limit(limit))
+    if before_id is not None:
+        query = query.where(ConsentEvent.id < before_id)
+    return list(query)
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A phone whose stored state is not what its history says."""
+
+    e164: str
+    scope: str
+    expected: str
+    actual: str
+
+
+def replay(events) -> dict[str, tuple[str, str]]:
+    """Return {scope: (state, source)} after applying `events` in order (applied only)."""
+    state: dict[str, tuple[str, str]] = {}
+    for e in events:
+        if e.outcome == APPLIED:
+            state[e.scope] = (e.new_state, e.source)
+    return state
+
+
+def verify() -> Iterator[Mismatch]:
+    """Yield every place where the current state differs from a replay of the events.
+
+    Streams phones, switches and events in phone order, so memory stays flat however
+    large the history grows.
+    """
+    phones = Phone.select().order_by(Phone.id).iterator()
+    events = groupby(ConsentEvent.select().order_by(ConsentEvent.phone, ConsentEvent.id)
+                     .iterator(), key=lambda e: e.phone_id)
+    switches = groupby(AutomationSwitch.select().order_by(AutomationSwitch.phone)
+                       .iterator(), key=lambda s: s.phone_id)
+    next_events, next_switches = next(events, None), next(switches, None)
+    for phone in phones:
+        phone_events, phone_switches = [], []
+        if next_events and next_events[0] == phone.id:
+            phone_events, next_events = list(next_events[1]), next(events, None)
+        if next_switches and next_switches[0] == phone.id:
+            phone_switches, next_switches = list(next_switches[1]), next(switches, None)
+        yield from _compare(phone, phone_events, phone_switches)
+
+
+def _compare(phone: Phone, events, switches) -> Iterator[Mismatch]:
+    expected: dict[str, tuple[str, str]] = {OVERALL: (UNKNOWN, DEFAULT)}
+    carrier = CLEAR
+    for e in events:
+        if e.outcome != APPLIED:
+            continue
+        previous = carrier if e.scope == CARRIER else expected.get(e.scope, (ON, DEFAULT))[0]
+        if e.old_state != previous:
+            yield Mismatch(phone.e164, e.scope, f"event {e.id} to start from {previous}",
+                           f"it starts from {e.old_state}")
+        if e.scope == CARRIER:
+            carrier = e.new_state
+        else:
+            expected[e.scope] = (e.new_state, e.source)
+    actual_carrier = BLOCKED if phone.carrier_blocked else CLEAR
+    if carrier != actual_carrier:
+        yield Mismatch(phone.e164, CARRIER, carrier, actual_carrier)
+    actual = {OVERALL: (phone.overall, phone.overall_source)}
+    actual.update({s.automation: (s.state, s.source) for s in switches})
+    for scope in sorted(set(expected) | set(actual)):
+        want = expected.get(scope, (ON, DEFAULT))
+        have = actual.get(scope, (ON, DEFAULT))
+        if want != have:
+            yield Mismatch(phone.e164, scope, "/".join(want), "/".join(have))

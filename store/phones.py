@@ -1,0 +1,61 @@
+"""Phone numbers: parsing to E.164 with phonenumbers, masking, and where a number lives."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import phonenumbers
+from phonenumbers import geocoder, timezone
+
+from store.errors import InvalidPhone
+
+# States whose mini-TCPA laws end the texting day at 20:00 instead of 21:00.
+EARLY_QUIET_STATES = {"Florida": "FL", "Oklahoma": "OK", "Maryland": "MD"}
+
+
+def parse_phone(text: str, *, region: str = "US") -> str:
+    """Return `text` as an E.164 number, or raise InvalidPhone with a reason."""
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidPhone("a phone number is required")
+    if len(text) > 40:
+        raise InvalidPhone("a phone number has at most 40 characters")
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhone(f"{text!r} is not a phone number ({exc})") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone(f"{text!r} is not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def try_parse_phone(text: str, *, region: str = "US") -> str | None:
+    """Return `text` as E.164, or None when it is not a valid number."""
+    try:
+        return parse_phone(text, region=region)
+    except InvalidPhone:
+        return None
+
+
+def mask(e164: str) -> str:
+    """Return the phone with all but its last four digits hidden, for logs and alerts."""
+    return f"…{e164[-4:]}" if e164 else "…"
+
+
+@lru_cache(maxsize=4096)
+def time_zones(e164: str) -> tuple[str, ...]:
+    """Return the IANA time zones the number may be in (empty when unknown)."""
+    zones = timezone.time_zones_for_number(phonenumbers.parse(e164))
+    return tuple(z for z in zones if z != timezone.UNKNOWN_TIMEZONE)
+
+
+@lru_cache(maxsize=4096)
+def us_state(e164: str) -> str | None:
+    """Return the two-letter code of an early-quiet-hours US state the number belongs to."""
+    number = phonenumbers.parse(e164)
+    if number.country_code != 1:
+        return None
+    place = geocoder.description_for_number(number, "en")
+    for name, code in EARLY_QUIET_STATES.items():
+        if place == name or place.endswith(f", {code}"):
+            return code
+    return None
