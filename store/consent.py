@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from store.automations import get_automation
 from store.clock import to_naive_utc, utcnow
@@ -27,6 +27,7 @@ from store.states import (
     OPTED_OUT,
 )
 
+YES_WINDOW = timedelta(hours=24)
 CLIENT = Actor(source=CLIENT_KEYWORD, actor="client", channel="sms")
 CARRIER_ACTOR = Actor(source=CARRIER_SOURCE, actor="vonage", channel="carrier")
 
@@ -185,5 +186,31 @@ def explain_refusal(scope: str, reason: str) -> str:
         "only the client can turn it back on, by texting START",
         "evidence_required": "opting a client in needs a note of how and when they consented",
         "opted_out": f"{what} cannot be turned on while the client is opted out",
-        "import_never_relaxes": "an import never relaxes consent",
+        "import_never_relaxes": "the phone is opted out, and an import never relaxes consent",
     }.get(reason, f"{what}: refused ({reason})")
+
+
+def yes_means_opt_in(state: ConsentState, requested_at: datetime | None, *,
+                     now: datetime | None = None) -> bool:
+    """Return whether a bare YES from this phone is an opt-in (SPEC section 4).
+
+    Only when the client opted out by their own keyword, or we asked them to opt in
+    within the last 24 hours; otherwise YES answers something else.
+    """
+    if state.overall == OPTED_OUT and state.overall_source == CLIENT_KEYWORD:
+        return True
+    now = to_naive_utc(now) if now else utcnow()
+    return requested_at is not None and now - requested_at <= YES_WINDOW
+
+
+def classify_for(e164: str | None, text: str, *, now: datetime | None = None):
+    """Classify `text` from `e164`, giving YES the meaning the phone's context allows."""
+    from store.classifier import classify
+
+    yes = False
+    if e164:
+        phone = Phone.get_or_none(Phone.e164 == e164)
+        if phone is not None:
+            yes = yes_means_opt_in(state_from_rows(phone, []), phone.opt_in_requested_at,
+                                   now=now)
+    return classify(text, yes_is_opt_in=yes)

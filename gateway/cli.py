@@ -1,0 +1,143 @@
+"""The `smsprefs` command line (SPEC section 7): each command parses, calls the store, prints."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from gateway.config import Config, ConfigError
+from store.db import db, init_db
+from store.errors import StoreError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Keep a dealership's SMS consent honest."""
+    try:
+        config = Config.from_env()
+    except ConfigError as exc:
+        click.echo(f"smsprefs: {exc}", err=True)
+        sys.exit(2)
+    try:
+        init_db(config.database_url.reveal())
+    except ValueError as exc:
+        click.echo(f"smsprefs: DATABASE_URL: {exc}", err=True)
+        sys.exit(2)
+    ctx.obj = config
+    ctx.with_resource(db.connection_context())
+
+
+def _fail(exc: StoreError) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(1)
+
+
+@main.command()
+def migrate() -> None:
+    """Apply pending database migrations (safe to run again and again)."""
+    from store.schema import migrate as apply
+
+    applied = apply()
+    click.echo("applied: " + ", ".join(applied) if applied else "database is up to date")
+
+
+@main.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--batch-size", default=2000, show_default=True, help="Rows per transaction.")
+@click.pass_obj
+def import_(config: Config, file: Path, batch_size: int) -> None:
+    """Import clients and prior opt-outs from FILE.csv (phone,name,crm_id,overall,opted_out_at)."""
+    from store.imports import import_csv
+
+    with file.open("rb") as raw:
+        total = max(sum(1 for _ in raw) - 1, 0)
+    with file.open(newline="", encoding="utf-8-sig") as stream, click.progressbar(
+        length=total, label=f"Importing {file.name}", file=sys.stderr
+    ) as bar:
+        try:
+            report = import_csv(stream, source_name=file.name, region=config.default_region,
+                                batch_size=batch_size, progress=bar.update)
+        except StoreError as exc:
+            _fail(exc)
+    click.echo(f"{report.rows} rows: {report.applied} applied, {report.unchanged} unchanged, "
+               f"{report.skipped} skipped, {report.invalid} invalid")
+    for line, phone, reason in report.problems[:50]:
+        click.echo(f"  line {line}: {phone or '(no phone)'}: {reason}")
+    more = report.skipped + report.invalid - min(len(report.problems), 50)
+    if more > 0:
+        click.echo(f"  … and {more} more")
+
+
+@main.command()
+@click.argument("what", type=click.Choice(["clients", "events"]))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")
+def export(what: str, output: Path | None) -> None:
+    """Export clients with their consent, or every consent event, as CSV."""
+    from store.exports import export_clients, export_events
+
+    write = export_clients if what == "clients" else export_events
+    if output is None:
+        write(sys.stdout)
+        return
+    with output.open("w", newline="", encoding="utf-8") as out:
+        count = write(out)
+    click.echo(f"wrote {count} {what} rows to {output}", err=True)
+
+
+@main.command()
+@click.argument("text")
+@click.option("--phone", help="Read YES in this phone's context (opted out, asked to opt in).")
+@click.pass_obj
+def classify(config: Config, text: str, phone: str | None) -> None:
+    """Classify TEXT as an inbound text would be, and print the result as JSON."""
+    from store.consent import classify_for
+    from store.phones import parse_phone
+
+    if not text.strip():
+        _fail(StoreError("the text is empty"))
+    try:
+        e164 = parse_phone(phone, region=config.default_region) if phone else None
+    except StoreError as exc:
+        _fail(exc)
+    result = classify_for(e164, text)
+    click.echo(json.dumps({"intent": result.intent, "scope": result.scope, "rule": result.rule,
+                           "version": result.version}))
+
+
+@main.command()
+@click.argument("phone")
+@click.pass_obj
+def prefs(config: Config, phone: str) -> None:
+    """Print the consent card of PHONE."""
+    from store.cards import load_card
+    from store.wording import card_lines
+
+    try:
+        card = load_card(phone, region=config.default_region)
+    except StoreError as exc:
+        _fail(exc)
+    for line in card_lines(card.state, clients=card.clients, events=card.events,
+                           zone=config.dealership_timezone, pending_review=card.pending_review):
+        click.echo(line)
+
+
+@main.command()
+def verify() -> None:
+    """Replay every consent event and report phones whose state differs from its history."""
+    from store.history import verify as replay_all
+    from store.models import ConsentEvent, Phone
+
+    problems = 0
+    for m in replay_all():
+        problems += 1
+        click.echo(f"{m.e164} {m.scope}: history says {m.expected}, state is {m.actual}")
+    phones, events = Phone.select().count(), ConsentEvent.select().count()
+    if problems:
+        click.echo(f"{problems} mismatches among {phones} phones and {events} events", err=True)
+        sys.exit(1)
+    click.echo(f"ok: {phones} phones match the replay of their {events} events")

@@ -1,0 +1,93 @@
+"""Client records (CRM people) on phones: create, update, and find by phone or name."""
+
+from __future__ import annotations
+
+from peewee import EXCLUDED, fn
+
+from store.clock import utcnow
+from store.consent import ensure_phones
+from store.db import db
+from store.errors import InvalidRequest
+from store.models import Client, Phone
+from store.phones import try_parse_phone
+
+MAX_NAME = 200
+MAX_CRM_ID = 100
+
+
+def name_key(name: str) -> str:
+    """Return the form of `name` that lookups compare: casefolded, spaces collapsed."""
+    return " ".join(name.casefold().split())
+
+
+def clean_client(name: str | None, crm_id: str | None) -> tuple[str, str | None]:
+    """Return (name, crm_id) trimmed, or raise InvalidRequest with the reason."""
+    name = " ".join((name or "").split())
+    crm_id = (crm_id or "").strip() or None
+    if not name:
+        raise InvalidRequest("a client needs a name")
+    if len(name) > MAX_NAME:
+        raise InvalidRequest(f"a client name has at most {MAX_NAME} characters")
+    if crm_id and len(crm_id) > MAX_CRM_ID:
+        raise InvalidRequest(f"a crm_id has at most {MAX_CRM_ID} characters")
+    return name, crm_id
+
+
+def upsert_clients(rows: list[dict]) -> None:
+    """Create or update clients from rows of {phone_id, name, crm_id}, set-based.
+
+    A client is one (phone, name) pair; a new crm_id replaces the old, a missing one keeps it.
+    """
+    now = utcnow()
+    unique = {}
+    for r in rows:  # one row per (phone, name): PostgreSQL refuses to upsert a row twice
+        unique[(r["phone_id"], name_key(r["name"]))] = r
+    values = [{"phone": pid, "name": r["name"], "name_key": key, "crm_id": r.get("crm_id"),
+               "created_at": now, "updated_at": now} for (pid, key), r in unique.items()]
+    for start in range(0, len(values), 500):
+        (Client.insert_many(values[start : start + 500])
+         .on_conflict(conflict_target=[Client.phone, Client.name_key],
+                      update={Client.name: EXCLUDED.name,
+                              Client.crm_id: fn.COALESCE(EXCLUDED.crm_id, Client.crm_id),
+                              Client.updated_at: EXCLUDED.updated_at})
+         .execute())
+
+
+def upsert_client(e164: str, *, name: str, crm_id: str | None = None) -> Client:
+    """Create or update one client on `e164` (never touching consent); return it.
+
+    A crm_id already on this phone under another name renames that client.
+    """
+    name, crm_id = clean_client(name, crm_id)
+    with db.atomic():
+        ensure_phones([e164])
+        phone = Phone.get(Phone.e164 == e164)
+        if crm_id:
+            renamed = (Client.update(name=name, name_key=name_key(name), updated_at=utcnow())
+                       .where(Client.phone == phone, Client.crm_id == crm_id,
+                              Client.name_key != name_key(name))
+                       .execute())
+            if renamed:
+                return Client.get(Client.phone == phone, Client.crm_id == crm_id)
+        upsert_clients([{"phone_id": phone.id, "name": name, "crm_id": crm_id}])
+        return Client.get(Client.phone == phone, Client.name_key == name_key(name))
+
+
+def clients_of(e164: str) -> list[Client]:
+    """Return the clients on `e164`, by name."""
+    return list(Client.select().join(Phone).where(Phone.e164 == e164).order_by(Client.name))
+
+
+def find_phones(query: str, *, region: str = "US", limit: int = 10) -> list[str]:
+    """Return the known phones matching `query`: a phone in any format, or part of a name."""
+    query = (query or "").strip()
+    if not query:
+        raise InvalidRequest("give a phone number or a name to look up")
+    e164 = try_parse_phone(query, region=region)
+    if e164:
+        return [e164] if Phone.select().where(Phone.e164 == e164).exists() else []
+    key = name_key(query)
+    matches = (Phone.select(Phone.e164, fn.MIN(Client.name_key).alias("first"))
+               .join(Client).where(Client.name_key.contains(key))
+               .group_by(Phone.e164).order_by(fn.MIN(Client.name_key), Phone.e164).limit(limit))
+    return [p.e164 for p in matches]

@@ -1,0 +1,68 @@
+"""CSV exports of clients with their consent, and of the whole event history, streamed."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from typing import TextIO
+
+from store.automations import AUTOMATIONS
+from store.models import AutomationSwitch, Client, ConsentEvent, Phone
+from store.states import OPTED_OUT
+
+PAGE = 5000
+CLIENT_COLUMNS = ("phone", "name", "crm_id", "overall", "opted_out_at", "overall_source",
+                  "overall_changed_at", "carrier_blocked", *AUTOMATIONS)
+EVENT_COLUMNS = ("id", "phone", "scope", "old_state", "new_state", "source", "actor", "channel",
+                 "outcome", "reason", "inbound_message_id", "raw_text", "rule",
+                 "classifier_version", "note", "occurred_at", "recorded_at")
+
+
+def _iso(moment) -> str:
+    return moment.isoformat(timespec="seconds") + "Z" if moment else ""
+
+
+def export_clients(out: TextIO) -> int:
+    """Write one row per client (one per phone without clients); return the row count.
+
+    The first five columns are the import's, so an export can be imported elsewhere.
+    """
+    writer = csv.writer(out)
+    writer.writerow(CLIENT_COLUMNS)
+    count, last_id = 0, 0
+    while True:  # keyset pages: three queries per page, whatever the table size
+        phones = list(Phone.select().where(Phone.id > last_id).order_by(Phone.id).limit(PAGE))
+        if not phones:
+            return count
+        last_id = phones[-1].id
+        ids = [p.id for p in phones]
+        clients, switches = defaultdict(list), defaultdict(dict)
+        for c in Client.select().where(Client.phone.in_(ids)).order_by(Client.name_key):
+            clients[c.phone_id].append(c)
+        for s in AutomationSwitch.select().where(AutomationSwitch.phone.in_(ids)):
+            switches[s.phone_id][s.automation] = s.state
+        for p in phones:
+            consent = [p.overall, _iso(p.overall_changed_at) if p.overall == OPTED_OUT else "",
+                       p.overall_source, _iso(p.overall_changed_at),
+                       "true" if p.carrier_blocked else "false",
+                       *(switches[p.id].get(a, "on") for a in AUTOMATIONS)]
+            for c in clients[p.id] or [None]:
+                writer.writerow([p.e164, c.name if c else "", (c.crm_id or "") if c else "",
+                                 *consent])
+                count += 1
+
+
+def export_events(out: TextIO) -> int:
+    """Write every consent event, oldest first; return the row count."""
+    writer = csv.writer(out)
+    writer.writerow(EVENT_COLUMNS)
+    count = 0
+    query = (ConsentEvent.select(ConsentEvent, Phone.e164).join(Phone)
+             .order_by(ConsentEvent.id).objects())
+    for e in query.iterator():
+        writer.writerow([e.id, e.e164, e.scope, e.old_state, e.new_state, e.source, e.actor,
+                         e.channel, e.outcome, e.reason or "", e.inbound_message_id or "",
+                         e.raw_text or "", e.rule or "", e.classifier_version or "",
+                         e.note or "", _iso(e.occurred_at), _iso(e.recorded_at)])
+        count += 1
+    return count

@@ -1,0 +1,143 @@
+"""Importing a CRM's clients and prior opt-outs from CSV, in batches, never relaxing consent.
+
+Columns: phone,name,crm_id,overall,opted_out_at. Each batch is one transaction of a few
+set-based queries; every row goes through rules.plan_change() like any other change, so
+rule 9 (imports never relax consent) holds row by row and refused rows leave an event.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TextIO
+
+from peewee import chunked
+
+from store.clients import clean_client, upsert_clients
+from store.clock import to_naive_utc, utcnow
+from store.consent import ensure_phones, explain_refusal, load_states
+from store.db import db
+from store.errors import InvalidPhone, InvalidRequest
+from store.history import EventContext, persist_plans
+from store.phones import parse_phone
+from store.rules import Actor, plan_change
+from store.states import IMPORT, OPTED_IN, OPTED_OUT, UNKNOWN
+
+COLUMNS = ("phone", "name", "crm_id", "overall", "opted_out_at")
+MAX_REPORTED = 1000  # rows listed one by one in a report; the counts stay exact past it
+
+
+@dataclass
+class ImportReport:
+    """What an import did: counts, and the rows it skipped or could not read."""
+
+    rows: int = 0
+    applied: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    invalid: int = 0
+    problems: list[tuple[int, str, str]] = field(default_factory=list)  # (line, phone, reason)
+
+    def note(self, line: int, phone: str, reason: str) -> None:
+        if len(self.problems) < MAX_REPORTED:
+            self.problems.append((line, phone, reason))
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    line: int
+    e164: str
+    name: str | None
+    crm_id: str | None
+    overall: str | None
+    opted_out_at: datetime | None
+
+
+def import_csv(
+    stream: TextIO, *, source_name: str, region: str = "US", batch_size: int = 2000,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import the CSV in `stream`; return the report. Raises InvalidRequest on a bad header."""
+    reader = csv.DictReader(stream)
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    if "phone" not in header:
+        raise InvalidRequest(
+            f"the CSV needs a header row with a phone column ({','.join(COLUMNS)})")
+    reader.fieldnames = header
+    actor = Actor(source=IMPORT, actor=f"import:{source_name}"[:120], channel="import")
+    report = ImportReport()
+    for batch in chunked(_read_rows(reader, region, report), batch_size):
+        _import_batch(batch, actor, report)
+        if progress:
+            progress(len(batch))
+    return report
+
+
+def _read_rows(reader: csv.DictReader, region: str, report: ImportReport) -> Iterable[ImportRow]:
+    for record in reader:
+        report.rows += 1
+        line = reader.line_num
+        try:
+            yield _parse_row(record, line, region)
+        except (InvalidPhone, InvalidRequest) as exc:
+            report.invalid += 1
+            report.note(line, (record.get("phone") or "").strip(), str(exc))
+
+
+def _parse_row(record: dict, line: int, region: str) -> ImportRow:
+    if None in record:
+        raise InvalidRequest(f"the row has more fields than the header ({len(record[None])} extra)")
+    e164 = parse_phone((record.get("phone") or "").strip(), region=region)
+    raw_name, crm_id = (record.get("name") or "").strip(), (record.get("crm_id") or "").strip()
+    name = None
+    if raw_name or crm_id:
+        name, crm_id = clean_client(raw_name or crm_id, crm_id)
+    overall = (record.get("overall") or "").strip().lower().replace("-", "_").replace(" ", "_")
+    if overall not in ("", UNKNOWN, OPTED_IN, OPTED_OUT):
+        raise InvalidRequest(
+            f"overall must be opted_in, opted_out, unknown or empty, not {overall!r}")
+    return ImportRow(line, e164, name, crm_id or None, overall if overall in (OPTED_IN, OPTED_OUT)
+                     else None, _parse_moment(record.get("opted_out_at")))
+
+
+def _parse_moment(text: str | None) -> datetime | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        moment = to_naive_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except ValueError:
+        raise InvalidRequest(f"opted_out_at {text!r} is not an ISO 8601 date or time") from None
+    if moment > utcnow():
+        raise InvalidRequest(f"opted_out_at {text!r} is in the future")
+    return moment
+
+
+def _import_batch(rows: list[ImportRow], actor: Actor, report: ImportReport) -> None:
+    with db.atomic():
+        ensure_phones(r.e164 for r in rows)
+        states = load_states((r.e164 for r in rows), lock=True)
+        upsert_clients([{"phone_id": states[r.e164].phone_id, "name": r.name, "crm_id": r.crm_id}
+                        for r in rows if r.name])
+        plans = []
+        for row in rows:
+            if row.overall is None:
+                report.unchanged += 1
+                continue
+            plan = plan_change(states[row.e164], actor=actor, overall=row.overall)
+            context = EventContext(occurred_at=row.opted_out_at if row.overall == OPTED_OUT
+                                   else None)
+            plans.append((plan, actor, context))
+            states[row.e164] = plan.after  # a phone twice in a batch sees its first row
+            if plan.refused:
+                report.skipped += 1
+                refusal = plan.refusals[0]
+                report.note(row.line, row.e164, f"skipped ({refusal.reason}): "
+                            + explain_refusal(refusal.scope, refusal.reason))
+            elif plan.changes:
+                report.applied += 1
+            else:
+                report.unchanged += 1
+        persist_plans(plans)

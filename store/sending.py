@@ -1,0 +1,126 @@
+"""Who may be texted, and when (SPEC section 3): the send decision and quiet hours."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from store.automations import get_automation
+from store.clock import to_naive_utc, utcnow
+from store.errors import InvalidRequest
+from store.phones import time_zones, try_parse_phone, us_state
+from store.rules import ConsentState
+from store.states import (
+    BLOCK_AUTOMATION_OFF,
+    BLOCK_CARRIER,
+    BLOCK_INVALID_NUMBER,
+    BLOCK_OPTED_OUT,
+    BLOCK_UNKNOWN_EXCLUDED,
+    KINDS,
+    OFF,
+    OPTED_OUT,
+    QUIET_HOURS_KINDS,
+    SYSTEM_KINDS,
+    UNKNOWN,
+)
+
+DAY_STARTS = time(8, 0)
+DAY_ENDS = time(21, 0)
+EARLY_DAY_ENDS = time(20, 0)  # Florida, Oklahoma and Maryland
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether a text may go to a phone; if so, the earliest moment it may leave (UTC)."""
+
+    e164: str | None
+    reason: str | None = None
+    send_at: datetime | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.reason is None
+
+
+def check_kind(kind: str, automation: str | None) -> None:
+    """Raise InvalidRequest unless `kind` (and `automation`, for automations) is valid."""
+    if kind not in KINDS and kind not in SYSTEM_KINDS:
+        raise InvalidRequest(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    if kind == "automation":
+        if not automation:
+            raise InvalidRequest("an automation message must name its automation type")
+        get_automation(automation)
+    elif automation:
+        raise InvalidRequest("only kind 'automation' takes an automation type")
+
+
+def block_reason(
+    state: ConsentState, *, kind: str, automation: str | None = None,
+    include_unknown: bool = False,
+) -> str | None:
+    """Return why consent forbids this text to `state`'s phone, or None when it may go."""
+    if state.carrier_blocked:
+        return BLOCK_CARRIER
+    if kind in SYSTEM_KINDS:
+        return None  # confirmations and HELP replies answer the client's own text
+    if state.overall == OPTED_OUT:
+        return BLOCK_OPTED_OUT
+    if kind == "automation" and state.switch(automation).state == OFF:
+        return BLOCK_AUTOMATION_OFF
+    if kind == "campaign" and state.overall == UNKNOWN and not include_unknown:
+        return BLOCK_UNKNOWN_EXCLUDED
+    return None
+
+
+def decide(
+    state: ConsentState | None, *, kind: str, automation: str | None = None,
+    include_unknown: bool = False, now: datetime | None = None,
+    fallback_zone: str = "America/New_York",
+) -> Decision:
+    """Decide one text to `state`'s phone; None stands for a number that is not valid."""
+    if state is None:
+        return Decision(None, BLOCK_INVALID_NUMBER)
+    reason = block_reason(state, kind=kind, automation=automation,
+                          include_unknown=include_unknown)
+    if reason:
+        return Decision(state.e164, reason)
+    now = to_naive_utc(now) if now else utcnow()
+    if kind not in QUIET_HOURS_KINDS:
+        return Decision(state.e164, send_at=now)
+    return Decision(state.e164, send_at=next_send_time(state.e164, now, fallback_zone))
+
+
+def can_send(
+    to: str, *, kind: str, automation: str | None = None, include_unknown: bool = False,
+    region: str = "US", now: datetime | None = None, fallback_zone: str = "America/New_York",
+) -> Decision:
+    """Parse `to`, load its consent, and decide (the one entry point for a single text)."""
+    from store.consent import get_state
+
+    check_kind(kind, automation)
+    e164 = try_parse_phone(to, region=region)
+    state = get_state(e164) if e164 else None
+    return decide(state, kind=kind, automation=automation, include_unknown=include_unknown,
+                  now=now, fallback_zone=fallback_zone)
+
+
+def next_send_time(e164: str, now: datetime, fallback_zone: str) -> datetime:
+    """Return the first moment from `now` (naive UTC) inside the recipient's texting day.
+
+    A number whose area spans several time zones must be inside the day in all of them.
+    """
+    zones = [ZoneInfo(z) for z in (time_zones(e164) or (fallback_zone,))]
+    day_ends = EARLY_DAY_ENDS if us_state(e164) else DAY_ENDS
+    aware_now = now.replace(tzinfo=ZoneInfo("UTC"))
+    candidates = [aware_now]
+    for zone in zones:
+        local = aware_now.astimezone(zone)
+        for days in range(3):
+            start = datetime.combine(local.date() + timedelta(days=days), DAY_STARTS, zone)
+            if start > aware_now:
+                candidates.append(start)
+    for moment in sorted(candidates):
+        if all(DAY_STARTS <= moment.astimezone(z).time() < day_ends for z in zones):
+            return to_naive_utc(moment)
+    raise RuntimeError(f"no texting hours within three days for {e164}")  # zones > 11 h apart
