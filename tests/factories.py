@@ -1,0 +1,28 @@
+"""Plain functions that put a phone in a known consent state through the real store."""
+
+from __future__ import annotations
+
+from store.consent import CLIENT, apply_client_intent, change_consent
+from store.history import EventContext
+from store.rules import Actor
+
+PHONE = "+12125550100"
+OTHER = "+12125550101"
+STAFF = Actor(source="staff", actor="U_STAFF", channel="slack")
+API = Actor(source="staff", actor="crm", channel="api")
+IMPORTER = Actor(source="import", actor="import:test.csv", channel="import")
+
+
+def client_texts(e164: str, intent: str, scope: str = "all", text: str = "STOP", **kw):
+    """Apply a client's classified text, as the gateway does."""
+    context = EventContext(inbound_message_id=f"msg-{text}", raw_text=text, rule="keyword",
+                           classifier_version="test")
+    return apply_client_intent(e164, intent=intent, scope=scope, context=context, **kw)
+
+
+def staff_sets(e164: str, actor: Actor = STAFF, **kw):
+    """Apply a staff change (raises ConsentRefused when a rule refuses it)."""
+    return change_consent(e164, actor=actor, **kw)
+
+
+__all__ = ["API", "CLIENT", "IMPORTER", "OTHER", "PHONE", "STAFF", "client_texts", "staff_sets"]
