@@ -76,7 +76,8 @@ def create_campaign(
         reason = BLOCK_INVALID_NUMBER if state is None else block_reason(
             state, kind="campaign", include_unknown=include_unknown)
         row = {"phone": state.phone_id if state else None, "to": e164 or raw, "text": text,
-               "kind": "campaign", "actor": actor, "created_at": now, "updated_at": now}
+               "kind": "campaign", "actor": actor, "reason": None, "created_at": now,
+               "updated_at": now}
         if reason:
             counts[reason] += 1
             rows.append({**row, "status": "blocked", "reason": reason, "send_at": now})

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import groupby
 
-from peewee import EXCLUDED, chunked
+from peewee import EXCLUDED, Case, chunked
 
 from store.clock import utcnow
 from store.models import AutomationSwitch, ConsentEvent, Phone
@@ -91,28 +91,26 @@ def persist_plans(items, *, batch_size: int = 500) -> list[int]:
 
 def _phone_row(plan, when: datetime, previous: dict | None) -> dict:
     before, after = plan.before, plan.after
-    row = previous or {
-        "e164": before.e164, "overall_changed_at": before.overall_changed_at,
-        "carrier_blocked_at": None,
-    }
-    changed = {c.scope for c in plan.changes}
+    row = previous or {"e164": before.e164, "overall_changed_at": before.overall_changed_at}
     row.update(overall=after.overall, overall_source=after.overall_source,
-               carrier_blocked=after.carrier_blocked)
-    if OVERALL in changed:
+               carrier_blocked=after.carrier_blocked,
+               carrier_blocked_at=when if after.carrier_blocked else None)
+    if any(c.scope == OVERALL for c in plan.changes):
         row["overall_changed_at"] = when
-    if CARRIER in changed:
-        row["carrier_blocked_at"] = when if after.carrier_blocked else None
     return row
 
 
 def _upsert_phones(rows: list[dict]) -> None:
     # An upsert on e164 is the portable set-based UPDATE: every row exists already.
-    update = {Phone.overall: EXCLUDED.overall, Phone.overall_source: EXCLUDED.overall_source,
-              Phone.overall_changed_at: EXCLUDED.overall_changed_at,
-              Phone.carrier_blocked: EXCLUDED.carrier_blocked}
-    if any("carrier_blocked_at" in r for r in rows):
-        update[Phone.carrier_blocked_at] = EXCLUDED.carrier_blocked_at
-    Phone.insert_many(rows).on_conflict(conflict_target=[Phone.e164], update=update).execute()
+    carrier_changed = Phone.carrier_blocked != EXCLUDED.carrier_blocked
+    Phone.insert_many(rows).on_conflict(conflict_target=[Phone.e164], update={
+        Phone.overall: EXCLUDED.overall,
+        Phone.overall_source: EXCLUDED.overall_source,
+        Phone.overall_changed_at: EXCLUDED.overall_changed_at,
+        Phone.carrier_blocked: EXCLUDED.carrier_blocked,
+        Phone.carrier_blocked_at: Case(None, [(carrier_changed, EXCLUDED.carrier_blocked_at)],
+                                       Phone.carrier_blocked_at),
+    }).execute()
 
 
 def list_events(e164: str, *, limit: int = 100, before_id: int | None = None):

@@ -264,3 +264,13 @@ def test_unknown_automation_and_bad_states_are_clear_errors():
     with pytest.raises(InvalidRequest, match="nothing to change"):
         staff_sets(PHONE)
     assert ConsentEvent.select().count() == 0
+
+
+def test_carrier_block_time_survives_later_changes():
+    set_carrier_block(PHONE, blocked=True)
+    from store.models import Phone
+
+    blocked_at = Phone.get(Phone.e164 == PHONE).carrier_blocked_at
+    staff_sets(PHONE, overall="opted_out")
+    phone = Phone.get(Phone.e164 == PHONE)
+    assert phone.carrier_blocked and phone.carrier_blocked_at == blocked_at
