@@ -1,0 +1,68 @@
+"""The history is append-only, replays to the current state, and exports round-trip."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from peewee import DatabaseError
+
+from store.db import db
+from store.exports import export_clients, export_events
+from store.history import verify
+from store.imports import import_csv
+from store.models import AutomationSwitch, ConsentEvent, Phone
+from tests.factories import PHONE, client_texts, staff_sets
+
+pytestmark = pytest.mark.usefixtures("database")
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE consent_event SET new_state = 'opted_in'",
+    "DELETE FROM consent_event",
+])
+def test_the_database_refuses_to_rewrite_history(statement):
+    client_texts(PHONE, "opt_out")
+    with pytest.raises(DatabaseError, match="append-only"), db.atomic():
+        db.execute_sql(statement)
+    assert ConsentEvent.select().where(ConsentEvent.new_state == "opted_out").count() == 1
+
+
+def test_verify_finds_a_state_changed_behind_the_history_back():
+    client_texts(PHONE, "opt_out")
+    staff_sets("+12125550101", automations={"price_reduction": "off"})
+    assert list(verify()) == []
+    Phone.update(overall="opted_in", overall_source="staff").where(Phone.e164 == PHONE).execute()
+    AutomationSwitch.update(state="on").where(AutomationSwitch.source == "staff").execute()
+    Phone.insert(e164="+12125550109", carrier_blocked=True).execute()
+    found = {(m.e164, m.scope, m.expected, m.actual) for m in verify()}
+    assert found == {
+        (PHONE, "overall", "opted_out/client_keyword", "opted_in/staff"),
+        ("+12125550101", "price_reduction", "off/staff", "on/staff"),
+        ("+12125550109", "carrier", "clear", "blocked"),
+    }
+
+
+def test_export_clients_round_trips_through_import():
+    client_texts(PHONE, "opt_out")
+    staff_sets("+12125550101", overall="opted_in", note="form")
+    import_csv(io.StringIO("phone,name,crm_id\n2125550100,Ana,C1\n2125550100,Al,C2\n"),
+               source_name="a.csv")
+    out = io.StringIO()
+    assert export_clients(out) == 3
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [(r["phone"], r["name"], r["overall"], r["price_reduction"]) for r in rows] == [
+        (PHONE, "Al", "opted_out", "off"), (PHONE, "Ana", "opted_out", "off"),
+        ("+12125550101", "", "opted_in", "on")]
+    assert rows[0]["opted_out_at"].endswith("Z")
+    # importing the export changes nothing: every row restates what is already there
+    events_before = ConsentEvent.select().count()
+    report = import_csv(io.StringIO(out.getvalue()), source_name="export.csv")
+    assert (report.rows, report.applied, report.skipped, report.invalid) == (3, 0, 0, 0)
+    assert ConsentEvent.select().count() == events_before
+    events = io.StringIO()
+    assert export_events(events) == events_before
+    lines = list(csv.DictReader(io.StringIO(events.getvalue())))
+    assert lines[0]["phone"] == PHONE and lines[0]["raw_text"] == "STOP"
+    assert [r["id"] for r in lines] == sorted((r["id"] for r in lines), key=int)
