@@ -215,6 +215,10 @@ def _overall_refusal(state: ConsentState, wanted: str, actor: Actor, note) -> st
 
 
 def _plan_switch(plan: Plan, switch: Switch, name: str, wanted: str, overall: str, actor: Actor):
+    if wanted == ON and overall == OPTED_OUT and actor.source != CLIENT_KEYWORD:
+        # even a switch that is still on: an opt-out turns it off, so "keep it on" is refused
+        plan.refusals.append(Refusal(name, switch.state, wanted, SWITCH_WHILE_OPTED_OUT))
+        return
     if wanted == switch.state:
         if wanted == OFF and _strengthens(switch.source, actor.source):
             plan.changes.append(Change(name, OFF, OFF, actor.source))
@@ -222,13 +226,9 @@ def _plan_switch(plan: Plan, switch: Switch, name: str, wanted: str, overall: st
     if wanted == OFF:
         plan.changes.append(Change(name, switch.state, OFF, actor.source))  # rule 1
         return
-    if actor.source != CLIENT_KEYWORD:
-        if switch.locked:
-            plan.refusals.append(Refusal(name, switch.state, wanted, LOCKED))  # rules 5, 9
-            return
-        if overall == OPTED_OUT:
-            plan.refusals.append(Refusal(name, switch.state, wanted, SWITCH_WHILE_OPTED_OUT))
-            return
+    if switch.locked and actor.source != CLIENT_KEYWORD:
+        plan.refusals.append(Refusal(name, switch.state, wanted, LOCKED))  # rules 5, 9
+        return
     plan.changes.append(Change(name, switch.state, ON, actor.source))
 
 

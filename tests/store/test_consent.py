@@ -274,3 +274,10 @@ def test_carrier_block_time_survives_later_changes():
     staff_sets(PHONE, overall="opted_out")
     phone = Phone.get(Phone.e164 == PHONE)
     assert phone.carrier_blocked and phone.carrier_blocked_at == blocked_at
+
+
+def test_rule_5_an_opt_out_that_keeps_a_switch_on_is_refused_whole():
+    with pytest.raises(ConsentRefused) as refused:
+        staff_sets(PHONE, overall="opted_out", automations={"price_reduction": "on"})
+    assert refused.value.refusals == {"price_reduction": "opted_out"}
+    assert get_state(PHONE).overall == "unknown"
