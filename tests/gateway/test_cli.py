@@ -1,0 +1,148 @@
+"""The store's commands of `smsprefs`, through click, against the test database."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from gateway.cli import main
+from store.db import db
+from store.models import Phone
+from tests.factories import PHONE, client_texts, staff_sets
+
+
+@pytest.fixture
+def smsprefs(database, monkeypatch, tmp_path):
+    """Return a function that runs `smsprefs ARGS` against the test database."""
+    monkeypatch.chdir(tmp_path)  # no stray .env is read
+    for name in ("DEFAULT_REGION", "DEALERSHIP_TIMEZONE", "SMSPREFS_API_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+
+    def run(*args, env=None):
+        result = CliRunner().invoke(main, list(args),
+                                    env={"DATABASE_URL": database.url, **(env or {})})
+        if db.obj is not database:  # the command bound its own database: give ours back
+            if hasattr(db.obj, "close_all"):
+                db.obj.close_all()
+            db.initialize(database)
+        return result
+
+    return run
+
+
+def test_migrate_is_safe_to_repeat(smsprefs):
+    result = smsprefs("migrate")
+    assert result.exit_code == 0, result.output
+    assert "database is up to date" in result.output
+
+
+def test_import_prints_a_summary_and_the_rows_it_skipped(smsprefs, tmp_path):
+    client_texts(PHONE, "opt_out")
+    csv = tmp_path / "crm.csv"
+    csv.write_text("\ufeffphone,name,crm_id,overall,opted_out_at\n"
+                   "2125550100,Ana,C1,opted_in,\n"
+                   "2125550101,Bob,C2,opted_out,2025-01-01\n"
+                   "nope,Cy,,,\n", encoding="utf-8")
+    result = smsprefs("import", str(csv))
+    assert result.exit_code == 0, result.output
+    assert "3 rows: 1 applied, 0 unchanged, 1 skipped, 1 invalid" in result.output
+    assert "line 2: +12125550100: skipped (import_never_relaxes)" in result.output
+    assert "line 4: nope:" in result.output
+
+
+def test_import_of_a_file_without_header_fails_clearly(smsprefs, tmp_path):
+    csv = tmp_path / "bad.csv"
+    csv.write_text("2125550100,Ana\n")
+    result = smsprefs("import", str(csv))
+    assert result.exit_code == 1
+    assert "header row with a phone column" in result.output
+    assert Phone.select().count() == 0
+
+
+def test_export_clients_and_events(smsprefs, tmp_path):
+    client_texts(PHONE, "opt_out")
+    out = tmp_path / "clients.csv"
+    result = smsprefs("export", "clients", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.read_text().splitlines()[1].startswith(f"{PHONE},,,opted_out,")
+    events = smsprefs("export", "events")
+    assert events.exit_code == 0
+    assert len(events.output.splitlines()) == 1 + 3  # header, overall and two cascades
+
+
+def test_prefs_prints_the_card_with_its_lock(smsprefs):
+    client_texts(PHONE, "opt_out", "price_reduction", text="STOP PRICE DROP")
+    staff_sets(PHONE, overall="opted_out")
+    result = smsprefs("prefs", "(212) 555-0100")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith(PHONE)
+    assert lines[1].startswith("Overall: ❌ Opted out by U_STAFF in Slack on ")
+    assert "staff may opt them back in" in result.output
+    assert '🔒 Price Reduction Notifications were turned off by the client\'s own text' in \
+        result.output
+    assert 'off by texting "STOP PRICE DROP"' in result.output
+
+
+@pytest.mark.parametrize(("phone", "message"), [
+    ("2125550199", "no client or consent is recorded for +12125550199"),
+    ("banana", "is not a phone number"),
+])
+def test_prefs_of_an_unknown_or_bad_phone_is_a_clear_error(smsprefs, phone, message):
+    result = smsprefs("prefs", phone)
+    assert result.exit_code == 1
+    assert message in result.output
+
+
+def test_verify_reports_ok_then_a_tampered_phone(smsprefs):
+    client_texts(PHONE, "opt_out")
+    ok = smsprefs("verify")
+    assert ok.exit_code == 0 and "ok: 1 phones" in ok.output
+    Phone.update(overall="opted_in").where(Phone.e164 == PHONE).execute()
+    bad = smsprefs("verify")
+    assert bad.exit_code == 1
+    assert f"{PHONE} overall: history says opted_out/client_keyword, state is opted_in/" \
+        "client_keyword" in bad.output
+
+
+def test_classify_prints_json(smsprefs):
+    result = smsprefs("classify", "Stop texting me please")
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert (body["intent"], body["scope"]) == ("opt_out", "all")
+    assert body["rule"] and body["version"]
+
+
+def test_classify_reads_yes_in_the_phone_context(smsprefs):
+    assert json.loads(smsprefs("classify", "yes", "--phone", PHONE).output)["intent"] == "none"
+    client_texts(PHONE, "opt_out")
+    result = json.loads(smsprefs("classify", "yes", "--phone", PHONE).output)
+    assert (result["intent"], result["scope"]) == ("opt_in", "all")
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_classify_refuses_an_empty_text(smsprefs, text):
+    result = smsprefs("classify", text)
+    assert result.exit_code == 1
+    assert "the text is empty" in result.output
+
+
+def test_classify_handles_a_ten_thousand_character_text(smsprefs):
+    result = smsprefs("classify", "I will stop by the dealership tomorrow. " * 250)
+    assert result.exit_code == 0
+    assert json.loads(result.output)["intent"] == "review"
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"DEFAULT_REGION": "XX"}, "DEFAULT_REGION must be a two-letter region"),
+    ({"DEALERSHIP_TIMEZONE": "Mars/Base"}, "DEALERSHIP_TIMEZONE must be an IANA time zone"),
+    ({"DATABASE_URL": "mysql-ish"}, "DATABASE_URL"),
+    ({"VONAGE_MAX_RPS": "fast"}, "VONAGE_MAX_RPS must be a number"),
+])
+def test_bad_configuration_stops_with_one_line_naming_the_variable(smsprefs, env, message):
+    result = smsprefs("verify", env=env)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert len(result.output.strip().splitlines()) == 1
