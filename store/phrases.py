@@ -1,0 +1,230 @@
+"""Find word patterns and automation keyphrases in the words of an inbound text.
+
+Patterns use the syntax described in store.keywords. Matching walks each pattern forward from
+the words that can start it, so it is linear in the number of words (no regular expressions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+from store.automations import AUTOMATIONS
+from store.keywords import AUTOMATION, NAMING_NOUNS, NEGATIONS, SLOTS
+from store.normalize import normalize, words
+
+
+@dataclass(frozen=True)
+class _Element:
+    choices: frozenset[str]
+    optional: bool
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One compiled pattern."""
+
+    text: str
+    elements: tuple[_Element, ...]
+    at_end: bool
+
+    @property
+    def negative(self) -> bool:
+        """Return whether the pattern is itself a negation ("dont text me")."""
+        return bool(self.elements[0].choices & NEGATIONS)
+
+
+@dataclass(frozen=True)
+class Match:
+    """Where a phrase matched: words[start:end]."""
+
+    phrase: Phrase
+    start: int
+    end: int
+
+
+def _word(text: str) -> str:
+    found = words(text)
+    return found[0] if len(found) == 1 else text
+
+
+def _compile(text: str) -> Phrase:
+    parts = text.split()
+    at_end = parts[-1] == "$"
+    if at_end:
+        parts.pop()
+    elements = []
+    for part in parts:
+        optional = part.endswith("?")
+        choices: set[str] = set()
+        for choice in part.rstrip("?").split("|"):
+            if choice.startswith("{"):
+                choices.update(SLOTS[choice.strip("{}")])
+            else:
+                choices.add(_word(choice))
+        elements.append(_Element(frozenset(choices), optional))
+    if all(e.optional for e in elements):
+        raise ValueError(f"pattern {text!r} may match nothing")
+    return Phrase(text, tuple(elements), at_end)
+
+
+def _openings(elements: tuple[_Element, ...]) -> Iterator[tuple[str, ...]]:
+    """Yield the first two words a pattern can start with, or one if it can end there."""
+    for k, element in enumerate(elements):
+        seconds: set[str] = set()
+        can_end = True
+        for later in elements[k + 1:]:
+            seconds |= later.choices
+            if not later.optional:
+                can_end = False
+                break
+        for first in element.choices:
+            if can_end:
+                yield (first,)
+            for second in seconds:
+                yield (first, second)
+        if not element.optional:
+            break
+
+
+class PhraseBook:
+    """A set of patterns, indexed by the one or two words that can start them."""
+
+    def __init__(self, patterns: Collection[str]):
+        # A phrase that can be one word long sits under its word and every pair starting with it.
+        self._single: dict[tuple[str, ...], list[Phrase]] = {}
+        self._pair: dict[tuple[str, ...], list[Phrase]] = {}
+        for phrase in map(_compile, patterns):
+            for opening in set(_openings(phrase.elements)):
+                index = self._single if len(opening) == 1 else self._pair
+                index.setdefault(opening, []).append(phrase)
+        for (first, _), phrases in self._pair.items():
+            phrases.extend(p for p in self._single.get((first,), ()) if p not in phrases)
+        self._firsts = frozenset(k[0] for k in self._pair) | frozenset(k[0] for k in self._single)
+
+    def _starting(self, tokens: tuple[str, ...], i: int) -> list[Phrase]:
+        if i + 1 < len(tokens):
+            found = self._pair.get(tokens[i:i + 2])
+            if found is not None:
+                return found
+        return self._single.get(tokens[i:i + 1], [])
+
+    def find(self, tokens: tuple[str, ...], filler: Collection[str]) -> Iterator[Match]:
+        """Yield each match in `tokens`, left to right."""
+        tail = _filler_tail(tokens, filler)
+        firsts = self._firsts
+        for start, token in enumerate(tokens):
+            if token not in firsts:
+                continue
+            for phrase in self._starting(tokens, start):
+                end = _match_at(phrase, tokens, start, tail)
+                if end is not None:
+                    yield Match(phrase, start, end)
+
+    def whole(self, tokens: tuple[str, ...], filler: Collection[str]) -> Match | None:
+        """Return a match that only filler surrounds, if any."""
+        tail = _filler_tail(tokens, filler)
+        for start, token in enumerate(tokens):
+            for phrase in self._starting(tokens, start):
+                end = _match_at(phrase, tokens, start, tail)
+                if end is not None and end >= tail:
+                    return Match(phrase, start, end)
+            if token not in filler:
+                break
+        return None
+
+
+def _filler_tail(tokens: tuple[str, ...], filler: Collection[str]) -> int:
+    """Return where the run of filler that ends `tokens` begins."""
+    tail = len(tokens)
+    while tail > 0 and tokens[tail - 1] in filler:
+        tail -= 1
+    return tail
+
+
+def _match_at(phrase: Phrase, tokens: tuple[str, ...], start: int, tail: int) -> int | None:
+    n = len(tokens)
+    ends = [start]
+    for element in phrase.elements:
+        choices = element.choices
+        reached = [e + 1 for e in ends if e < n and tokens[e] in choices]
+        if element.optional:
+            reached = list(set(reached).union(ends))
+        elif not reached:
+            return None
+        ends = reached
+    if phrase.at_end:
+        ends = [e for e in ends if e >= tail]
+    return max(ends) if ends else None
+
+
+@dataclass(frozen=True)
+class Marked:
+    """Words with each automation keyphrase folded into one AUTOMATION word."""
+
+    tokens: tuple[str, ...]
+    names: tuple[str | None, ...]  # the automation each AUTOMATION word stands for
+
+    def automations(self, start: int = 0) -> frozenset[str]:
+        """Return the automations named from tokens[start] on."""
+        return self._named_from[start] if start < len(self.names) else frozenset()
+
+    @cached_property
+    def _named_from(self) -> list[frozenset[str]]:
+        named: frozenset[str] = frozenset()
+        suffixes = []
+        for name in reversed(self.names):
+            if name is not None and name not in named:
+                named = named | {name}
+            suffixes.append(named)
+        return suffixes[::-1]
+
+
+def _variants(phrase: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    """Yield a keyphrase as written, written as one word, and in the other number."""
+    last = phrase[-1]
+    other = last[:-1] if last.endswith("s") and len(last) > 3 else last + "s"
+    for form in (phrase, (*phrase[:-1], other)):
+        yield form
+        yield ("".join(form),)
+
+
+def automation_phrases() -> dict[tuple[str, ...], str]:
+    """Return every way to write each registered automation, as words, to its name."""
+    table: dict[tuple[str, ...], str] = {}
+    for automation in AUTOMATIONS.values():
+        for phrase in automation.phrases:
+            for form in _variants(words(normalize(phrase))):
+                table.setdefault(form, automation.name)
+    return table
+
+
+_PHRASES = automation_phrases()
+_LONGEST = max(len(p) for p in _PHRASES)
+AUTOMATION_WORDS = frozenset(w for phrase in _PHRASES for w in phrase)
+_FIRST_WORDS = frozenset(phrase[0] for phrase in _PHRASES)
+
+
+def mark(tokens: tuple[str, ...]) -> Marked:
+    """Return `tokens` with automation keyphrases (and "alerts" etc. after them) marked."""
+    if _FIRST_WORDS.isdisjoint(tokens):
+        return Marked(tokens, (None,) * len(tokens))
+    out: list[str] = []
+    names: list[str | None] = []
+    i, n = 0, len(tokens)
+    while i < n:
+        for length in range(min(_LONGEST, n - i), 0, -1):
+            name = _PHRASES.get(tokens[i:i + length])
+            if name:
+                out.append(AUTOMATION)
+                names.append(name)
+                i += length
+                while i < n and tokens[i] in NAMING_NOUNS:
+                    i += 1
+                break
+        else:
+            out.append(tokens[i])
+            names.append(None)
+            i += 1
+    return Marked(tuple(out), tuple(names))
