@@ -10,7 +10,7 @@ from peewee import chunked
 
 from store.clock import to_naive_utc, utcnow
 from store.consent import load_states
-from store.db import db
+from store.db import db, insert_rows
 from store.errors import InvalidRequest
 from store.models import Campaign, OutboundMessage
 from store.phones import time_zones, try_parse_phone, us_state
@@ -92,8 +92,8 @@ def create_campaign(
     with db.atomic():
         campaign = Campaign.create(name=name, text=text, include_unknown=include_unknown,
                                    actor=actor, created_at=now, counts={})
-        for batch in chunked(rows, 1000):
-            OutboundMessage.insert_many([{**r, "campaign": campaign.id} for r in batch]).execute()
+        fields = [getattr(OutboundMessage, name) for name in (*rows[0], "campaign")]
+        insert_rows(OutboundMessage, fields, [(*r.values(), campaign.id) for r in rows])
         campaign.counts = {"queued": counts["queued"], "scheduled": counts["scheduled"],
                            **{k: counts[k] for k in EXCLUSIONS}}
         campaign.save()

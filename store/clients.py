@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from peewee import EXCLUDED, fn
+from peewee import fn
 
 from store.clock import utcnow
 from store.consent import ensure_phones
-from store.db import db
+from store.db import db, insert_rows
 from store.errors import InvalidRequest
 from store.models import Client, Phone
 from store.phones import try_parse_phone
@@ -42,15 +42,14 @@ def upsert_clients(rows: list[dict]) -> None:
     unique = {}
     for r in rows:  # one row per (phone, name): PostgreSQL refuses to upsert a row twice
         unique[(r["phone_id"], name_key(r["name"]))] = r
-    values = [{"phone": pid, "name": r["name"], "name_key": key, "crm_id": r.get("crm_id"),
-               "created_at": now, "updated_at": now} for (pid, key), r in unique.items()]
-    for start in range(0, len(values), 500):
-        (Client.insert_many(values[start : start + 500])
-         .on_conflict(conflict_target=[Client.phone, Client.name_key],
-                      update={Client.name: EXCLUDED.name,
-                              Client.crm_id: fn.COALESCE(EXCLUDED.crm_id, Client.crm_id),
-                              Client.updated_at: EXCLUDED.updated_at})
-         .execute())
+    values = [(pid, r["name"], key, r.get("crm_id"), now, now)
+              for (pid, key), r in unique.items()]
+    insert_rows(Client, [Client.phone, Client.name, Client.name_key, Client.crm_id,
+                         Client.created_at, Client.updated_at], values,
+                conflict=[Client.phone, Client.name_key],
+                update={"name": 'EXCLUDED."name"',
+                        "crm_id": 'COALESCE(EXCLUDED."crm_id", "client"."crm_id")',
+                        "updated_at": 'EXCLUDED."updated_at"'})
 
 
 def upsert_client(e164: str, *, name: str, crm_id: str | None = None) -> Client:

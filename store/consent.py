@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from store.automations import get_automation
 from store.clock import to_naive_utc, utcnow
-from store.db import db, lock_rows
+from store.db import db, insert_rows, lock_rows
 from store.errors import ConsentRefused, InvalidRequest
 from store.history import EventContext, persist_plans
 from store.models import AutomationSwitch, Phone
@@ -82,9 +82,8 @@ def load_states(e164s: Iterable[str], *, lock: bool = False) -> dict[str, Consen
 
 def ensure_phones(e164s: Iterable[str]) -> None:
     """Create the phone rows that do not exist yet (never touching existing ones)."""
-    rows = [{"e164": e} for e in dict.fromkeys(e164s)]
-    for start in range(0, len(rows), 500):
-        Phone.insert_many(rows[start : start + 500]).on_conflict_ignore().execute()
+    insert_rows(Phone, [Phone.e164], [(e,) for e in dict.fromkeys(e164s)],
+                conflict=[Phone.e164])
 
 
 def _locked_state(e164: str) -> ConsentState:

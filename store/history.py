@@ -11,9 +11,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import groupby
 
-from peewee import EXCLUDED, Case, chunked
+from peewee import chunked
 
 from store.clock import utcnow
+from store.db import insert_rows
 from store.models import AutomationSwitch, ConsentEvent, Phone
 from store.states import (
     APPLIED,
@@ -43,11 +44,12 @@ class EventContext:
         return replace(self, note=note.strip()) if note and note.strip() else self
 
 
-def persist_plans(items, *, batch_size: int = 500) -> list[int]:
+def persist_plans(items, *, return_ids: bool = True, batch_size: int = 500) -> list[int]:
     """Write the events of each (plan, actor, context) and the state they lead to.
 
     Set-based for any number of plans: one insert of events, one upsert of phones and one
-    of switches per batch. Returns the new event ids in order.
+    of switches. Returns the new event ids in order (none when `return_ids` is false, the
+    import's faster path).
     """
     now = utcnow()
     events, phones, switches = [], {}, {}
@@ -73,19 +75,21 @@ def persist_plans(items, *, batch_size: int = 500) -> list[int]:
                 switches[(plan.before.phone_id, c.scope)] = {
                     "phone": plan.before.phone_id, "automation": c.scope,
                     "state": c.new_state, "source": c.source, "changed_at": when}
-    ids = []
-    for rows in chunked(events, batch_size):
-        ids += [row[0] for row in ConsentEvent.insert_many(rows)
-                .returning(ConsentEvent.id).tuples().execute()]
-    for rows in chunked(phones.values(), batch_size):
-        _upsert_phones(rows)
-    for rows in chunked(switches.values(), batch_size):
-        (AutomationSwitch.insert_many(rows)
-         .on_conflict(conflict_target=[AutomationSwitch.phone, AutomationSwitch.automation],
-                      update={AutomationSwitch.state: EXCLUDED.state,
-                              AutomationSwitch.source: EXCLUDED.source,
-                              AutomationSwitch.changed_at: EXCLUDED.changed_at})
-         .execute())
+    if return_ids:
+        ids = [row[0] for rows in chunked(events, batch_size) for row in
+               ConsentEvent.insert_many(rows).returning(ConsentEvent.id).tuples().execute()]
+    else:
+        ids = []
+        if events:
+            insert_rows(ConsentEvent, [getattr(ConsentEvent, k) for k in events[0]],
+                        [tuple(e.values()) for e in events])
+    _upsert_phones(list(phones.values()))
+    insert_rows(AutomationSwitch, [AutomationSwitch.phone, AutomationSwitch.automation,
+                                   AutomationSwitch.state, AutomationSwitch.source,
+                                   AutomationSwitch.changed_at],
+                [tuple(r.values()) for r in switches.values()],
+                conflict=[AutomationSwitch.phone, AutomationSwitch.automation],
+                update={c: f'EXCLUDED."{c}"' for c in ("state", "source", "changed_at")})
     return ids
 
 
@@ -102,15 +106,17 @@ def _phone_row(plan, when: datetime, previous: dict | None) -> dict:
 
 def _upsert_phones(rows: list[dict]) -> None:
     # An upsert on e164 is the portable set-based UPDATE: every row exists already.
-    carrier_changed = Phone.carrier_blocked != EXCLUDED.carrier_blocked
-    Phone.insert_many(rows).on_conflict(conflict_target=[Phone.e164], update={
-        Phone.overall: EXCLUDED.overall,
-        Phone.overall_source: EXCLUDED.overall_source,
-        Phone.overall_changed_at: EXCLUDED.overall_changed_at,
-        Phone.carrier_blocked: EXCLUDED.carrier_blocked,
-        Phone.carrier_blocked_at: Case(None, [(carrier_changed, EXCLUDED.carrier_blocked_at)],
-                                       Phone.carrier_blocked_at),
-    }).execute()
+    if not rows:
+        return
+    fields = [getattr(Phone, k) for k in rows[0]]
+    update = {c: f'EXCLUDED."{c}"' for c in ("overall", "overall_source",
+                                             "overall_changed_at", "carrier_blocked")}
+    # the time of a carrier block moves only when the block itself changes
+    update["carrier_blocked_at"] = (
+        'CASE WHEN "phone"."carrier_blocked" <> EXCLUDED."carrier_blocked" '
+        'THEN EXCLUDED."carrier_blocked_at" ELSE "phone"."carrier_blocked_at" END')
+    insert_rows(Phone, fields, [tuple(r.values()) for r in rows], conflict=[Phone.e164],
+                update=update)
 
 
 def list_events(e164: str, *, limit: int = 100, before_id: int | None = None):

@@ -140,4 +140,4 @@ def _import_batch(rows: list[ImportRow], actor: Actor, report: ImportReport) -> 
                 report.applied += 1
             else:
                 report.unchanged += 1
-        persist_plans(plans)
+        persist_plans(plans, return_ids=False)

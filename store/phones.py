@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import wraps
 
 import phonenumbers
 from phonenumbers import geocoder, timezone
@@ -11,6 +11,30 @@ from store.errors import InvalidPhone
 
 # States whose mini-TCPA laws end the texting day at 20:00 instead of 21:00.
 EARLY_QUIET_STATES = {"Florida": "FL", "Oklahoma": "OK", "Maryland": "MD"}
+
+
+def cache_by(key):
+    """Memoize a function of a phone number by `key(number)` instead of the whole number.
+
+    Campaigns look up the zone of 100,000 numbers; most share their area, and phonenumbers
+    takes tens of microseconds per lookup.
+    """
+
+    def decorate(function):
+        memo: dict[str, object] = {}
+
+        @wraps(function)
+        def wrapper(e164: str):
+            k = key(e164)
+            if k not in memo:
+                if len(memo) > 100_000:
+                    memo.clear()
+                memo[k] = function(e164)
+            return memo[k]
+
+        return wrapper
+
+    return decorate
 
 
 def parse_phone(text: str, *, region: str = "US") -> str:
@@ -41,14 +65,23 @@ def mask(e164: str) -> str:
     return f"…{e164[-4:]}" if e164 else "…"
 
 
-@lru_cache(maxsize=4096)
+def _area(e164: str) -> str:
+    """Return the part of the number that decides its zone and state.
+
+    phonenumbers maps North American numbers by NPA-NXX (+1 and six digits) at the finest,
+    so numbers sharing it share the answer; other countries are looked up whole.
+    """
+    return e164[:8] if e164.startswith("+1") else e164
+
+
+@cache_by(_area)
 def time_zones(e164: str) -> tuple[str, ...]:
     """Return the IANA time zones the number may be in (empty when unknown)."""
     zones = timezone.time_zones_for_number(phonenumbers.parse(e164))
     return tuple(z for z in zones if z != timezone.UNKNOWN_TIMEZONE)
 
 
-@lru_cache(maxsize=4096)
+@cache_by(_area)
 def us_state(e164: str) -> str | None:
     """Return the two-letter code of an early-quiet-hours US state the number belongs to."""
     number = phonenumbers.parse(e164)

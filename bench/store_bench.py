@@ -1,0 +1,114 @@
+"""Measure the store at scale: a batched CSV import and a 100,000-recipient campaign.
+
+    make bench BENCH_ARGS="--rows 1000000 --recipients 100000 --backend both"
+
+Each backend gets a fresh database (a temporary SQLite file; a new PostgreSQL database
+`smsprefs_bench` at --pg-url). Prints a Markdown table: wall time, rows per second, and
+the number of SQL queries, which must not grow with the number of rows per batch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from playhouse.test_utils import count_queries
+
+from store.campaigns import create_campaign
+from store.db import db, init_db
+from store.imports import import_csv
+from store.schema import migrate
+
+AREA_CODES = [201, 202, 203, 205, 206, 207, 208, 209, 210, 212, 213, 214, 215, 216, 217, 218,
+              219, 224, 225, 228, 229, 231, 234, 239, 240, 248, 251, 252, 253, 254, 256, 260,
+              262, 267, 269, 270, 276, 281, 301, 302, 303, 304, 305, 307, 308, 309, 310, 312,
+              313, 314, 315, 316, 317, 318, 319, 320, 321, 323, 325, 330, 334, 336, 337, 339,
+              347, 351, 352, 360, 361, 385, 386, 401, 402, 404, 405, 406, 407, 408, 409, 410,
+              412, 413, 414, 415, 417, 419, 423, 424, 425, 432, 434, 435, 440, 443, 469, 470,
+              478, 479, 480, 484, 501, 502, 503, 504, 505, 507, 508, 509, 510, 512, 513, 515]
+
+
+def phone(n: int) -> str:
+    return f"+1{AREA_CODES[n % len(AREA_CODES)]}555{n // len(AREA_CODES):04d}"
+
+
+def write_csv(path: Path, rows: int) -> None:
+    rng = random.Random(7)
+    with path.open("w", newline="") as out:
+        w = csv.writer(out)
+        w.writerow(["phone", "name", "crm_id", "overall", "opted_out_at"])
+        for n in range(rows):
+            roll = rng.random()
+            overall, when = "", ""
+            if roll < 0.2:
+                overall, when = "opted_out", f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}T10:00:00Z"
+            elif roll < 0.3:
+                overall = "opted_in"
+            w.writerow([phone(n), f"Client {n}", f"CRM{n}", overall, when])
+
+
+def open_backend(backend: str, pg_url: str, workdir: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{workdir / 'bench.db'}"
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS smsprefs_bench")
+        conn.execute("CREATE DATABASE smsprefs_bench")
+    return pg_url.rsplit("/", 1)[0] + "/smsprefs_bench"
+
+
+def bench(backend: str, args, workdir: Path, csv_path: Path) -> list[tuple]:
+    init_db(open_backend(backend, args.pg_url, workdir))
+    results = []
+    with db.connection_context():
+        migrate()
+        with count_queries() as q, csv_path.open(newline="") as stream:
+            t = time.perf_counter()
+            report = import_csv(stream, source_name=csv_path.name, batch_size=args.batch)
+            took = time.perf_counter() - t
+        results.append((backend, f"import {args.rows:,} rows", took, args.rows / took, q.count,
+                        f"{report.applied:,} applied, {report.unchanged:,} unchanged"))
+        recipients = [phone(n) for n in range(args.recipients)]
+        recipients += ["not-a-number"] * (args.recipients // 100) + recipients[:100]
+        with count_queries() as q:
+            t = time.perf_counter()
+            result = create_campaign(name="bench", text="Weekend sale. Reply STOP to end.",
+                                     recipients=recipients, actor="bench",
+                                     include_unknown=False)
+            took = time.perf_counter() - t
+        results.append((backend, f"campaign of {len(recipients):,} recipients", took,
+                        len(recipients) / took, q.count,
+                        f"{result.queued + result.scheduled:,} to send, "
+                        f"{sum(result.excluded.values()):,} excluded"))
+    if hasattr(db.obj, "close_all"):
+        db.obj.close_all()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--recipients", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=2000)
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        csv_path = workdir / "clients.csv"
+        write_csv(csv_path, args.rows)
+        rows = [r for b in backends for r in bench(b, args, workdir, csv_path)]
+    print("| backend | what | seconds | per second | SQL queries | outcome |")
+    print("|---|---|---:|---:|---:|---|")
+    for backend, what, took, rate, queries, outcome in rows:
+        print(f"| {backend} | {what} | {took:.1f} | {rate:,.0f} | {queries:,} | {outcome} |")
+
+
+if __name__ == "__main__":
+    main()
