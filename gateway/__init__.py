@@ -1,0 +1,75 @@
+"""The Flask gateway: Vonage webhooks, the /api/v1 JSON API, and (later) Slack, in one app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from flask import Flask, jsonify, request
+from peewee import PeeweeException
+
+from gateway.config import Config
+from store.db import db, init_db, is_postgres
+
+log = logging.getLogger("smsprefs")
+MAX_BODY = 64 * 1024
+
+
+def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
+    """Build the gateway from `config` (a Config, a mapping of variables, or the environment)."""
+    if not isinstance(config, Config):
+        config = Config.from_env(config, dotenv=config is None)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.extensions["smsprefs"] = config
+    init_db(config.database_url.reveal())
+    _register_connections(app)
+
+    from gateway import api, errors, health, webhooks
+    from gateway.queue import Queue
+
+    app.extensions["smsprefs.queue"] = Queue(config)
+    errors.register(app)
+    health.register(app)
+    webhooks.register(app, config)
+    api.register(app, config)
+    _announce(config)
+    return app
+
+
+def _register_connections(app: Flask) -> None:
+    # Edges own connections (peewee docs): one per request, returned whatever happens.
+    @app.before_request
+    def _connect():
+        try:
+            db.connect(reuse_if_open=True)
+        except PeeweeException:
+            log.exception("the database is unreachable")
+            body = {"status": "error", "database": "unreachable"}
+            if request.path != "/healthz":
+                body = {"error": "database_unavailable",
+                        "message": "The database is unreachable; try again shortly."}
+            return jsonify(body), 503
+
+    @app.teardown_request
+    def _close(exc):
+        if not db.is_closed():
+            db.close()
+
+
+def _announce(config: Config) -> None:
+    database = "PostgreSQL" if is_postgres() else f"SQLite ({config.database_url.reveal()})"
+    slack = "on" if config.slack_enabled else "off (alerts are printed)"
+    log.warning("smsprefs gateway: database %s, SMS transport %s, Slack %s", database,
+                config.sms_transport, slack)
+    if not config.vonage_signature_secret and not config.webhook_token:
+        if config.allow_unsigned_webhooks:
+            log.warning("ALLOW_UNSIGNED_WEBHOOKS=true: anyone can post fake texts to the webhooks; "
+                        "for a local demo only")
+        else:
+            log.warning("webhooks are refused: set VONAGE_SIGNATURE_SECRET or WEBHOOK_TOKEN")
+
+
+def config_of(app: Flask) -> Config:
+    return app.extensions["smsprefs"]
+

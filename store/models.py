@@ -111,19 +111,25 @@ class InboundMessage(BaseModel):
 
 
 class InboundPart(BaseModel):
-    """One part of a concatenated inbound text, kept until the whole text is reassembled."""
+    """One part of a concatenated inbound text, kept (as proof) after it is reassembled.
+
+    Carriers reuse a sender's concat-ref, so parts group by (sender, ref, total) among the
+    parts not yet assembled; assembled_into links each part to the text it became.
+    """
 
     id = BigAutoField()
     provider_id = CharField(max_length=100, unique=True)
     from_number = CharField(max_length=32)
+    to_number = CharField(max_length=32, null=True)
     concat_ref = CharField(max_length=40)
     part = IntegerField()
     total = IntegerField()
     text = TextField()
     received_at = DateTimeField(default=utcnow)
+    assembled_into = ForeignKeyField(InboundMessage, null=True, on_delete="SET NULL")
 
     class Meta:
-        indexes = ((("from_number", "concat_ref", "part"), True),)
+        indexes = ((("from_number", "concat_ref"), False),)
 
 
 class Campaign(BaseModel):

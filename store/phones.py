@@ -92,3 +92,14 @@ def us_state(e164: str) -> str | None:
         if place == name or place.endswith(f", {code}"):
             return code
     return None
+
+
+def parse_msisdn(msisdn: str) -> str | None:
+    """Return a Vonage `msisdn` (international digits, no +) as E.164, or None.
+
+    None stands for a sender that is not a phone number (a short code, a name).
+    """
+    digits = (msisdn or "").strip().lstrip("+")
+    if not digits.isdigit():
+        return None
+    return try_parse_phone(f"+{digits}")

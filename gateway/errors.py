@@ -1,0 +1,46 @@
+"""JSON errors for every HTTP failure: {"error": code, "message": sentence}, in one place."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from store.errors import ConsentRefused, InvalidPhone, NotFound, StoreError, UnknownAutomation
+
+
+class ApiError(Exception):
+    """An error an endpoint answers with directly."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+STORE_STATUS = {InvalidPhone: 422, UnknownAutomation: 422, NotFound: 404}
+
+
+def error_response(status: int, code: str, message: str, **extra):
+    body = {"error": code, "message": message, **extra}
+    return jsonify(body), status
+
+
+def register(app: Flask) -> None:
+    """Map every error to a JSON answer."""
+
+    @app.errorhandler(ApiError)
+    def api_error(exc: ApiError):
+        return error_response(exc.status, exc.code, exc.message)
+
+    @app.errorhandler(ConsentRefused)
+    def refused(exc: ConsentRefused):
+        status = 422 if exc.reason == "evidence_required" else 409
+        return error_response(status, exc.reason, str(exc), refused=exc.refusals)
+
+    @app.errorhandler(StoreError)
+    def store_error(exc: StoreError):
+        return error_response(STORE_STATUS.get(type(exc), 400), exc.code, str(exc))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return error_response(exc.code or 500, code, exc.description or exc.name)

@@ -1,0 +1,89 @@
+"""The send worker's queue, on huey: a wake-up after each commit, retries, a sweep a minute.
+
+The outbox table is the durable record; huey only says when to look at it. So a crash
+between a commit and its wake-up loses nothing: the minute sweep finds what is due.
+Storage: PostgresHuey in the same PostgreSQL in production, a local SQLite file otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from huey import PostgresHuey, SqliteHuey, crontab
+from huey.exceptions import TaskLockedException
+from huey.signals import SIGNAL_INTERRUPTED
+
+from gateway.config import Config
+from gateway.delivery import Pacer, deliver_due
+from gateway.transports import SmsTransport, make_transport
+from store.db import db, normalize_url
+from store.inbound import assemble_stale_parts
+
+log = logging.getLogger("smsprefs.queue")
+
+
+def make_huey(config: Config):
+    """Return the huey instance for the configured database."""
+    url = config.database_url.reveal()
+    scheme, _, rest = normalize_url(url).partition("://")
+    if scheme.startswith("postgres"):
+        return PostgresHuey("smsprefs", dsn=f"postgresql://{rest}")
+    path = Path(rest[1:])  # sqlite:///rel.db is rel.db; sqlite:////abs.db is /abs.db
+    return SqliteHuey("smsprefs", filename=str(path.with_name(f"{path.stem}-queue.db")))
+
+
+class Queue:
+    """Tasks of the send worker, registered on one huey instance built from config."""
+
+    def __init__(self, config: Config, *, transport: SmsTransport | None = None):
+        self.config = config
+        self.huey = make_huey(config)
+        self._transport = transport
+        self.pacer = Pacer(config.vonage_max_rps)
+        huey = self.huey
+        self.deliver = huey.task(name="deliver", retries=0)(self._deliver)
+        self.sweep = huey.periodic_task(crontab(minute="*"), name="sweep")(self._sweep)
+
+        @huey.signal(SIGNAL_INTERRUPTED)
+        def _requeue(signal, task, *args, **kwargs):
+            # a deploy or restart stopped the task mid-run: the lease frees its messages,
+            # and this puts the wake-up back so they go out without waiting for the sweep
+            huey.enqueue(task)
+
+    @property
+    def transport(self) -> SmsTransport:
+        if self._transport is None:
+            self._transport = make_transport(self.config)
+        return self._transport
+
+    def wake(self, delay: int = 0) -> None:
+        """Ask the worker to deliver what is due (now, or after `delay` seconds)."""
+        try:
+            if delay:
+                self.deliver.schedule(delay=delay)
+            else:
+                self.deliver()
+        except Exception:  # the sweep will find it: never fail the request over a wake-up
+            log.exception("could not wake the send worker; the minute sweep will deliver")
+
+    def _deliver(self) -> None:
+        try:
+            with self.huey.lock_task("deliver"), db.connection_context():
+                counts = deliver_due(self.transport, self.pacer)
+        except TaskLockedException:
+            return  # another worker is delivering; it keeps going while anything is due
+        if counts["next_retry"]:
+            self.wake(delay=counts["next_retry"])
+        if any(counts[k] for k in ("sent", "cancelled", "retry", "failed")):
+            log.info("delivery round: %s", counts)
+
+    def _sweep(self) -> None:
+        with db.connection_context():
+            assemble_stale_parts()
+        self._deliver()
+
+    def consumer(self, *, workers: int = 2):
+        """Return a huey consumer for these tasks (locks left by a dead worker are flushed)."""
+        return self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
+                                         flush_locks=True)

@@ -1,0 +1,187 @@
+"""An inbound text, read once: recorded, classified, and everything it causes.
+
+receive_text() does it all in one transaction, so the gateway answers Vonage only once
+the consent change, its events, the reply to send and the alert to post are durable.
+A repeated provider id (Vonage retries for 24 hours) changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from peewee import fn
+
+from store.clock import to_naive_utc, utcnow
+from store.consent import ChangeResult, apply_client_intent, classify_for, ensure_phones
+from store.db import db, lock_rows
+from store.history import EventContext
+from store.models import Alert, InboundMessage, InboundPart, OutboundMessage, Phone, Review
+from store.phones import parse_msisdn
+from store.replies import ReplySettings, help_reply, opt_in_confirmation, opt_out_confirmation
+from store.rules import ConsentState
+from store.sending import block_reason
+
+CONFIRM_WITHIN = timedelta(minutes=5)  # FCC: a confirmation later than this is not presumed ok
+REPEAT_WINDOW = timedelta(hours=24)
+MAX_TEXT = 10_000  # far beyond any real SMS; a longer body is cut, never refused
+
+
+@dataclass
+class InboundResult:
+    """What one inbound text caused."""
+
+    message: InboundMessage | None
+    duplicate: bool = False
+    change: ChangeResult | None = None
+    reply: OutboundMessage | None = None
+    review: Review | None = None
+    alerts: list[int] = field(default_factory=list)
+
+
+def receive_text(
+    *, provider_id: str, from_number: str, text: str, to_number: str | None = None,
+    received_at: datetime | None = None, settings: ReplySettings | None = None,
+) -> InboundResult:
+    """Record and act on one inbound text; a provider id seen before changes nothing."""
+    settings = settings or ReplySettings()
+    received_at = to_naive_utc(received_at) if received_at else utcnow()
+    text = (text or "")[:MAX_TEXT]
+    e164 = parse_msisdn(from_number)
+    with db.atomic():
+        if e164:
+            ensure_phones([e164])
+        found = classify_for(e164, text)
+        phone_id = Phone.get(Phone.e164 == e164).id if e164 else None
+        inserted = (InboundMessage.insert(
+            provider_id=provider_id, phone=phone_id, from_number=from_number,
+            to_number=to_number, text=text, received_at=received_at, intent=found.intent,
+            scope=found.scope, rule=found.rule, classifier_version=found.version,
+            processed_at=utcnow()).on_conflict_ignore().execute())
+        if not inserted:
+            return InboundResult(message=None, duplicate=True)
+        message = InboundMessage.get(InboundMessage.provider_id == provider_id)
+        result = InboundResult(message=message)
+        if e164 is None:
+            return result  # a short code or a sender name: recorded, nothing to act on
+        if found.intent in ("opt_out", "opt_in"):
+            _apply_keyword(result, e164, found, settings)
+        elif found.intent == "help":
+            result.reply = _reply(message, e164, "help", help_reply(settings), received_at)
+        elif found.intent == "review":
+            result.review = Review.create(phone=phone_id, kind="text", inbound=message, text=text)
+            result.alerts.append(_alert("review", phone_id, review=result.review))
+        return result
+
+
+def _apply_keyword(result: InboundResult, e164: str, found, settings: ReplySettings) -> None:
+    message = result.message
+    context = EventContext(inbound_message_id=message.provider_id, raw_text=message.text,
+                           rule=found.rule, classifier_version=found.version,
+                           occurred_at=message.received_at)
+    change = apply_client_intent(e164, intent=found.intent, scope=found.scope, context=context,
+                                 widen_scoped_stop=settings.widen_scoped_stop)
+    result.change = change
+    scope = "all" if found.intent == "opt_out" and settings.widen_scoped_stop else found.scope
+    if change.changed:
+        result.alerts.append(_alert(found.intent, message.phone_id, event=change.event_ids[0]))
+    if found.intent == "opt_in":
+        if change.changed:
+            text = opt_in_confirmation(settings, scope)
+            result.reply = _reply(message, e164, "confirmation", text, message.received_at)
+        return
+    if scope == "all" and settings.confirmation_owner != "app":
+        return  # the network (Opt-Out Assist, a toll-free carrier) already confirmed it
+    if not change.changed and _confirmed_recently(message.phone_id, message.received_at):
+        return  # a repeated STOP within 24 hours gets no second confirmation
+    text = opt_out_confirmation(settings, scope)
+    result.reply = _reply(message, e164, "confirmation", text, message.received_at)
+
+
+def _confirmed_recently(phone_id: int, now: datetime) -> bool:
+    return (OutboundMessage.select()
+            .where(OutboundMessage.phone == phone_id, OutboundMessage.kind == "confirmation",
+                   OutboundMessage.created_at >= now - REPEAT_WINDOW)
+            .exists())
+
+
+def _reply(message: InboundMessage, e164: str, kind: str, text: str, received_at: datetime):
+    """Queue the one reply to `message`; it expires 5 minutes after the text arrived."""
+    from store.consent import get_state
+
+    state: ConsentState = get_state(e164)
+    reason = block_reason(state, kind=kind)
+    now = utcnow()
+    return OutboundMessage.create(
+        phone=message.phone_id, to=e164, text=text, kind=kind, reply_to=message,
+        status="blocked" if reason else "queued", reason=reason, actor="smsprefs",
+        send_at=now, expires_at=received_at + CONFIRM_WITHIN, created_at=now, updated_at=now)
+
+
+def _alert(kind: str, phone_id: int, *, event: int | None = None, review=None) -> int:
+    return Alert.insert(kind=kind, phone=phone_id, event=event, review=review).execute()
+
+
+def receive_part(
+    *, provider_id: str, from_number: str, concat_ref: str, part: int, total: int, text: str,
+    to_number: str | None = None, received_at: datetime | None = None,
+    settings: ReplySettings | None = None,
+) -> InboundResult:
+    """Keep one part of a concatenated text; read the whole text once every part is in."""
+    received_at = to_naive_utc(received_at) if received_at else utcnow()
+    with db.atomic():
+        e164 = parse_msisdn(from_number)
+        if e164:  # the sender's row lock makes two parts arriving at once see each other
+            ensure_phones([e164])
+            list(lock_rows(Phone.select(Phone.id).where(Phone.e164 == e164)))
+        inserted = (InboundPart.insert(
+            provider_id=provider_id, from_number=from_number, to_number=to_number,
+            concat_ref=concat_ref, part=part, total=total, text=text or "",
+            received_at=received_at).on_conflict_ignore().execute())
+        if not inserted:
+            return InboundResult(message=None, duplicate=True)
+        parts = _open_parts(from_number, concat_ref, total)
+        if len(parts) < total:
+            return InboundResult(message=None)  # waiting for the other parts
+        return _assemble(parts, settings)
+
+
+def assemble_stale_parts(*, older_than: timedelta = timedelta(minutes=2),
+                         settings: ReplySettings | None = None) -> list[InboundResult]:
+    """Read the texts whose missing parts never came, from the parts that did."""
+    cutoff = utcnow() - older_than
+    groups = (InboundPart.select(InboundPart.from_number, InboundPart.concat_ref,
+                                 InboundPart.total)
+              .where(InboundPart.assembled_into.is_null())
+              .group_by(InboundPart.from_number, InboundPart.concat_ref, InboundPart.total)
+              .having(fn.MAX(InboundPart.received_at) < cutoff).tuples())
+    results = []
+    for from_number, concat_ref, total in list(groups):
+        with db.atomic():
+            parts = _open_parts(from_number, concat_ref, total)
+            if parts:
+                results.append(_assemble(parts, settings))
+    return results
+
+
+def _open_parts(from_number: str, concat_ref: str, total: int) -> list[InboundPart]:
+    """Return the first copy of each part of the group not yet assembled, in order."""
+    by_number: dict[int, InboundPart] = {}
+    for p in (InboundPart.select()
+              .where(InboundPart.from_number == from_number, InboundPart.concat_ref == concat_ref,
+                     InboundPart.total == total, InboundPart.assembled_into.is_null())
+              .order_by(InboundPart.part, InboundPart.id)):
+        by_number.setdefault(p.part, p)
+    return [by_number[n] for n in sorted(by_number)]
+
+
+def _assemble(parts: list[InboundPart], settings: ReplySettings | None) -> InboundResult:
+    first = parts[0]
+    result = receive_text(
+        provider_id=f"concat:{first.provider_id}", from_number=first.from_number,
+        to_number=first.to_number, text="".join(p.text for p in parts),
+        received_at=min(p.received_at for p in parts), settings=settings)
+    if result.message is not None:
+        (InboundPart.update(assembled_into=result.message)
+         .where(InboundPart.id.in_([p.id for p in parts])).execute())
+    return result

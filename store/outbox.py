@@ -1,0 +1,149 @@
+"""The outbox: outbound texts from acceptance to delivery, drained by the send worker.
+
+A message is accepted only if consent allows it (or recorded as `blocked`), checked again
+by recheck() immediately before it is handed to Vonage, and claimed under a lease so that
+several workers never hand the same message over at the same time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from peewee import Case
+
+from store.campaigns import check_text
+from store.clock import to_naive_utc, utcnow
+from store.consent import get_state, set_carrier_block
+from store.db import db, lock_rows
+from store.models import Alert, OutboundMessage, Phone, Review
+from store.phones import try_parse_phone
+from store.sending import block_reason, check_kind, decide
+
+PENDING = ("queued", "scheduled")
+FINAL = ("delivered", "failed", "blocked", "cancelled")
+CARRIER_OPT_OUT = "9"  # SMS API err-code: the user asked not to receive these messages
+
+
+def queue_message(
+    *, to: str, text: str, kind: str, automation: str | None = None, actor: str | None = None,
+    region: str = "US", fallback_zone: str = "America/New_York", now: datetime | None = None,
+) -> OutboundMessage:
+    """Accept a text for sending, or record why consent refuses it (status `blocked`)."""
+    check_kind(kind, automation)
+    check_text(text)
+    now = to_naive_utc(now) if now else utcnow()
+    e164 = try_parse_phone(to, region=region) if isinstance(to, str) else None
+    state = get_state(e164) if e164 else None
+    decision = decide(state, kind=kind, automation=automation, now=now,
+                      fallback_zone=fallback_zone)
+    status = ("blocked" if not decision.allowed
+              else "queued" if decision.send_at <= now else "scheduled")
+    return OutboundMessage.create(
+        phone=state.phone_id if state else None, to=e164 or str(to)[:40], text=text, kind=kind,
+        automation=automation, actor=actor, status=status, reason=decision.reason,
+        send_at=decision.send_at or now, created_at=now, updated_at=now)
+
+
+def claim_due(*, limit: int = 50, lease: timedelta = timedelta(minutes=2),
+              now: datetime | None = None) -> list[OutboundMessage]:
+    """Claim up to `limit` messages that are due, for this worker only, until the lease ends.
+
+    A message whose worker died mid-send is claimed again once its lease ends.
+    """
+    now = to_naive_utc(now) if now else utcnow()
+    due = ((OutboundMessage.status.in_(PENDING) & (OutboundMessage.send_at <= now))
+           | ((OutboundMessage.status == "sending") & (OutboundMessage.lease_until < now)))
+    with db.atomic():
+        query = (OutboundMessage.select(OutboundMessage.id).where(due)
+                 .order_by(OutboundMessage.send_at, OutboundMessage.id).limit(limit))
+        if db.obj.for_update:
+            query = query.for_update(skip_locked=True)
+        ids = [m.id for m in query]
+        if not ids:
+            return []
+        (OutboundMessage.update(status="sending", lease_until=now + lease,
+                                attempts=OutboundMessage.attempts + 1, updated_at=now)
+         .where(OutboundMessage.id.in_(ids), due).execute())
+        return list(OutboundMessage.select().where(OutboundMessage.id.in_(ids),
+                                                    OutboundMessage.status == "sending",
+                                                    OutboundMessage.lease_until == now + lease))
+
+
+def recheck(message: OutboundMessage, *, now: datetime | None = None) -> str | None:
+    """Check consent again right before sending; cancel and return the reason if it refuses.
+
+    A confirmation that could not leave within 5 minutes of the client's text is dropped.
+    """
+    now = to_naive_utc(now) if now else utcnow()
+    reason = None
+    if message.expires_at and now > message.expires_at:
+        reason = "expired"
+    elif try_parse_phone(message.to) is None:
+        reason = "invalid_number"
+    else:
+        reason = block_reason(get_state(message.to), kind=message.kind,
+                              automation=message.automation,
+                              include_unknown=bool(message.campaign_id
+                                                   and message.campaign.include_unknown))
+    if reason:
+        _finish(message.id, status="cancelled", reason=reason)
+    return reason
+
+
+def mark_sent(message_id: int, *, vonage_message_id: str | None) -> None:
+    """Record that Vonage accepted the message."""
+    _finish(message_id, status="sent", reason=None, vonage_message_id=vonage_message_id,
+            sent_at=utcnow())
+
+
+def mark_failed(message_id: int, *, reason: str) -> None:
+    """Record that the message will not be sent (a permanent error)."""
+    _finish(message_id, status="failed", reason=reason[:40])
+
+
+def retry_later(message_id: int, *, delay: timedelta, reason: str) -> None:
+    """Put the message back in the queue after a passing failure (throttled, 5xx, timeout)."""
+    now = utcnow()
+    (OutboundMessage.update(status="queued", send_at=now + delay, lease_until=None,
+                            reason=reason[:40], updated_at=now)
+     .where(OutboundMessage.id == message_id, OutboundMessage.status == "sending").execute())
+
+
+def _finish(message_id: int, **fields) -> None:
+    (OutboundMessage.update(lease_until=None, updated_at=utcnow(), **fields)
+     .where(OutboundMessage.id == message_id).execute())
+
+
+def record_receipt(*, vonage_message_id: str, status: str, err_code: str | None = None) -> bool:
+    """Apply a delivery receipt; return False when no message has that Vonage id.
+
+    err-code 9 (or a rejection for the same reason) means the network holds an opt-out
+    for the phone: it is marked carrier_blocked and a review alert is recorded.
+    """
+    delivered = status in ("delivered", "read")
+    failed = status in ("failed", "rejected", "undeliverable", "undelivered", "expired")
+    with db.atomic():
+        message = (lock_rows(OutboundMessage.select()
+                             .where(OutboundMessage.vonage_message_id == vonage_message_id))
+                   .first())
+        if message is None:
+            return False
+        new_status = "delivered" if delivered else "failed" if failed else message.status
+        (OutboundMessage.update(status=Case(None, [(OutboundMessage.status == "delivered",
+                                                    "delivered")], new_status),
+                                reason=f"receipt:{status}:{err_code}"[:40] if failed
+                                else OutboundMessage.reason, updated_at=utcnow())
+         .where(OutboundMessage.id == message.id).execute())
+        if failed and str(err_code) == CARRIER_OPT_OUT:
+            block_at_carrier(message.to)
+    return True
+
+
+def block_at_carrier(e164: str) -> None:
+    """Mark the phone blocked at the network, and ask a person to review it."""
+    event_ids = set_carrier_block(e164, blocked=True)
+    if not event_ids:
+        return  # already blocked: one review, one alert
+    phone = Phone.get(Phone.e164 == e164)
+    review = Review.create(phone=phone, kind="carrier")
+    Alert.insert(kind="carrier_block", phone=phone, event=event_ids[0], review=review).execute()
