@@ -1,5 +1,5 @@
 # Two commands on a fresh machine with only Python 3.11+ and make:
-#   make run    set up, migrate a local SQLite database and start smsprefs
+#   make run    set up, migrate a local SQLite database and serve smsprefs on :5000
 #   make test   set up, lint, and run the test suite
 PYTHON ?= python3
 UV := .tools/bin/uv
@@ -17,9 +17,11 @@ $(UV):
 
 install: .venv/.synced
 
+# A local demo: webhooks accept unsigned posts (logged loudly) and the API takes a fixed token.
 run: install
-	.venv/bin/smsprefs migrate
-	.venv/bin/smsprefs --help
+	ALLOW_UNSIGNED_WEBHOOKS=$${ALLOW_UNSIGNED_WEBHOOKS:-true} \
+	SMSPREFS_API_TOKEN=$${SMSPREFS_API_TOKEN:-local-dev-token} \
+	.venv/bin/smsprefs serve
 
 lint: install
 	.venv/bin/ruff check .

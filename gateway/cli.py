@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
+import threading
+import uuid
 from pathlib import Path
 
 import click
@@ -141,3 +144,99 @@ def verify() -> None:
         click.echo(f"{problems} mismatches among {phones} phones and {events} events", err=True)
         sys.exit(1)
     click.echo(f"ok: {phones} phones match the replay of their {events} events")
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, help="Defaults to PORT (5000).")
+@click.pass_obj
+def serve(config: Config, host: str, port: int | None) -> None:
+    """Run the web app and the send worker in one process (for local use)."""
+    from werkzeug.serving import make_server
+
+    from gateway import create_app
+    from store.schema import migrate as apply
+
+    _logging()
+    apply()
+    app = create_app(config)
+    server = make_server(host, port or config.port, app, threaded=True)
+    threading.Thread(target=server.serve_forever, name="web", daemon=True).start()
+    click.echo(f"smsprefs is listening on http://{host}:{server.port} (Ctrl-C stops it)", err=True)
+    app.extensions["smsprefs.queue"].consumer(workers=1).run()
+
+
+@main.command()
+@click.option("--workers", default=2, show_default=True, help="Worker threads.")
+@click.pass_obj
+def worker(config: Config, workers: int) -> None:
+    """Run the send worker: deliver queued texts, retry, sweep every minute."""
+    from gateway.queue import Queue
+
+    _logging()
+    Queue(config).consumer(workers=workers).run()
+
+
+@main.command()
+@click.option("--from", "sender", required=True, help="The client's phone, any format.")
+@click.option("--text", required=True, help="What the client texted.")
+@click.pass_obj
+def inbound(config: Config, sender: str, text: str) -> None:
+    """Feed a client's text through the same path as the Vonage webhook."""
+    from gateway.queue import Queue
+    from gateway.webhooks import reply_settings
+    from store.inbound import receive_text
+    from store.phones import parse_phone
+
+    try:
+        e164 = parse_phone(sender, region=config.default_region)
+    except StoreError as exc:
+        _fail(exc)
+    result = receive_text(provider_id=f"cli-{uuid.uuid4()}", from_number=e164.lstrip("+"),
+                          text=text, settings=reply_settings(config))
+    message = result.message
+    click.echo(json.dumps({
+        "intent": message.intent, "scope": message.scope, "rule": message.rule,
+        "changes": [{"scope": c.scope, "from": c.old_state, "to": c.new_state,
+                     "source": c.source} for c in (result.change.plan.changes
+                                                   if result.change else [])],
+        "reply": {"id": result.reply.id, "status": result.reply.status,
+                  "text": result.reply.text} if result.reply else None,
+        "review": result.review is not None,
+    }, indent=2))
+    if result.reply and result.reply.status == "queued":
+        Queue(config).wake()
+
+
+@main.command()
+@click.option("--to", required=True, help="The client's phone, any format.")
+@click.option("--text", required=True)
+@click.option("--kind", required=True,
+              type=click.Choice(["manual", "work_plan", "lead_autoresponder", "campaign",
+                                 "automation"]))
+@click.option("--automation", help="The automation type, for --kind automation.")
+@click.option("--actor", default="cli", show_default=True)
+@click.pass_obj
+def send(config: Config, to: str, text: str, kind: str, automation: str | None,
+         actor: str) -> None:
+    """Queue a text if consent allows it; exit 1 with the reason when it does not."""
+    from gateway.queue import Queue
+    from store.outbox import queue_message
+
+    try:
+        message = queue_message(to=to, text=text, kind=kind, automation=automation, actor=actor,
+                                region=config.default_region,
+                                fallback_zone=config.dealership_timezone)
+    except StoreError as exc:
+        _fail(exc)
+    click.echo(json.dumps({"id": message.id, "to": message.to, "status": message.status,
+                           "reason": message.reason,
+                           "send_at": message.send_at.isoformat() + "Z"}))
+    if message.status == "blocked":
+        sys.exit(1)
+    Queue(config).wake()

@@ -49,8 +49,14 @@ def open_database(url: str, *, max_connections: int = 20) -> Database:
 
 
 def init_db(url: str, *, max_connections: int = 20) -> Database:
-    """Bind the shared `db` proxy to the database `url` names and return it."""
+    """Bind the shared `db` proxy to the database `url` names and return it.
+
+    Binding the URL already bound keeps the open database (and its pool) as it is.
+    """
+    if db.obj is not None and getattr(db.obj, "url", None) == url:
+        return db.obj
     database = open_database(url, max_connections=max_connections)
+    database.url = url
     db.initialize(database)
     return database
 

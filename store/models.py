@@ -217,7 +217,14 @@ class Alert(BaseModel):
         )
 
 
+class WebhookNonce(BaseModel):
+    """A signed webhook already accepted: the same signature presented again is a replay."""
+
+    nonce = CharField(max_length=120, unique=True)
+    seen_at = DateTimeField(default=utcnow, index=True)
+
+
 MODELS = [
     Phone, Client, AutomationSwitch, ConsentEvent, InboundMessage, InboundPart, Campaign,
-    OutboundMessage, Review, Alert,
+    OutboundMessage, Review, Alert, WebhookNonce,
 ]

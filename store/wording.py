@@ -46,7 +46,7 @@ def how(event, source: str) -> str:
     if source == IMPORT:
         return f"by an import ({event.actor.removeprefix('import:')})" if event else "by an import"
     if source == CASCADE:
-        return "by the overall preference"
+        return "with the overall preference"
     if source == "carrier":
         return "by the carrier network"
     return ""
