@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from flask import Flask, jsonify, request
+from flask import Flask, g, jsonify, request
 from peewee import PeeweeException
 
 from gateway.config import Config
@@ -42,7 +42,7 @@ def _register_connections(app: Flask) -> None:
     @app.before_request
     def _connect():
         try:
-            db.connect(reuse_if_open=True)
+            g.smsprefs_connected = db.connect(reuse_if_open=True)
         except PeeweeException:
             log.exception("the database is unreachable")
             body = {"status": "error", "database": "unreachable"}
@@ -53,7 +53,8 @@ def _register_connections(app: Flask) -> None:
 
     @app.teardown_request
     def _close(exc):
-        if not db.is_closed():
+        # close only what this request opened (a caller on the same thread keeps its own)
+        if g.pop("smsprefs_connected", False) and not db.is_closed():
             db.close()
 
 

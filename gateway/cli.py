@@ -31,7 +31,8 @@ def main(ctx: click.Context) -> None:
         click.echo(f"smsprefs: DATABASE_URL: {exc}", err=True)
         sys.exit(2)
     ctx.obj = config
-    ctx.with_resource(db.connection_context())
+    if db.connect(reuse_if_open=True):  # close only the connection this command opened
+        ctx.call_on_close(db.close)
 
 
 def _fail(exc: StoreError) -> None:

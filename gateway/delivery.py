@@ -17,7 +17,9 @@ from store.phones import mask
 
 log = logging.getLogger("smsprefs.delivery")
 MAX_ATTEMPTS = 12
-LEASE = timedelta(minutes=5)
+# One message is claimed at a time, so only the one in flight waits for its lease when a
+# worker dies; the lease outlasts the transport's timeout several times over.
+LEASE = timedelta(seconds=90)
 
 
 class Pacer:
@@ -43,7 +45,7 @@ def backoff(attempts: int) -> timedelta:
 
 
 def deliver_due(transport: SmsTransport, pacer: Pacer, *, budget: float = 50.0,
-                batch: int = 10) -> dict[str, int]:
+                batch: int = 1, lease: timedelta = LEASE) -> dict[str, int]:
     """Send what is due until nothing is, or `budget` seconds have passed; return counts.
 
     Returns {"sent", "cancelled", "retry", "failed", "next_retry"} where next_retry is the
@@ -52,7 +54,7 @@ def deliver_due(transport: SmsTransport, pacer: Pacer, *, budget: float = 50.0,
     counts = {"sent": 0, "cancelled": 0, "retry": 0, "failed": 0, "next_retry": 0}
     deadline = time.monotonic() + budget
     while time.monotonic() < deadline:
-        messages = claim_due(limit=batch, lease=LEASE)
+        messages = claim_due(limit=batch, lease=lease)
         if not messages:
             break
         for message in messages:

@@ -42,6 +42,8 @@ class Queue:
         self._transport = transport
         self.pacer = Pacer(config.vonage_max_rps)
         huey = self.huey
+        # made here, not per call, so a consumer's flush_locks knows to clear it at start
+        self.deliver_lock = huey.lock_task("deliver")
         self.deliver = huey.task(name="deliver", retries=0)(self._deliver)
         self.sweep = huey.periodic_task(crontab(minute="*"), name="sweep")(self._sweep)
 
@@ -69,7 +71,7 @@ class Queue:
 
     def _deliver(self) -> None:
         try:
-            with self.huey.lock_task("deliver"), db.connection_context():
+            with self.deliver_lock, db.connection_context():
                 counts = deliver_due(self.transport, self.pacer)
         except TaskLockedException:
             return  # another worker is delivering; it keeps going while anything is due
@@ -85,5 +87,6 @@ class Queue:
 
     def consumer(self, *, workers: int = 2):
         """Return a huey consumer for these tasks (locks left by a dead worker are flushed)."""
+        # poll the queue at least every 2 s when idle (huey's default backs off to 10 s)
         return self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
-                                         flush_locks=True)
+                                         flush_locks=True, max_delay=2.0)

@@ -68,7 +68,7 @@ def create_campaign(
     now = to_naive_utc(now) if now else utcnow()
     parsed, counts = _parse_recipients(recipients, region)
     states: dict[str, ConsentState] = {}
-    for batch in chunked([e for e in parsed if e], 10_000):
+    for batch in chunked([e for e in parsed.values() if e], 10_000):
         states.update(load_states(batch))
     rows, send_times = [], {}
     for raw, e164 in parsed.items():

@@ -88,3 +88,9 @@ def test_bad_campaigns_are_refused_and_record_nothing(kwargs, message):
     with pytest.raises(InvalidRequest, match=message):
         create_campaign(**args)
     assert OutboundMessage.select().count() == 0
+
+
+def test_recipients_in_any_format_are_decided_by_their_consent():
+    client_texts("+12125550102", "opt_out")
+    result = campaign(["(212) 555-0102", "212.555.0102"], include_unknown=True)
+    assert (result.queued, result.excluded["opted_out"], result.excluded["duplicate"]) == (0, 1, 1)

@@ -1,0 +1,59 @@
+"""/api/v1: the JSON API for the CRM, behind one bearer token (SPEC section 5).
+
+The endpoints live in api_clients.py (clients, preferences, events, classify),
+api_messages.py (messages, campaigns) and openapi.py (the document describing them all).
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, Flask, request
+
+from gateway import api_clients, api_messages, openapi
+from gateway.config import Config
+from gateway.errors import error_response
+
+PREFIX = "/api/v1"
+
+
+def register(app: Flask, config: Config) -> None:
+    """Register the /api/v1 blueprint and the bearer-token check in front of it."""
+    check = token_check(config)
+
+    # On the app rather than the blueprint, so that a path no route matches under
+    # /api/v1 answers 401 to a stranger too, instead of telling them what exists.
+    @app.before_request
+    def _authorize():
+        if request.path == PREFIX or request.path.startswith(f"{PREFIX}/"):
+            return check()
+        return None
+
+    bp = Blueprint("api", __name__, url_prefix=PREFIX)
+    api_clients.add_routes(bp)
+    api_messages.add_routes(bp)
+    openapi.add_routes(bp)
+    app.register_blueprint(bp)
+
+
+def token_check(config: Config):
+    """Return a function answering 401 unless the request carries the API token."""
+    token = config.api_token.reveal().encode() if config.api_token else None
+
+    def check():
+        if token is None:
+            return _unauthorized("the API is off: SMSPREFS_API_TOKEN is not set on the gateway")
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not given.strip():
+            return _unauthorized("send the API token as Authorization: Bearer <token>")
+        if not hmac.compare_digest(given.strip().encode(), token):
+            return _unauthorized("the API token is not valid")
+        return None
+
+    return check
+
+
+def _unauthorized(message: str):
+    response, status = error_response(401, "unauthorized", message)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="smsprefs"'
+    return response, status

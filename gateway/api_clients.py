@@ -1,0 +1,107 @@
+"""/api/v1 clients: the consent document of a phone, client records, preferences, history."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+
+from gateway.api_json import actor_of, bad_request, iso, phone_of, query_int, read_body
+from store.automations import AUTOMATIONS
+from store.cards import load_card
+from store.clients import find_phones, upsert_client
+from store.consent import change_consent, classify_for
+from store.errors import NotFound
+from store.history import list_events
+from store.models import ConsentEvent
+from store.rules import Actor
+
+MAX_EVENTS = 500
+
+
+def add_routes(bp: Blueprint) -> None:
+    bp.get("/clients/<phone>")(get_client)
+    bp.put("/clients/<phone>")(put_client)
+    bp.patch("/clients/<phone>/preferences")(patch_preferences)
+    bp.get("/clients/<phone>/events")(get_events)
+    bp.post("/classify")(post_classify)
+
+
+def get_client(phone: str):
+    return jsonify(client_document(phone_of(phone)))
+
+
+def put_client(phone: str):
+    e164 = phone_of(phone)
+    body = read_body({"name": str}, {"crm_id": str})
+    upsert_client(e164, name=body["name"], crm_id=body.get("crm_id"))
+    return jsonify(client_document(e164))
+
+
+def patch_preferences(phone: str):
+    e164 = phone_of(phone)
+    body = read_body({"actor": str},
+                     {"overall": str, "automations": dict[str, str], "note": str})
+    actor = Actor(source="staff", actor=actor_of(body), channel="api")
+    # a refusal raises ConsentRefused once its events are committed: 409, or 422 for a note
+    change_consent(e164, actor=actor, overall=body.get("overall"),
+                   automations=body.get("automations"), note=body.get("note"))
+    return jsonify(client_document(e164))
+
+
+def get_events(phone: str):
+    e164 = phone_of(phone)
+    limit = query_int("limit", default=100, low=1, high=MAX_EVENTS)
+    before = query_int("before", default=None, low=1)
+    if not find_phones(e164):
+        raise NotFound(f"no client or consent is recorded for {e164}")
+    events = list_events(e164, limit=limit + 1, before_id=before)
+    more, events = len(events) > limit, events[:limit]
+    return jsonify({
+        "phone": e164,
+        "events": [event_document(e) for e in events],
+        "next_before": events[-1].id if more else None,
+    })
+
+
+def post_classify():
+    body = read_body({"text": str}, {"phone": str})
+    if not body["text"].strip():
+        raise bad_request("text is empty: give the text a client sent")
+    e164 = phone_of(body["phone"]) if "phone" in body else None
+    result = classify_for(e164, body["text"])
+    return jsonify({"intent": result.intent, "scope": result.scope, "rule": result.rule,
+                    "version": result.version})
+
+
+def client_document(e164: str) -> dict:
+    """Return what the API says about one phone; NotFound (404) for a phone never seen."""
+    region = current_app.extensions["smsprefs"].default_region
+    card = load_card(e164, region=region, events=0)
+    state = card.state
+    automations = {}
+    for name in AUTOMATIONS:
+        switch = state.switch(name)
+        automations[name] = {"state": switch.state, "source": switch.source,
+                             "locked": switch.locked}
+    return {
+        "phone": state.e164,
+        "clients": [{"name": c.name, "crm_id": c.crm_id} for c in card.clients],
+        "overall": state.overall,
+        "overall_source": state.overall_source,
+        "overall_changed_at": iso(state.overall_changed_at),
+        "locked": state.locked,
+        "automations": automations,
+        "carrier_blocked": state.carrier_blocked,
+        "pending_review": card.pending_review,
+    }
+
+
+def event_document(event: ConsentEvent) -> dict:
+    return {
+        "id": event.id, "scope": event.scope, "old_state": event.old_state,
+        "new_state": event.new_state, "source": event.source, "actor": event.actor,
+        "channel": event.channel, "outcome": event.outcome, "reason": event.reason,
+        "inbound_message_id": event.inbound_message_id, "raw_text": event.raw_text,
+        "rule": event.rule, "classifier_version": event.classifier_version,
+        "note": event.note, "occurred_at": iso(event.occurred_at),
+        "recorded_at": iso(event.recorded_at),
+    }

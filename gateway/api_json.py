@@ -1,0 +1,121 @@
+"""JSON in and out of /api/v1: checked request bodies, paging parameters, phones, timestamps."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, get_args, get_origin
+
+from flask import current_app, request
+
+from gateway.errors import ApiError
+from store.clock import to_aware
+from store.phones import parse_phone
+
+MAX_ACTOR = 120  # the width of the actor column of events, messages and campaigns
+
+KIND_NAMES = {str: "a string", bool: "true or false", int: "a whole number",
+              dict: "an object", list: "a list"}
+
+
+def bad_request(message: str) -> ApiError:
+    return ApiError(400, "bad_request", message)
+
+
+def read_body(required: dict[str, Any], optional: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the request's JSON object, checked against the keys and types it may hold.
+
+    `required` and `optional` map each key to its type (str, bool, list[str], dict[str, str]).
+    An optional key given as null counts as absent and is left out of the result.
+    """
+    optional = optional or {}
+    body = _json_object()
+    unknown = sorted(set(body) - set(required) - set(optional))
+    if unknown:
+        accepted = ", ".join([*required, *optional])
+        raise bad_request(f"unknown field{'s' if len(unknown) > 1 else ''} "
+                          f"{', '.join(unknown)}; this endpoint accepts {accepted}")
+    missing = [key for key in required if body.get(key) is None]
+    if missing:
+        raise bad_request(f"missing field{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+    checked = {}
+    for key, value in body.items():
+        if value is None:
+            continue  # an optional key (a required one was reported missing above)
+        kind = required.get(key) or optional[key]
+        if not _matches(value, kind):
+            raise bad_request(f"{key} must be {_describe(kind)}")
+        checked[key] = value
+    return checked
+
+
+def _json_object() -> dict[str, Any]:
+    data = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: 413, answered as JSON
+    if not data.strip():
+        raise bad_request("the request needs a JSON object body")
+    try:
+        body = json.loads(data)
+    except ValueError:
+        raise bad_request("the request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise bad_request("the request body must be a JSON object")
+    return body
+
+
+def _matches(value: Any, kind: Any) -> bool:
+    origin = get_origin(kind)
+    if origin is None:
+        # bool is an int in Python, but true is not a number in JSON
+        return isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
+    if not isinstance(value, origin):
+        return False
+    args = get_args(kind)
+    values = value if origin is list else value.values()
+    return all(_matches(v, args[-1]) for v in values)
+
+
+def _describe(kind: Any) -> str:
+    origin = get_origin(kind)
+    if origin is None:
+        return KIND_NAMES[kind]
+    inner = KIND_NAMES[get_args(kind)[-1]].removeprefix("a ").removeprefix("an ")
+    return f"{KIND_NAMES[origin]} of {inner}s"
+
+
+def actor_of(body: dict[str, Any], *, required: bool = True) -> str | None:
+    """Return the body's actor, trimmed; every change is attributed to someone."""
+    actor = (body.get("actor") or "").strip()
+    if not actor:
+        if required:
+            raise bad_request("actor must name who asks (a user id or the CRM's name)")
+        return None
+    if len(actor) > MAX_ACTOR:
+        raise bad_request(f"actor has at most {MAX_ACTOR} characters")
+    return actor
+
+
+def query_int(name: str, *, default: int | None, low: int, high: int | None = None) -> int | None:
+    """Return the query parameter `name` as a whole number within bounds, or raise 400."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad_request(f"{name} must be a whole number, not {raw[:40]!r}") from None
+    if value < low or (high is not None and value > high):
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise bad_request(f"{name} must be {bounds}, not {value}")
+    return value
+
+
+def phone_of(text: str) -> str:
+    """Return `text` as E.164 in the dealership's region; InvalidPhone answers 422."""
+    return parse_phone(text, region=current_app.extensions["smsprefs"].default_region)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """Return a stored naive UTC time as ISO 8601 with a Z, e.g. 2026-11-26T14:03:00.000Z."""
+    if moment is None:
+        return None
+    return to_aware(moment).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,298 @@
+"""Vonage webhooks on the real Flask app: signatures, formats, idempotency, what a text causes."""
+
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import urlencode
+
+import pytest
+
+from gateway import create_app
+from store.consent import get_state
+from store.history import list_events
+from store.models import (
+    Alert,
+    ConsentEvent,
+    InboundMessage,
+    InboundPart,
+    OutboundMessage,
+    Phone,
+    Review,
+)
+from tests.factories import PHONE
+from tests.fakes.signing import messages_jwt, sign_sms_params
+from tests.gateway.conftest import SIGNATURE_SECRET, WEBHOOK_TOKEN, make_config
+
+MSISDN = PHONE.lstrip("+")
+_ids = iter(range(1, 10**6))
+
+
+def sms(text: str, *, message_id: str | None = None, **extra) -> dict:
+    params = {"msisdn": MSISDN, "to": "12125550199", "messageId": message_id or f"m{next(_ids)}",
+              "text": text, "type": "text", "keyword": text.split()[0].upper() if text else "",
+              "message-timestamp": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+              "api-key": "abcd1234", **extra}
+    return sign_sms_params(params, SIGNATURE_SECRET)
+
+
+def post_form(client, params):
+    return client.post("/webhooks/vonage/inbound", data=params)
+
+
+def test_signed_get_post_form_and_post_json_are_all_accepted(client):
+    assert client.get("/webhooks/vonage/inbound?" + urlencode(sms("hello"))).status_code == 204
+    assert post_form(client, sms("hello again")).status_code == 204
+    assert client.post("/webhooks/vonage/inbound", json=sms("and again")).status_code == 204
+    assert InboundMessage.select().count() == 3
+
+
+def test_stop_opts_out_with_one_confirmation_one_alert_and_events(client):
+    assert post_form(client, sms("STOP")).status_code == 204
+    state = get_state(PHONE)
+    assert (state.overall, state.overall_source) == ("opted_out", "client_keyword")
+    assert all(state.switch(n).state == "off" for n in state.switches) and state.switches
+    reply = OutboundMessage.get()
+    assert (reply.kind, reply.status, reply.to) == ("confirmation", "queued", PHONE)
+    assert reply.text.startswith("Acme Motors: you're unsubscribed")
+    assert "?" not in reply.text  # a statement, not a question
+    assert (reply.expires_at - reply.send_at).total_seconds() <= 5 * 60 + 1
+    first = list_events(PHONE)[-1]
+    assert (first.raw_text, first.rule, first.channel, first.actor) == (
+        "STOP", "keyword", "sms", "client")
+    assert [a.kind for a in Alert.select()] == ["opt_out"]
+
+
+def test_scoped_stop_confirms_in_scoped_words(client):
+    post_form(client, sms("STOP PRICE DROP"))
+    state = get_state(PHONE)
+    assert state.overall == "unknown"
+    assert state.switch("price_reduction").locked
+    assert OutboundMessage.get().text == (
+        "Acme Motors: price drop alerts are off. Other texts continue. "
+        "Reply STOP to end all texts.")
+
+
+def test_a_repeated_stop_within_a_day_gets_no_second_confirmation(client):
+    post_form(client, sms("STOP"))
+    post_form(client, sms("stop"))
+    assert OutboundMessage.select().count() == 1
+    assert Alert.select().count() == 1
+
+
+def test_help_is_answered_even_when_opted_out(client):
+    post_form(client, sms("STOP"))
+    post_form(client, sms("HELP"))
+    help_reply = OutboundMessage.get(OutboundMessage.kind == "help")
+    assert help_reply.status == "queued"
+    assert "Call +1 212 555 0199" in help_reply.text and "Msg&data rates may apply" in \
+        help_reply.text
+
+
+def test_start_opts_back_in_with_the_rates_line(client):
+    post_form(client, sms("STOP"))
+    post_form(client, sms("START"))
+    assert get_state(PHONE).overall == "opted_in"
+    confirmation = OutboundMessage.select().order_by(OutboundMessage.id.desc()).first()
+    assert "Msg&data rates may apply" in confirmation.text and "STOP" in confirmation.text
+    assert [a.kind for a in Alert.select().order_by(Alert.id)] == ["opt_out", "opt_in"]
+
+
+def test_a_possible_opt_out_goes_to_review_and_changes_nothing(client):
+    post_form(client, sms("I'll stop by Friday to see the truck"))
+    assert get_state(PHONE).overall == "unknown"
+    review = Review.get()
+    assert (review.kind, review.status, review.text) == (
+        "text", "pending", "I'll stop by Friday to see the truck")
+    assert [a.kind for a in Alert.select()] == ["review"]
+    assert OutboundMessage.select().count() == 0
+    assert ConsentEvent.select().count() == 0
+
+
+def test_a_repeated_message_id_is_processed_once(client):
+    for _ in range(3):
+        assert post_form(client, sms("STOP", message_id="same-id")).status_code == 204
+    assert InboundMessage.select().count() == 1
+    assert OutboundMessage.select().count() == 1
+    assert Alert.select().count() == 1
+    assert ConsentEvent.select().where(ConsentEvent.scope == "overall").count() == 1
+
+
+def test_concatenated_parts_are_read_as_one_text(client):
+    parts = ["please stop sending me the pri", "ce drop texts"]
+    common = {"concat": "true", "concat-ref": "7", "concat-total": "2"}
+    post_form(client, sms(parts[1], **common, **{"concat-part": "2"}))
+    assert InboundMessage.select().count() == 0 and InboundPart.select().count() == 1
+    post_form(client, sms(parts[0], **common, **{"concat-part": "1"}))
+    message = InboundMessage.get()
+    assert message.text == "".join(parts)
+    assert (message.intent, message.scope) == ("opt_out", "price_reduction")
+    assert all(p.assembled_into_id == message.id for p in InboundPart.select())
+
+
+def test_a_part_that_never_completes_is_read_alone_after_the_timeout(client):
+    from datetime import timedelta
+
+    from store.inbound import assemble_stale_parts
+
+    post_form(client, sms("STOP", concat="true", **{"concat-ref": "9", "concat-total": "3",
+                                                    "concat-part": "1"}))
+    assert assemble_stale_parts(older_than=timedelta(minutes=2)) == []
+    results = assemble_stale_parts(older_than=timedelta(seconds=-1))
+    assert [r.message.text for r in results] == ["STOP"]
+    assert get_state(PHONE).overall == "opted_out"
+
+
+@pytest.mark.parametrize("tamper", ["text", "sig", "missing", "stale", "wrong_secret"])
+def test_forged_missing_or_stale_signatures_are_refused_and_change_nothing(client, tamper):
+    params = sms("STOP")
+    if tamper == "text":
+        params["text"] = "START"
+    elif tamper == "sig":
+        params["sig"] = "0" * 64
+    elif tamper == "missing":
+        del params["sig"]
+    elif tamper == "stale":
+        params = sign_sms_params({**sms("STOP"), "timestamp": str(int(time.time()) - 600)},
+                                 SIGNATURE_SECRET)
+    else:
+        params = sign_sms_params({k: v for k, v in params.items() if k != "sig"}, "other-secret")
+    response = post_form(client, params)
+    assert response.status_code == 401
+    assert response.json["error"] == "unauthorized"
+    assert Phone.select().count() == 0 and InboundMessage.select().count() == 0
+
+
+def test_a_replayed_signed_webhook_is_refused(client):
+    params = sms("STOP")
+    assert post_form(client, params).status_code == 204
+    response = post_form(client, params)
+    assert response.status_code == 401
+    assert "replay" in response.json["message"]
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"text": "STOP", "messageId": "x"}, "lacks msisdn"),
+    ({"msisdn": MSISDN, "text": "STOP"}, "lacks messageId"),
+    ({"msisdn": MSISDN, "messageId": "x", "concat": "true", "concat-ref": "1",
+      "concat-part": "three", "concat-total": "3"}, "must be numbers"),
+])
+def test_malformed_webhooks_are_400_with_a_clear_message(client, params, message):
+    response = post_form(client, sign_sms_params(params, SIGNATURE_SECRET))
+    assert response.status_code == 400
+    assert message in response.json["message"]
+    assert InboundMessage.select().count() == 0
+
+
+def test_a_body_over_64_kib_is_413(client):
+    response = client.post("/webhooks/vonage/inbound", data={"text": "x" * 70_000})
+    assert response.status_code == 413
+    assert response.json["error"] == "request_entity_too_large"
+
+
+def test_path_token_is_required_without_a_signature_secret(database, tmp_path):
+    app = create_app(make_config(database, tmp_path, VONAGE_SIGNATURE_SECRET="",
+                                 WEBHOOK_TOKEN=WEBHOOK_TOKEN))
+    client = app.test_client()
+    params = {"msisdn": MSISDN, "messageId": "t1", "text": "STOP"}
+    assert client.get("/webhooks/vonage/inbound?" + urlencode(params)).status_code == 401
+    bad = urlencode({**params, "token": "nope"})
+    assert client.get(f"/webhooks/vonage/inbound?{bad}").status_code == 401
+    good = urlencode({**params, "token": WEBHOOK_TOKEN})
+    assert client.get(f"/webhooks/vonage/inbound?{good}").status_code == 204
+    assert get_state(PHONE).overall == "opted_out"
+
+
+def test_webhooks_are_refused_with_neither_secret_nor_token(database, tmp_path):
+    app = create_app(make_config(database, tmp_path, VONAGE_SIGNATURE_SECRET=""))
+    response = app.test_client().get("/webhooks/vonage/inbound?msisdn=12125550100&messageId=a")
+    assert response.status_code == 401
+    assert "ALLOW_UNSIGNED_WEBHOOKS" in response.json["message"]
+    demo = create_app(make_config(database, tmp_path, VONAGE_SIGNATURE_SECRET="",
+                                  ALLOW_UNSIGNED_WEBHOOKS="true"))
+    ok = demo.test_client().get("/webhooks/vonage/inbound?msisdn=12125550100&messageId=a&text=hi")
+    assert ok.status_code == 204
+
+
+def messages_post(client, payload: dict, *, secret=SIGNATURE_SECRET, body=None, iat=None):
+    raw = body if body is not None else json.dumps(payload, separators=(",", ":")).encode()
+    token = messages_jwt(raw, secret, iat=iat)
+    return client.post("/webhooks/vonage/messages", data=raw,
+                       headers={"Authorization": f"Bearer {token}",
+                                "Content-Type": "application/json"})
+
+
+def inbound_message(text: str, uuid: str = "a1b2c3") -> dict:
+    return {"message_uuid": uuid, "to": "12125550199", "from": MSISDN,
+            "timestamp": "2026-11-26T15:43:21Z", "channel": "sms", "message_type": "text",
+            "text": text, "sms": {"num_messages": "1", "keyword": text.split()[0].upper()}}
+
+
+def test_messages_api_inbound_with_a_valid_jwt_is_read(client):
+    assert messages_post(client, inbound_message("STOP PRICE DROP")).status_code == 204
+    assert get_state(PHONE).switch("price_reduction").locked
+    assert messages_post(client, inbound_message("STOP PRICE DROP")).status_code == 204
+    assert InboundMessage.select().count() == 1  # the same message_uuid again: once
+
+
+@pytest.mark.parametrize("forgery", ["secret", "body", "stale", "no_header"])
+def test_messages_api_forgeries_are_refused(client, forgery):
+    payload = inbound_message("START")
+    raw = json.dumps(payload).encode()
+    if forgery == "secret":
+        response = messages_post(client, payload, secret="not-our-secret-but-long-enough-for-hs256")
+    elif forgery == "body":
+        token = messages_jwt(raw, SIGNATURE_SECRET)
+        response = client.post("/webhooks/vonage/messages", data=raw.replace(b"START", b"STOP"),
+                               headers={"Authorization": f"Bearer {token}",
+                                        "Content-Type": "application/json"})
+    elif forgery == "stale":
+        response = messages_post(client, payload, iat=int(time.time()) - 900)
+    else:
+        response = client.post("/webhooks/vonage/messages", json=payload)
+    assert response.status_code == 401
+    assert InboundMessage.select().count() == 0
+
+
+def test_delivery_receipt_with_err_code_9_blocks_the_phone_and_raises_a_review(client):
+    from store.outbox import mark_sent, queue_message
+
+    message = queue_message(to=PHONE, text="Your car is ready", kind="manual")
+    mark_sent(message.id, vonage_message_id="0B00000127FDBC63")
+    receipt = sign_sms_params({"msisdn": MSISDN, "to": "12125550199", "status": "failed",
+                               "err-code": "9", "messageId": "0B00000127FDBC63",
+                               "client-ref": str(message.id)}, SIGNATURE_SECRET)
+    assert client.post("/webhooks/vonage/status", data=receipt).status_code == 204
+    assert get_state(PHONE).carrier_blocked
+    assert OutboundMessage.get_by_id(message.id).status == "failed"
+    assert [(r.kind, r.status) for r in Review.select()] == [("carrier", "pending")]
+    assert [a.kind for a in Alert.select()] == ["carrier_block"]
+
+
+def test_delivered_receipt_updates_the_status(client):
+    from store.outbox import mark_sent, queue_message
+
+    message = queue_message(to=PHONE, text="hi", kind="manual")
+    mark_sent(message.id, vonage_message_id="VID1")
+    receipt = sign_sms_params({"msisdn": MSISDN, "status": "delivered", "err-code": "0",
+                               "messageId": "VID1"}, SIGNATURE_SECRET)
+    assert client.get("/webhooks/vonage/status?" + urlencode(receipt)).status_code == 204
+    assert OutboundMessage.get_by_id(message.id).status == "delivered"
+
+
+def test_messages_api_rejection_for_an_opt_out_blocks_the_phone(client):
+    from store.outbox import mark_sent, queue_message
+
+    message = queue_message(to=PHONE, text="hi", kind="manual")
+    mark_sent(message.id, vonage_message_id="uuid-1")
+    payload = {"message_uuid": "uuid-1", "to": MSISDN, "from": "12125550199",
+               "status": "rejected", "timestamp": "2026-11-26T15:43:21Z",
+               "error": {"type": "https://developer.vonage.com/api-errors/messages#1330",
+                         "title": "Opted out", "detail": "The recipient has opted out."}}
+    raw = json.dumps(payload).encode()
+    token = messages_jwt(raw, SIGNATURE_SECRET)
+    response = client.post("/webhooks/vonage/messages/status", data=raw,
+                           headers={"Authorization": f"Bearer {token}",
+                                    "Content-Type": "application/json"})
+    assert response.status_code == 204
+    assert get_state(PHONE).carrier_blocked
