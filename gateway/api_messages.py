@@ -11,7 +11,6 @@ from store.campaigns import create_campaign, recipients_page
 from store.errors import InvalidRequest, NotFound
 from store.models import Campaign, OutboundMessage
 from store.outbox import queue_message
-from store.phones import try_parse_phone
 from store.states import KINDS
 
 MAX_CAMPAIGN_NAME = 200
@@ -65,12 +64,8 @@ def post_campaign():
     if len(body["name"].strip()) > MAX_CAMPAIGN_NAME:
         raise bad_request(f"a campaign name has at most {MAX_CAMPAIGN_NAME} characters")
     config = current_app.extensions["smsprefs"]
-    # E.164 where the number parses (the raw text where not, to show as invalid_number), so
-    # that consent is looked up by the stored number whatever format the CRM sends
-    recipients = [try_parse_phone(r, region=config.default_region) or r
-                  for r in body["recipients"]]
     result = create_campaign(name=body["name"], text=body["text"],
-                             recipients=recipients, actor=actor_of(body),
+                             recipients=body["recipients"], actor=actor_of(body),
                              include_unknown=body.get("include_unknown", False),
                              region=config.default_region,
                              fallback_zone=config.dealership_timezone)
