@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from flask import Flask, g, jsonify, request
 from peewee import PeeweeException
 
+from bot import build_bolt_app
+from bot import register as register_slack
 from gateway.config import Config
 from store.db import db, init_db, is_postgres
 
@@ -33,6 +35,9 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     health.register(app)
     webhooks.register(app, config)
     api.register(app, config)
+    bolt_app = build_bolt_app(config)
+    if bolt_app is not None:
+        register_slack(app, bolt_app)
     _announce(config)
     return app
 

@@ -14,11 +14,14 @@ from huey import PostgresHuey, SqliteHuey, crontab
 from huey.exceptions import TaskLockedException
 from huey.signals import SIGNAL_INTERRUPTED
 
+from bot.alerts import ConsoleNotifier, Notifier, SlackNotifier, deliver_alerts
 from gateway.config import Config
 from gateway.delivery import Pacer, deliver_due
 from gateway.transports import SmsTransport, make_transport
 from store.db import db, normalize_url
 from store.inbound import assemble_stale_parts
+from store.nonces import forget_old_nonces
+from store.reviews import remind_overdue
 
 log = logging.getLogger("smsprefs.queue")
 
@@ -36,8 +39,10 @@ def make_huey(config: Config):
 class Queue:
     """Tasks of the send worker, registered on one huey instance built from config."""
 
-    def __init__(self, config: Config, *, transport: SmsTransport | None = None):
+    def __init__(self, config: Config, *, transport: SmsTransport | None = None,
+                 notifier: Notifier | None = None):
         self.config = config
+        self._notifier = notifier
         self.huey = make_huey(config)
         self._transport = transport
         self.pacer = Pacer(config.vonage_max_rps)
@@ -45,6 +50,8 @@ class Queue:
         # made here, not per call, so a consumer's flush_locks knows to clear it at start
         self.deliver_lock = huey.lock_task("deliver")
         self.deliver = huey.task(name="deliver", retries=0)(self._deliver)
+        self.alerts_lock = huey.lock_task("alerts")
+        self.post_alerts = huey.task(name="alerts", retries=0)(self._post_alerts)
         self.sweep = huey.periodic_task(crontab(minute="*"), name="sweep")(self._sweep)
 
         @huey.signal(SIGNAL_INTERRUPTED)
@@ -83,10 +90,50 @@ class Queue:
     def _sweep(self) -> None:
         with db.connection_context():
             assemble_stale_parts()
+            remind_overdue(zone=self.config.dealership_timezone)
+            forget_old_nonces()
         self._deliver()
+        self._post_alerts()
+
+    @property
+    def notifier(self) -> Notifier:
+        if self._notifier is None:
+            self._notifier = make_notifier(self.config)
+        return self._notifier
+
+    def wake_alerts(self) -> None:
+        """Ask the worker to post pending alerts to Slack."""
+        try:
+            self.post_alerts()
+        except Exception:  # the sweep will find them: never fail the request over this
+            log.exception("could not wake the alert poster; the minute sweep will post")
+
+    def _post_alerts(self) -> None:
+        try:
+            with self.alerts_lock, db.connection_context():
+                counts = deliver_alerts(self.notifier)
+        except TaskLockedException:
+            return
+        if counts["retry"]:
+            self.post_alerts.schedule(delay=10)
+        if counts["posted"] or counts["retry"]:
+            log.info("alerts round: %s", counts)
 
     def consumer(self, *, workers: int = 2):
         """Return a huey consumer for these tasks (locks left by a dead worker are flushed)."""
         # poll the queue at least every 2 s when idle (huey's default backs off to 10 s)
         return self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
                                          flush_locks=True, max_delay=2.0)
+
+
+def make_notifier(config: Config) -> Notifier:
+    """Return where alerts go: the Slack alert channel, or printed when Slack is off."""
+    if not (config.slack_enabled and config.slack_alert_channel):
+        if config.slack_enabled:
+            log.warning("SLACK_ALERT_CHANNEL is not set: alerts are printed, not posted")
+        return ConsoleNotifier()
+    from slack_sdk import WebClient
+
+    client = WebClient(token=config.slack_bot_token.reveal(), base_url=config.slack_api_url,
+                       timeout=10)
+    return SlackNotifier(client, config.slack_alert_channel)

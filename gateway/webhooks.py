@@ -53,6 +53,8 @@ def register(app: Flask, config: Config) -> None:
             _accept(nonce)
             found = record_receipt(vonage_message_id=fields["messageId"], status=fields["status"],
                                    err_code=params.get("err-code"))
+        if params.get("err-code") == "9":
+            current_app.extensions["smsprefs.queue"].wake_alerts()
         log.info("receipt %s for %s: %s (err-code %s)", fields["status"],
                  mask(params.get("msisdn", "")), "applied" if found else "unknown message",
                  params.get("err-code"))
@@ -170,8 +172,11 @@ def _after(result: InboundResult) -> None:
         done.append("review alert recorded")
     log.info("inbound from %s: %s %s (rule %s) -> %s", mask(message.from_number),
              message.intent, message.scope or "", message.rule, ", ".join(done) or "no action")
+    queue = current_app.extensions["smsprefs.queue"]
     if result.reply and result.reply.status == "queued":
-        current_app.extensions["smsprefs.queue"].wake()
+        queue.wake()
+    if result.alerts:
+        queue.wake_alerts()
 
 
 def _vonage_time(text: str | None) -> datetime | None:

@@ -69,6 +69,8 @@ def persist_plans(items, *, return_ids: bool = True, batch_size: int = 500) -> l
             events.append({**base, "scope": c.scope, "old_state": c.old_state,
                            "new_state": c.new_state, "source": c.source,
                            "outcome": APPLIED, "reason": None})
+            if c.scope == "review":
+                continue
             if c.scope in (OVERALL, CARRIER):
                 phones[plan.before.e164] = _phone_row(plan, when, phones.get(plan.before.e164))
             else:
@@ -172,7 +174,7 @@ def _compare(phone: Phone, events, switches) -> Iterator[Mismatch]:
     expected: dict[str, tuple[str, str]] = {OVERALL: (UNKNOWN, DEFAULT)}
     carrier = CLEAR
     for e in events:
-        if e.outcome != APPLIED:
+        if e.outcome != APPLIED or e.scope == "review":  # a review decision holds no state
             continue
         previous = carrier if e.scope == CARRIER else expected.get(e.scope, (ON, DEFAULT))[0]
         if e.old_state != previous:

@@ -103,3 +103,11 @@ def parse_msisdn(msisdn: str) -> str | None:
     if not digits.isdigit():
         return None
     return try_parse_phone(f"+{digits}")
+
+
+def display(e164: str) -> str:
+    """Return the number as people write it: national format at home, international abroad."""
+    number = phonenumbers.parse(e164)
+    style = (phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 1
+             else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(number, style)

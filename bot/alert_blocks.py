@@ -1,0 +1,85 @@
+"""Block Kit of the alerts managers read in SLACK_ALERT_CHANNEL: pure functions."""
+
+from __future__ import annotations
+
+from bot import ids
+from bot.blocks import context, section
+from store.alerts import AlertDetails
+from store.automations import AUTOMATIONS
+from store.phones import mask
+
+DECIDED = {"opted_out": "opted the client out", "dismissed": "marked it not an opt-out"}
+
+
+def _who(d: AlertDetails) -> str:
+    names = ", ".join(d.names) if d.names else "A client"
+    return f"*{names}* ({mask(d.e164)})"
+
+
+def _quote(text: str | None) -> str:
+    if not text:
+        return ""
+    body = text if len(text) <= 500 else text[:499] + "…"
+    return "\n" + "\n".join(f"> {line}" for line in body.splitlines() or [""])
+
+
+def _done(d: AlertDetails) -> str:
+    parts = []
+    for e in d.events:
+        if e.outcome != "applied":
+            continue
+        if e.scope == "overall":
+            parts.append(f"overall preference {e.old_state} → {e.new_state}")
+        elif e.scope in AUTOMATIONS:
+            parts.append(f"{AUTOMATIONS[e.scope].label} turned {e.new_state}")
+        elif e.scope == "carrier":
+            parts.append("number marked blocked by the carrier" if e.new_state == "blocked"
+                         else "carrier block cleared")
+    return "; ".join(parts)
+
+
+def alert_message(d: AlertDetails) -> tuple[str, list[dict]]:
+    """Return (text, blocks) of one alert."""
+    kind = d.alert.kind
+    if kind == "opt_out":
+        scoped = [e for e in d.events if e.scope in AUTOMATIONS and e.source != "cascade"]
+        if scoped and not any(e.scope == "overall" for e in d.events):
+            head = f"🔕 {_who(d)} turned off {AUTOMATIONS[scoped[0].scope].label} by text"
+        else:
+            head = f"❌ {_who(d)} opted out of all texts"
+    elif kind == "opt_in":
+        head = f"✅ {_who(d)} opted in by text"
+    elif kind == "carrier_block":
+        head = (f"⛔ The carrier reports {_who(d)} opted out at the network: texts to this "
+                "number are refused. Decide whether to record an opt-out.")
+    elif kind == "reminder":
+        head = f"⏰ Still undecided after a business day: a possible opt-out from {_who(d)}"
+    else:
+        head = f"⚠️ Possible opt-out from {_who(d)} — please decide"
+    text = head + _quote(d.text)
+    blocks = [section(text)]
+    done = _done(d)
+    if done:
+        blocks.append(context(f"What was done: {done}."))
+    if d.review is not None:
+        blocks += review_controls(d.review)
+    plain = head.replace("*", "")
+    return plain, blocks
+
+
+def review_controls(review) -> list[dict]:
+    """Return the Opt out / Not an opt-out buttons, or who decided once someone has."""
+    if review.status != "pending":
+        return [context(f"Decided by <@{review.decided_by}>: "
+                        f"{DECIDED.get(review.status, review.status)}.")]
+    return [{"type": "actions", "block_id": f"review:{review.id}", "elements": [
+        {"type": "button", "action_id": f"{ids.REVIEW}opt_out", "value": str(review.id),
+         "style": "danger", "text": {"type": "plain_text", "text": "Opt out"},
+         "confirm": {"title": {"type": "plain_text", "text": "Opt this client out?"},
+                     "text": {"type": "plain_text",
+                              "text": "Every text to this client stops, automations included."},
+                     "confirm": {"type": "plain_text", "text": "Opt out"},
+                     "deny": {"type": "plain_text", "text": "Cancel"}}},
+        {"type": "button", "action_id": f"{ids.REVIEW}not_opt_out", "value": str(review.id),
+         "text": {"type": "plain_text", "text": "Not an opt-out"}},
+    ]}]

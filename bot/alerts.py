@@ -1,0 +1,107 @@
+"""Posting alerts: to SLACK_ALERT_CHANNEL through slack_sdk, or printed when Slack is off.
+
+One post per alert, even when a retry follows a timeout whose post did land: every post
+carries the alert id in its message metadata, and a retry first looks for it in the
+channel's recent history before posting again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Protocol
+
+from bot.alert_blocks import alert_message
+from store.alerts import claim_alerts, details, mark_posted, retry_alert
+from store.clock import to_aware
+
+log = logging.getLogger("smsprefs.alerts")
+EVENT_TYPE = "smsprefs_alert"
+
+
+class AlertFailed(Exception):
+    """Slack did not take the alert now; try again later."""
+
+
+class Notifier(Protocol):
+    def post(self, alert, text: str, blocks: list[dict]) -> tuple[str | None, str | None]: ...
+
+
+class ConsoleNotifier:
+    """Print alerts (Slack is off): the local run and tests without Slack."""
+
+    def __init__(self):
+        self.posted: list[str] = []
+
+    def post(self, alert, text, blocks):
+        self.posted.append(text)
+        print(f"[alert] {text}", flush=True)
+        return None, None
+
+
+class SlackNotifier:
+    """Post alerts with the real slack_sdk WebClient."""
+
+    def __init__(self, client, channel: str):
+        self.client, self.channel = client, channel
+
+    def post(self, alert, text, blocks):
+        from slack_sdk.errors import SlackApiError
+
+        if alert.attempts > 1:  # an earlier try may have landed without us hearing
+            found = self._find(alert)
+            if found:
+                return self.channel, found
+        try:
+            response = self.client.chat_postMessage(
+                channel=self.channel, text=text, blocks=blocks, unfurl_links=False,
+                metadata={"event_type": EVENT_TYPE, "event_payload": {"alert_id": alert.id}})
+        except SlackApiError as exc:
+            raise AlertFailed(f"Slack answered {exc.response.get('error')}") from exc
+        except OSError as exc:  # timeouts and connection errors from urllib
+            raise AlertFailed(type(exc).__name__) from exc
+        return response["channel"], response["ts"]
+
+    def _find(self, alert) -> str | None:
+        from slack_sdk.errors import SlackApiError
+
+        oldest = to_aware(alert.created_at).timestamp() - 60
+        try:
+            history = self.client.conversations_history(
+                channel=self.channel, oldest=str(oldest), include_all_metadata=True, limit=200)
+        except (SlackApiError, OSError) as exc:
+            # without the history scope we cannot tell: a rare duplicate beats a lost alert
+            log.warning("could not read the alert channel's history: %s", exc)
+            return None
+        for message in history.get("messages", []):
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == EVENT_TYPE and payload.get("alert_id") == alert.id:
+                return message["ts"]
+        return None
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 600))
+
+
+def deliver_alerts(notifier: Notifier, *, limit: int = 20) -> dict[str, int]:
+    """Post every pending alert whose lease is free; return counts."""
+    counts = {"posted": 0, "retry": 0}
+    while True:
+        alerts = claim_alerts(limit=limit)
+        if not alerts:
+            return counts
+        for alert in alerts:
+            text, blocks = alert_message(details(alert))
+            try:
+                channel, ts = notifier.post(alert, text, blocks)
+            except AlertFailed as exc:
+                retry_alert(alert.id, delay=backoff(alert.attempts))
+                counts["retry"] += 1
+                log.warning("alert %s (%s) not posted, will retry: %s", alert.id, alert.kind,
+                            exc)
+                continue
+            mark_posted(alert.id, channel=channel, ts=ts)
+            counts["posted"] += 1
+            log.info("alert %s (%s) posted", alert.id, alert.kind)

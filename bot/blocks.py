@@ -1,0 +1,142 @@
+"""Block Kit for the consent card, pick list, help, history and opt-in modal: pure functions."""
+
+from __future__ import annotations
+
+import json
+
+from bot import ids
+from store.automations import AUTOMATIONS
+from store.phones import display
+from store.rules import ConsentState
+from store.wording import OVERALL_WORDS, describe, lock_lines, when
+
+BUTTONS = (("unknown", "❔ Unknown"), ("opted_in", "✅ Opted in"), ("opted_out", "❌ Opted out"))
+USAGE = (
+    "*/smsprefs* looks up and changes a client's SMS preferences.\n"
+    "• `/smsprefs <phone or name>` — the client's card\n"
+    "• `/smsprefs optout <phone> [note]` — opt the client out of all texts\n"
+    "• `/smsprefs optin <phone> <how and when the client consented>`\n"
+    "• `/smsprefs on|off <phone> <automation>` — e.g. `off 212-555-0100 price drop`\n"
+    "• `/smsprefs history <phone>` — every change, newest first\n"
+    "A client who texted STOP can only be opted back in by texting START."
+)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _short(text, 3000)}}
+
+
+def context(*texts: str) -> dict:
+    return {"type": "context",
+            "elements": [{"type": "mrkdwn", "text": _short(t, 3000)} for t in texts[:10]]}
+
+
+def help_message() -> tuple[str, list[dict]]:
+    return "How to use /smsprefs", [section(USAGE)]
+
+
+def card(state: ConsentState, *, clients, events, zone: str, pending_review: bool,
+         notice: str | None = None) -> tuple[str, list[dict]]:
+    """Return (text, blocks) of a client's consent card."""
+    last = {}
+    for e in events:  # newest first: the latest applied event per scope explains the state
+        if e.outcome == "applied":
+            last.setdefault(e.scope, e)
+    names = ", ".join(c.name for c in clients) or "No client record"
+    overall = OVERALL_WORDS[state.overall]
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": _short(names, 150)}},
+        section(f"{display(state.e164)}\n*{overall}* — " + describe(
+            "", state.overall, state.overall_source, state.overall_changed_at,
+            last.get("overall"), zone).strip()),
+    ]
+    if notice:
+        blocks.insert(1, context(notice))
+    banners = []
+    if pending_review:
+        banners.append("⚠️ A text from this client may be an opt-out and waits for a decision "
+                       "in the alerts channel.")
+    if state.carrier_blocked:
+        banners.append("⛔ The carrier reports this number opted out at the network: "
+                       "texts to it are refused.")
+    banners += lock_lines(state)
+    if banners:
+        blocks.append(context(*banners))
+    blocks.append({"type": "actions", "block_id": f"card:{state.e164}:overall", "elements": [
+        {"type": "button", "action_id": f"{ids.OVERALL}{value}", "value": state.e164,
+         "text": {"type": "plain_text", "text": label},
+         **({"style": "primary"} if value == state.overall else {})}
+        for value, label in BUTTONS]})
+    options = [_switch_option(name, state, last.get(name), zone) for name in AUTOMATIONS]
+    checked = [o for o, name in zip(options, AUTOMATIONS, strict=True)
+               if state.switch(name).state == "on"]
+    checkboxes = {"type": "checkboxes", "action_id": ids.SWITCHES, "options": options}
+    if checked:
+        checkboxes["initial_options"] = checked
+    blocks.append({"type": "section", "block_id": ids.switches_block(state.e164),
+                   "text": {"type": "mrkdwn", "text": "*Automations*"},
+                   "accessory": checkboxes})
+    blocks.append({"type": "actions", "block_id": f"card:{state.e164}:more", "elements": [
+        {"type": "button", "action_id": ids.HISTORY, "value": state.e164,
+         "text": {"type": "plain_text", "text": "History"}}]})
+    return f"SMS preferences of {names}: {overall}", blocks
+
+
+def _switch_option(name: str, state: ConsentState, event, zone: str) -> dict:
+    switch = state.switch(name)
+    words = describe(switch.state, switch.state, switch.source, switch.changed_at, event, zone)
+    return {"text": {"type": "plain_text", "text": _short(AUTOMATIONS[name].label, 75)},
+            "description": {"type": "plain_text", "text": _short(words, 75)},
+            "value": name}
+
+
+def pick_list(matches: list[tuple[str, str]]) -> tuple[str, list[dict]]:
+    """Return a short list of (phone, names) to choose from."""
+    blocks = [section(f"{len(matches)} clients match. Pick one:")]
+    for i, (e164, names) in enumerate(matches[:10]):
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _short(
+            f"*{names}* · {display(e164)}", 3000)}, "accessory": {
+            "type": "button", "action_id": f"{ids.PICK}{i}", "value": e164,
+            "text": {"type": "plain_text", "text": "Open"}}})
+    return f"{len(matches)} clients match", blocks
+
+
+def history(e164: str, events, zone: str) -> tuple[str, list[dict]]:
+    """Return the latest changes of a phone, newest first."""
+    lines = []
+    for e in events[:30]:
+        what = "overall preference" if e.scope == "overall" else \
+            AUTOMATIONS[e.scope].label if e.scope in AUTOMATIONS else e.scope
+        verb = f"{e.old_state} → {e.new_state}" if e.outcome == "applied" else \
+            f"refused {e.new_state} ({e.reason})"
+        note = f" — “{_short(e.note, 80)}”" if e.note else ""
+        text = f" — texted “{_short(e.raw_text, 60)}”" if e.raw_text else ""
+        lines.append(f"• {when(e.occurred_at, zone)}: {what} {verb}, by {e.actor} "
+                     f"({e.source}){text}{note}")
+    body = "\n".join(lines) or "No changes recorded."
+    return f"History of {display(e164)}", [section(f"*History of {display(e164)}*"),
+                                            section(_short(body, 3000))]
+
+
+def opt_in_modal(e164: str, names: str, response_url: str | None) -> dict:
+    """Return the modal that asks for the evidence of consent before opting in."""
+    metadata = json.dumps({"phone": e164, "response_url": response_url})
+    return {
+        "type": "modal", "callback_id": ids.OPT_IN_MODAL, "private_metadata": metadata[:3000],
+        "title": {"type": "plain_text", "text": "Opt in"},
+        "submit": {"type": "plain_text", "text": "Opt in"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            section(f"Opt *{_short(names, 200)}* ({display(e164)}) in to texts."),
+            {"type": "input", "block_id": ids.EVIDENCE_BLOCK,
+             "label": {"type": "plain_text", "text": "How and when did the client consent?"},
+             "element": {"type": "plain_text_input", "action_id": ids.EVIDENCE_INPUT,
+                         "multiline": True, "max_length": 1000, "placeholder": {
+                             "type": "plain_text",
+                             "text": "e.g. Signed the consent form at the desk, Nov 26"}}},
+        ],
+    }

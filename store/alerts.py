@@ -1,0 +1,75 @@
+"""The alerts outbox: Slack posts recorded with the change they report, posted by the worker.
+
+Claimed under a lease like outbound texts, so two workers never post one alert at once;
+details() gathers what a manager reads: who, the last four digits, the text, what was done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from store.clock import to_naive_utc, utcnow
+from store.consent import get_state
+from store.db import db
+from store.models import Alert, Client, ConsentEvent, Review
+from store.rules import ConsentState
+
+
+@dataclass
+class AlertDetails:
+    alert: Alert
+    e164: str
+    names: list[str]
+    text: str | None  # what the client texted, when a text caused it
+    events: list[ConsentEvent]  # the change it reports (first event and its siblings)
+    review: Review | None
+    state: ConsentState
+
+
+def claim_alerts(*, limit: int = 10, lease: timedelta = timedelta(seconds=90),
+                 now: datetime | None = None) -> list[Alert]:
+    """Claim pending alerts whose lease is free, for this worker only."""
+    now = to_naive_utc(now) if now else utcnow()
+    due = (Alert.status == "pending") & (Alert.lease_until.is_null() | (Alert.lease_until < now))
+    with db.atomic():
+        query = Alert.select(Alert.id).where(due).order_by(Alert.id).limit(limit)
+        if db.obj.for_update:
+            query = query.for_update(skip_locked=True)
+        ids = [a.id for a in query]
+        if not ids:
+            return []
+        (Alert.update(lease_until=now + lease, attempts=Alert.attempts + 1)
+         .where(Alert.id.in_(ids), due).execute())
+        return list(Alert.select().where(Alert.id.in_(ids)).order_by(Alert.id))
+
+
+def mark_posted(alert_id: int, *, channel: str | None, ts: str | None) -> None:
+    """Record that the alert is in the channel (ts None: printed, Slack being off)."""
+    (Alert.update(status="posted", posted_at=utcnow(), lease_until=None, slack_channel=channel,
+                  slack_ts=ts).where(Alert.id == alert_id).execute())
+
+
+def retry_alert(alert_id: int, *, delay: timedelta) -> None:
+    """Leave the alert pending, to be tried again after `delay`."""
+    Alert.update(lease_until=utcnow() + delay).where(Alert.id == alert_id).execute()
+
+
+def details(alert: Alert) -> AlertDetails:
+    """Return what the alert shows, read from the records it points at."""
+    e164 = alert.phone.e164
+    names = [c.name for c in Client.select().where(Client.phone == alert.phone_id)
+             .order_by(Client.name)]
+    events: list[ConsentEvent] = []
+    text = None
+    if alert.event_id:
+        first = ConsentEvent.get_by_id(alert.event_id)
+        # the events written with it: same phone, same moment, same actor
+        events = list(ConsentEvent.select().where(
+            ConsentEvent.phone == first.phone_id, ConsentEvent.recorded_at == first.recorded_at,
+            ConsentEvent.actor == first.actor).order_by(ConsentEvent.id))
+        text = first.raw_text
+    review = Review.get_by_id(alert.review_id) if alert.review_id else None
+    if review is not None and text is None:
+        text = review.text
+    return AlertDetails(alert, e164, names, text, events, review, get_state(e164))
