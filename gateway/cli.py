@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 import click
+from peewee import PeeweeException
 
 from gateway.config import Config, ConfigError
 from store.db import db, init_db
@@ -33,6 +34,17 @@ def main(ctx: click.Context) -> None:
     ctx.obj = config
     if db.connect(reuse_if_open=True):  # close only the connection this command opened
         ctx.call_on_close(db.close)
+
+
+def entry() -> None:
+    """Run `smsprefs`, saying a database failure in one line instead of a traceback."""
+    try:
+        main()
+    except PeeweeException as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        click.echo(f"smsprefs: database error: {reason}. Check DATABASE_URL; a new database "
+                   "needs `smsprefs migrate`.", err=True)
+        sys.exit(1)
 
 
 def _fail(exc: StoreError) -> None:

@@ -43,7 +43,7 @@ def upsert_clients(rows: list[dict]) -> None:
     for r in rows:  # one row per (phone, name): PostgreSQL refuses to upsert a row twice
         unique[(r["phone_id"], name_key(r["name"]))] = r
     values = [(pid, r["name"], key, r.get("crm_id"), now, now)
-              for (pid, key), r in unique.items()]
+              for (pid, key), r in sorted(unique.items())]  # one lock order for everyone
     insert_rows(Client, [Client.phone, Client.name, Client.name_key, Client.crm_id,
                          Client.created_at, Client.updated_at], values,
                 conflict=[Client.phone, Client.name_key],

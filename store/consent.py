@@ -16,7 +16,15 @@ from store.db import db, insert_rows, lock_rows
 from store.errors import ConsentRefused, InvalidRequest
 from store.history import EventContext, persist_plans
 from store.models import AutomationSwitch, Phone
-from store.rules import Actor, ConsentState, Plan, Switch, plan_carrier, plan_change
+from store.rules import (
+    WITH_REFUSED_PART,
+    Actor,
+    ConsentState,
+    Plan,
+    Switch,
+    plan_carrier,
+    plan_change,
+)
 from store.states import (
     CARRIER_SOURCE,
     CLIENT_KEYWORD,
@@ -82,7 +90,8 @@ def load_states(e164s: Iterable[str], *, lock: bool = False) -> dict[str, Consen
 
 def ensure_phones(e164s: Iterable[str]) -> None:
     """Create the phone rows that do not exist yet (never touching existing ones)."""
-    insert_rows(Phone, [Phone.e164], [(e,) for e in dict.fromkeys(e164s)],
+    # sorted, so two imports inserting the same phones lock them in the same order
+    insert_rows(Phone, [Phone.e164], [(e,) for e in sorted(set(e164s))],
                 conflict=[Phone.e164])
 
 
@@ -169,21 +178,26 @@ def mark_opt_in_requested(e164: str, *, at: datetime | None = None) -> None:
 
 def _refusal(plan: Plan) -> ConsentRefused:
     refusals = {r.scope: r.reason for r in plan.refusals}
-    reasons = set(refusals.values())
+    causes = [r for r in plan.refusals if r.reason != WITH_REFUSED_PART]
+    reasons = {r.reason for r in causes}
     # evidence_required is the one refusal the same person can fix by adding a note
     reason = EVIDENCE_REQUIRED if reasons == {EVIDENCE_REQUIRED} else sorted(
         reasons - {EVIDENCE_REQUIRED})[0]
     return ConsentRefused(reason, "; ".join(explain_refusal(r.scope, r.reason)
-                                            for r in plan.refusals), refusals)
+                                            for r in causes), refusals)
 
 
 def explain_refusal(scope: str, reason: str) -> str:
     """Return a sentence a salesperson understands for one refused scope."""
-    what = "the overall preference" if scope == "overall" else get_automation(scope).label
+    if scope == "overall":
+        what, start = "the overall preference", "START"
+    else:
+        what, start = get_automation(scope).label, f"START {get_automation(scope).keyphrase}"
     return {
         "locked": f"{what} was turned off by the client's own text (or an imported opt-out); "
-        "only the client can turn it back on, by texting START",
-        "evidence_required": "opting a client in needs a note of how and when they consented",
+        f"only the client can turn it back on, by texting {start}",
+        "evidence_required": "opting a client in, or undoing an opt-out, needs a note of how "
+        "and when the client consented",
         "opted_out": f"{what} cannot be turned on while the client is opted out",
         "import_never_relaxes": "the phone is opted out, and an import never relaxes consent",
     }.get(reason, f"{what}: refused ({reason})")

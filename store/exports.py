@@ -18,6 +18,18 @@ EVENT_COLUMNS = ("id", "phone", "scope", "old_state", "new_state", "source", "ac
                  "classifier_version", "note", "occurred_at", "recorded_at")
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str | None) -> str:
+    """Return free text safe to open in a spreadsheet: no cell may start a formula.
+
+    Anyone can text anything; "=HYPERLINK(…)" must stay text in a compliance officer's Excel.
+    """
+    text = text or ""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
 def _iso(moment) -> str:
     return moment.isoformat(timespec="seconds") + "Z" if moment else ""
 
@@ -47,8 +59,8 @@ def export_clients(out: TextIO) -> int:
                        "true" if p.carrier_blocked else "false",
                        *(switches[p.id].get(a, "on") for a in AUTOMATIONS)]
             for c in clients[p.id] or [None]:
-                writer.writerow([p.e164, c.name if c else "", (c.crm_id or "") if c else "",
-                                 *consent])
+                writer.writerow([p.e164, _cell(c.name) if c else "",
+                                 _cell(c.crm_id) if c else "", *consent])
                 count += 1
 
 
@@ -60,9 +72,10 @@ def export_events(out: TextIO) -> int:
     query = (ConsentEvent.select(ConsentEvent, Phone.e164).join(Phone)
              .order_by(ConsentEvent.id).objects())
     for e in query.iterator():
-        writer.writerow([e.id, e.e164, e.scope, e.old_state, e.new_state, e.source, e.actor,
-                         e.channel, e.outcome, e.reason or "", e.inbound_message_id or "",
-                         e.raw_text or "", e.rule or "", e.classifier_version or "",
-                         e.note or "", _iso(e.occurred_at), _iso(e.recorded_at)])
+        writer.writerow([e.id, e.e164, e.scope, e.old_state, e.new_state, e.source,
+                         _cell(e.actor), e.channel, e.outcome, e.reason or "",
+                         _cell(e.inbound_message_id), _cell(e.raw_text), e.rule or "",
+                         e.classifier_version or "", _cell(e.note), _iso(e.occurred_at),
+                         _iso(e.recorded_at)])
         count += 1
     return count

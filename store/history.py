@@ -14,7 +14,7 @@ from itertools import groupby
 from peewee import chunked
 
 from store.clock import utcnow
-from store.db import insert_rows
+from store.db import db, insert_rows, is_postgres
 from store.models import AutomationSwitch, ConsentEvent, Phone
 from store.states import (
     APPLIED,
@@ -149,12 +149,17 @@ def replay(events) -> dict[str, tuple[str, str]]:
     return state
 
 
-def verify() -> Iterator[Mismatch]:
-    """Yield every place where the current state differs from a replay of the events.
+def verify() -> list[Mismatch]:
+    """Return every place where the current state differs from a replay of the events.
 
-    Streams phones, switches and events in phone order, so memory stays flat however
-    large the history grows.
+    Reads one snapshot (a repeatable-read transaction), so writes landing meanwhile cannot
+    show as false mismatches; streams in phone order, so memory stays flat.
     """
+    with db.atomic("REPEATABLE READ" if is_postgres() else "DEFERRED"):
+        return list(_mismatches())
+
+
+def _mismatches() -> Iterator[Mismatch]:
     phones = Phone.select().order_by(Phone.id).iterator()
     events = groupby(ConsentEvent.select().order_by(ConsentEvent.phone, ConsentEvent.id)
                      .iterator(), key=lambda e: e.phone_id)

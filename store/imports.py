@@ -59,13 +59,16 @@ def import_csv(
     stream: TextIO, *, source_name: str, region: str = "US", batch_size: int = 2000,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import the CSV in `stream`; return the report. Raises InvalidRequest on a bad header."""
+    """Import the CSV in `stream` (seekable); return the report.
+
+    The whole file is read once before anything is written: a file that is not UTF-8, is
+    not well-formed CSV or has a bad header raises InvalidRequest and changes nothing.
+    """
+    header = _check_file(stream)
+    stream.seek(0)
     reader = csv.DictReader(stream)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    if "phone" not in header:
-        raise InvalidRequest(
-            f"the CSV needs a header row with a phone column ({','.join(COLUMNS)})")
-    reader.fieldnames = header
+    if reader.fieldnames:  # reads the header line; the cleaned names replace it
+        reader.fieldnames = header
     actor = Actor(source=IMPORT, actor=f"import:{source_name}"[:120], channel="import")
     report = ImportReport()
     for batch in chunked(_read_rows(reader, region, report), batch_size):
@@ -73,6 +76,28 @@ def import_csv(
         if progress:
             progress(len(batch))
     return report
+
+
+def _check_file(stream: TextIO) -> list[str]:
+    """Read the whole file once; return its header, or raise InvalidRequest saying where."""
+    reader = csv.reader(stream)
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+        for _ in reader:
+            pass
+    except UnicodeDecodeError:
+        raise InvalidRequest(f"the file is not UTF-8 text (near line {reader.line_num + 1}); "
+                             "save it from the spreadsheet as \"CSV UTF-8\"") from None
+    except csv.Error as exc:
+        raise InvalidRequest(f"line {reader.line_num}: the file is not valid CSV ({exc})") \
+            from None
+    if "phone" not in header:
+        raise InvalidRequest(
+            f"the CSV needs a header row with a phone column ({','.join(COLUMNS)})")
+    repeated = sorted({h for h in header if h and header.count(h) > 1})
+    if repeated:
+        raise InvalidRequest(f"the header names {', '.join(repeated)} more than once")
+    return header
 
 
 def _read_rows(reader: csv.DictReader, region: str, report: ImportReport) -> Iterable[ImportRow]:
@@ -89,6 +114,8 @@ def _read_rows(reader: csv.DictReader, region: str, report: ImportReport) -> Ite
 def _parse_row(record: dict, line: int, region: str) -> ImportRow:
     if None in record:
         raise InvalidRequest(f"the row has more fields than the header ({len(record[None])} extra)")
+    if any("\x00" in (value or "") for value in record.values()):
+        raise InvalidRequest("the row contains a NUL character")
     e164 = parse_phone((record.get("phone") or "").strip(), region=region)
     raw_name, crm_id = (record.get("name") or "").strip(), (record.get("crm_id") or "").strip()
     name = None
@@ -98,8 +125,13 @@ def _parse_row(record: dict, line: int, region: str) -> ImportRow:
     if overall not in ("", UNKNOWN, OPTED_IN, OPTED_OUT):
         raise InvalidRequest(
             f"overall must be opted_in, opted_out, unknown or empty, not {overall!r}")
-    return ImportRow(line, e164, name, crm_id or None, overall if overall in (OPTED_IN, OPTED_OUT)
-                     else None, _parse_moment(record.get("opted_out_at")))
+    moment = _parse_moment(record.get("opted_out_at"))
+    if moment and overall in (OPTED_IN, UNKNOWN):
+        raise InvalidRequest(f"opted_out_at is given but overall is {overall}")
+    if moment and not overall:
+        overall = OPTED_OUT  # a CRM that keeps only the opt-out date still means an opt-out
+    return ImportRow(line, e164, name, crm_id or None,
+                     overall if overall in (OPTED_IN, OPTED_OUT) else None, moment)
 
 
 def _parse_moment(text: str | None) -> datetime | None:

@@ -37,6 +37,7 @@ from store.states import (
 )
 
 IMPORT_NEVER_RELAXES = "import_never_relaxes"
+WITH_REFUSED_PART = "with_refused_part"  # allowed alone, refused with the rest of its request
 
 
 @dataclass(frozen=True)
@@ -159,9 +160,16 @@ def plan_change(
     for name, wanted in automations.items():
         _plan_switch(plan, state.switch(name), name, wanted, new_overall, actor)
     if plan.refused:
+        # the parts that were allowed are not applied either: record them as refused with it
+        refused = {r.scope for r in plan.refusals}
+        plan.refusals += [Refusal(c.scope, c.old_state, c.new_state, WITH_REFUSED_PART)
+                          for c in plan.changes if c.scope not in refused]
         plan.changes.clear()
         return plan
-    _plan_cascade(plan, state, new_overall, explicit=set(automations), restore=restore_cascade)
+    # rule 6: the client's START brings back what an opt-out turned off, whatever came between
+    restore = restore_cascade and (state.overall == OPTED_OUT or (
+        overall == OPTED_IN and actor.source == CLIENT_KEYWORD))
+    _plan_cascade(plan, state, new_overall, explicit=set(automations), restore=restore)
     return plan
 
 
@@ -209,8 +217,10 @@ def _overall_refusal(state: ConsentState, wanted: str, actor: Actor, note) -> st
         return IMPORT_NEVER_RELAXES  # rule 9
     if state.locked:
         return LOCKED  # rule 3
-    if wanted == OPTED_IN and actor.source == STAFF and not (note and note.strip()):
-        return EVIDENCE_REQUIRED  # rule 4
+    if actor.source == STAFF and not (note and note.strip()) and (
+            wanted == OPTED_IN or state.overall == OPTED_OUT):
+        # rule 4, and SPEC 10.2: undoing an opt-out takes a note of the renewed consent
+        return EVIDENCE_REQUIRED
     return None
 
 
@@ -233,25 +243,24 @@ def _plan_switch(plan: Plan, switch: Switch, name: str, wanted: str, overall: st
 
 
 def _plan_cascade(plan: Plan, state: ConsentState, overall: str, *, explicit, restore) -> None:
-    """Turn switches off with an opt-out (rule 2), and back on when it ends (rule 6)."""
-    leaving = state.overall == OPTED_OUT and overall != OPTED_OUT
+    """Turn switches off with an opt-out (rule 2), and back on when `restore` (rule 6)."""
     for name in AUTOMATIONS:
         if name in explicit:
             continue
         switch = state.switch(name)
         if overall == OPTED_OUT and state.overall != OPTED_OUT and switch.state == ON:
             plan.changes.append(Change(name, ON, OFF, CASCADE))
-        elif leaving and restore and switch.state == OFF and switch.source == CASCADE:
+        elif restore and overall != OPTED_OUT and switch.state == OFF and switch.source == CASCADE:
             plan.changes.append(Change(name, OFF, ON, CASCADE))
 
 
 def _strengthens(current_source: str, new_source: str) -> bool:
-    """Return whether re-stating an opt-out by `new_source` makes it harder to undo.
+    """Return whether re-stating an opt-out by `new_source` should take over its source.
 
-    A client's STOP on a staff opt-out locks it; a staff untick of a cascade-off switch
-    keeps it off when the opt-out ends; a client's own word replaces an import's.
+    A client's own STOP locks whatever was there; staff or an import only replace a
+    cascade or default (a staff untick of a cascade-off switch keeps it off when the
+    opt-out ends). An import restating a staff opt-out leaves it reversible by staff.
     """
-    return _STRENGTH.get(new_source, 0) > _STRENGTH.get(current_source, 0)
-
-
-_STRENGTH = {DEFAULT: 0, CASCADE: 1, STAFF: 2, IMPORT: 3, CLIENT_KEYWORD: 4}
+    if new_source == CLIENT_KEYWORD:
+        return current_source != CLIENT_KEYWORD
+    return new_source in (STAFF, IMPORT) and current_source in (DEFAULT, CASCADE)

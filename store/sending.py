@@ -44,8 +44,15 @@ class Decision:
 
 
 def check_kind(kind: str, automation: str | None) -> None:
-    """Raise InvalidRequest unless `kind` (and `automation`, for automations) is valid."""
-    if kind not in KINDS and kind not in SYSTEM_KINDS:
+    """Raise InvalidRequest unless `kind` (and `automation`, for automations) is valid.
+
+    Confirmations and HELP replies are not among them: they skip consent, so only the
+    gateway's own reply path (store.inbound) creates them.
+    """
+    if kind in SYSTEM_KINDS:
+        raise InvalidRequest(f"{kind} texts are sent only by smsprefs itself, in reply to a "
+                             "client's text")
+    if kind not in KINDS:
         raise InvalidRequest(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     if kind == "automation":
         if not automation:

@@ -218,7 +218,8 @@ def test_a_refused_scope_applies_nothing(api):
     client_texts(PHONE, "opt_out", scope="price_reduction", text="STOP PRICE DROP")
     response = prefs(api, automations={"price_reduction": "on", "new_vehicle_arrival": "off"})
     assert response.status_code == 409
-    assert response.get_json()["refused"] == {"price_reduction": "locked"}
+    assert response.get_json()["refused"] == {"price_reduction": "locked",
+                                              "new_vehicle_arrival": "with_refused_part"}
     switches = api("GET", f"/clients/{PHONE}").get_json()["automations"]
     assert switches["new_vehicle_arrival"]["state"] == "on"
     assert switches["price_reduction"] == {"state": "off", "source": "client_keyword",

@@ -77,9 +77,18 @@ def test_rule_3_staff_opt_out_may_be_reversed_by_staff():
     state = get_state(PHONE)
     assert (state.overall, state.overall_source) == ("opted_in", "staff")
     staff_sets(PHONE, overall="opted_out")
-    staff_sets(PHONE, overall="unknown")
+    staff_sets(PHONE, overall="unknown", note="client asked by phone to hear from us again")
     assert get_state(PHONE).overall == "unknown"
     assert_history_matches()
+
+
+@pytest.mark.parametrize("target", ["unknown", "opted_in"])
+def test_rule_3_undoing_a_staff_opt_out_needs_a_note_of_renewed_consent(target):
+    staff_sets(PHONE, overall="opted_out")
+    with pytest.raises(ConsentRefused) as refused:
+        staff_sets(PHONE, overall=target)
+    assert refused.value.reason == "evidence_required"
+    assert get_state(PHONE).overall == "opted_out"
 
 
 @pytest.mark.parametrize("note", [None, "", "   "])
@@ -236,12 +245,16 @@ def test_rule_10_a_refused_request_applies_nothing_at_all():
     with pytest.raises(ConsentRefused) as refused:
         # leaving the staff opt-out alone would be allowed; the locked switch is refused,
         # so neither applies
-        staff_sets(PHONE, overall="unknown", automations={"price_reduction": "on"})
-    assert refused.value.refusals == {"price_reduction": "locked"}
+        staff_sets(PHONE, overall="unknown", automations={"price_reduction": "on"},
+                   note="the client asked to hear from us again")
+    assert refused.value.refusals == {"price_reduction": "locked",
+                                      "overall": "with_refused_part"}
+    assert refused.value.reason == "locked"
     assert get_state(PHONE).overall == "opted_out"
     new = list(ConsentEvent.select().order_by(ConsentEvent.id).offset(before))
-    assert [(e.scope, e.outcome, e.reason) for e in new] == [
-        ("price_reduction", "refused", "locked")]
+    assert sorted((e.scope, e.outcome, e.reason, e.note is not None) for e in new) == [
+        ("overall", "refused", "with_refused_part", True),
+        ("price_reduction", "refused", "locked", True)]
     assert_history_matches()
 
 
@@ -279,5 +292,15 @@ def test_carrier_block_time_survives_later_changes():
 def test_rule_5_an_opt_out_that_keeps_a_switch_on_is_refused_whole():
     with pytest.raises(ConsentRefused) as refused:
         staff_sets(PHONE, overall="opted_out", automations={"price_reduction": "on"})
-    assert refused.value.refusals == {"price_reduction": "opted_out"}
+    assert refused.value.refusals == {"price_reduction": "opted_out",
+                                      "overall": "with_refused_part"}
     assert get_state(PHONE).overall == "unknown"
+
+
+def test_rule_6_start_restores_cascade_switches_even_after_a_scoped_start():
+    client_texts(PHONE, "opt_out")
+    client_texts(PHONE, "opt_in", "price_reduction", text="START PRICE DROP")
+    assert switches()["new_vehicle_arrival"] == ("off", "cascade")
+    client_texts(PHONE, "opt_in", text="START")
+    assert switches()["new_vehicle_arrival"] == ("on", "cascade")
+    assert_history_matches()

@@ -59,10 +59,43 @@ def test_import_never_downgrades_opted_in_to_unknown():
     assert get_state("+12125550100").overall == "opted_in"
 
 
-def test_import_opt_out_strengthens_a_staff_opt_out_into_a_lock():
+def test_import_restating_a_staff_opt_out_leaves_it_reversible_by_staff():
     staff_sets("+12125550100", overall="opted_out")
-    assert run("2125550100,Ana,,opted_out,\n").applied == 1
-    assert get_state("+12125550100").overall_source == "import"
+    assert run("2125550100,Ana,,opted_out,\n").unchanged == 1
+    assert get_state("+12125550100").overall_source == "staff"
+    staff_sets("+12125550100", overall="opted_in", note="re-consented in writing")
+    assert get_state("+12125550100").overall == "opted_in"
+
+
+def test_an_opt_out_date_without_overall_is_an_opt_out_and_with_opted_in_is_invalid():
+    report = run("2125550100,Ana,,,2024-05-01\n2125550101,Bob,,opted_in,2024-05-01\n")
+    assert (report.applied, report.invalid) == (1, 1)
+    assert get_state("+12125550100").overall == "opted_out"
+    assert "opted_out_at is given but overall is opted_in" in report.problems[0][2]
+
+
+GOOD_ROWS = b"".join(f"2125550{n:03d},A,,opted_out,\n".encode() for n in range(100))
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"phone,name,crm_id,overall\n" + GOOD_ROWS + b"2125550999,Jos\xe9,,,\n", "not UTF-8"),
+    (b"phone,name,crm_id,overall\n" + GOOD_ROWS + b'2125550999,"' + b"x" * 200_000 + b'"\n',
+     "not valid CSV"),
+    (b"phone,phone,overall\n2125550100,2125550101,opted_out\n", "names phone more than once"),
+], ids=["latin-1", "huge-field", "repeated-header"])
+def test_a_broken_file_is_refused_before_anything_is_written(tmp_path, content, message):
+    path = tmp_path / "broken.csv"
+    path.write_bytes(content)
+    with path.open(newline="", encoding="utf-8-sig") as stream, \
+            pytest.raises(InvalidRequest, match=message):
+        import_csv(stream, source_name="broken.csv", batch_size=10)
+    assert Phone.select().count() == 0
+
+
+def test_a_row_with_a_nul_character_is_invalid_not_fatal():
+    report = run("2125550100,An\x00a,,opted_out,\n2125550101,Bob,,opted_out,\n")
+    assert (report.invalid, report.applied) == (1, 1)
+    assert "NUL" in report.problems[0][2]
 
 
 def test_broken_rows_are_reported_and_change_nothing_while_good_rows_land():
