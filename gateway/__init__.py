@@ -11,7 +11,8 @@ from peewee import PeeweeException
 from bot import build_bolt_app
 from bot import register as register_slack
 from gateway.config import Config
-from store.db import db, init_db, is_postgres
+from gateway.logs import announce, configure_logging
+from store.db import db, init_db
 
 log = logging.getLogger("smsprefs")
 MAX_BODY = 64 * 1024
@@ -21,6 +22,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     """Build the gateway from `config` (a Config, a mapping of variables, or the environment)."""
     if not isinstance(config, Config):
         config = Config.from_env(config, dotenv=config is None)
+    configure_logging()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.extensions["smsprefs"] = config
@@ -38,7 +40,8 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     bolt_app = build_bolt_app(config)
     if bolt_app is not None:
         register_slack(app, bolt_app)
-    _announce(config)
+    announce(config, "gateway")
+    _warn_about_webhooks(config)
     return app
 
 
@@ -63,11 +66,7 @@ def _register_connections(app: Flask) -> None:
             db.close()
 
 
-def _announce(config: Config) -> None:
-    database = "PostgreSQL" if is_postgres() else f"SQLite ({config.database_url.reveal()})"
-    slack = "on" if config.slack_enabled else "off (alerts are printed)"
-    log.warning("smsprefs gateway: database %s, SMS transport %s, Slack %s", database,
-                config.sms_transport, slack)
+def _warn_about_webhooks(config: Config) -> None:
     if not config.vonage_signature_secret and not config.webhook_token:
         if config.allow_unsigned_webhooks:
             log.warning("ALLOW_UNSIGNED_WEBHOOKS=true: anyone can post fake texts to the webhooks; "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, current_app, jsonify
 
 from gateway.api_json import actor_of, bad_request, iso, phone_of, query_int, read_body
@@ -9,10 +11,13 @@ from store.automations import AUTOMATIONS
 from store.cards import load_card
 from store.clients import find_phones, upsert_client
 from store.consent import change_consent, classify_for
-from store.errors import NotFound
+from store.errors import ConsentRefused, NotFound
 from store.history import list_events
 from store.models import ConsentEvent
+from store.phones import mask
 from store.rules import Actor
+
+log = logging.getLogger("smsprefs.api")
 
 MAX_EVENTS = 500
 
@@ -42,8 +47,14 @@ def patch_preferences(phone: str):
                      {"overall": str, "automations": dict[str, str], "note": str})
     actor = Actor(source="staff", actor=actor_of(body), channel="api")
     # a refusal raises ConsentRefused once its events are committed: 409, or 422 for a note
-    change_consent(e164, actor=actor, overall=body.get("overall"),
-                   automations=body.get("automations"), note=body.get("note"))
+    try:
+        change_consent(e164, actor=actor, overall=body.get("overall"),
+                       automations=body.get("automations"), note=body.get("note"))
+    except ConsentRefused as exc:
+        log.info("API preferences of %s by %s refused: %s", mask(e164), actor.actor,
+                 exc.refusals)
+        raise
+    log.info("API preferences of %s changed by %s", mask(e164), actor.actor)
     return jsonify(client_document(e164))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, current_app, jsonify
 from peewee import fn
 
@@ -11,7 +13,10 @@ from store.campaigns import create_campaign, recipients_page
 from store.errors import InvalidRequest, NotFound
 from store.models import Campaign, OutboundMessage
 from store.outbox import queue_message
+from store.phones import mask
 from store.states import KINDS
+
+log = logging.getLogger("smsprefs.api")
 
 MAX_CAMPAIGN_NAME = 200
 MAX_RECIPIENTS_PAGE = 1000
@@ -37,6 +42,8 @@ def post_message():
                             automation=body.get("automation"), actor=actor,
                             region=config.default_region,
                             fallback_zone=config.dealership_timezone)
+    log.info("API %s text %s to %s: %s %s", body["kind"], message.id, mask(message.to),
+             message.status, message.reason or "")
     if message.status == "blocked":
         return jsonify({"error": "blocked", "message": blocked_sentence(message),
                         "status": "blocked", "reason": message.reason, "id": message.id}), 409
@@ -69,6 +76,8 @@ def post_campaign():
                              include_unknown=body.get("include_unknown", False),
                              region=config.default_region,
                              fallback_zone=config.dealership_timezone)
+    log.info("API campaign %s by %s: %s queued, %s scheduled, excluded %s", result.campaign.id,
+             result.campaign.actor, result.queued, result.scheduled, result.excluded)
     if result.queued or result.scheduled:
         _wake()
     return jsonify({"id": result.campaign.id, "queued": result.queued,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 import threading
 import uuid
@@ -160,8 +159,9 @@ def verify() -> None:
 
 
 def _logging() -> None:
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from gateway.logs import configure_logging
+
+    configure_logging()
 
 
 @main.command()
@@ -189,9 +189,11 @@ def serve(config: Config, host: str, port: int | None) -> None:
 @click.pass_obj
 def worker(config: Config, workers: int) -> None:
     """Run the send worker: deliver queued texts, retry, sweep every minute."""
+    from gateway.logs import announce
     from gateway.queue import Queue
 
     _logging()
+    announce(config, "worker")
     Queue(config).consumer(workers=workers).run()
 
 

@@ -80,7 +80,7 @@ class Config:
                 environ = os.environ
         env = _Reader(environ)
         has_vonage = bool(env.text("VONAGE_API_KEY") and env.text("VONAGE_API_SECRET"))
-        return cls(
+        config = cls(
             database_url=Secret(env.text("DATABASE_URL") or cls.database_url.reveal()),
             port=env.integer("PORT", 5000, low=1, high=65535),
             dealership_name=env.text("DEALERSHIP_NAME") or cls.dealership_name,
@@ -111,6 +111,12 @@ class Config:
             sms_transport=env.choice("SMS_TRANSPORT", TRANSPORTS,
                                      "vonage" if has_vonage else "console"),
         )
+        if config.sms_transport == "vonage":
+            for name in ("VONAGE_API_KEY", "VONAGE_API_SECRET", "VONAGE_FROM_NUMBER"):
+                if not env.text(name):
+                    raise ConfigError(f"{name} is required to send texts through Vonage "
+                                      "(or set SMS_TRANSPORT=console)")
+        return config
 
 
 class _Reader:

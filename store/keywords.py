@@ -25,6 +25,9 @@ OPT_OUT_WORDS = (
 MEANS_ALL = frozenset({"stop all", "stopall"})
 # A text starting with one of these is an opt-out whatever follows (SPEC: "starts with STOP").
 STARTS_WITH_STOP = frozenset({"stop", "stopall"})
+# Alone in a clause cut off by a comma, colon, dash or parenthesis, these (and STOP typos) opt
+# out: "I bought a car, STOP". CANCEL, END, QUIT stay for review there ("If not, cancel.").
+CLAUSE_KEYWORDS = frozenset({"stop", "stopall", "unsubscribe", "optout", "revoke", "baja"})
 OPT_IN_WORDS = frozenset({"start", "unstop", "subscribe"})
 HELP_WORDS = frozenset({"help", "info", "ayuda", "informacion"})
 # YES opts in only when the caller says so (SPEC section 4); "si" for Spanish speakers.
@@ -47,7 +50,8 @@ FILLER = frozenset({
     "everything", "anything", "else", "other", "others", "everyone", "everybody",
     # Spanish
     "por", "favor", "porfavor", "porfa", "gracias", "ya", "ahora", "hola", "mensajes", "mensaje",
-    "textos", "texto", "todo", "todos", "todas", "de", "mis", "los", "las", "la", "el",
+    "textos", "texto", "todo", "todos", "todas", "de", "mi", "mis", "los", "las", "la", "el",
+    "suscripcion", "subscripcion",
 })
 # Around an opt-out word these are filler too: "HELP STOP", "yes please stop", "no, stop".
 OPT_OUT_EXTRA_FILLER = frozenset({"help", "yes", "yeah", "no", "nope", "nah", "si"})
@@ -63,6 +67,9 @@ MESSAGE_NOUNS = frozenset({
 })
 # Words after an automation's keyphrase that are part of naming it: "price drop alerts".
 NAMING_NOUNS = MESSAGE_NOUNS | {"text", "message", "alert", "notification", "ones", "stuff"}
+# Texts in general, named later than an automation, widen its scope: "STOP PRICE DROP texting
+# me at work". Other words after it do not ("STOP PRICE DROP!!! I bought one").
+MESSAGES_IN_GENERAL = MESSAGE_NOUNS | {"text", "texting", "message", "messaging"}
 # Kinds of texts a client may name that are no registered automation: "STOP DEALS" widens.
 PROMOTION_NOUNS = frozenset({
     "deals", "offers", "specials", "promos", "promotions", "promotional", "marketing", "ads",
@@ -77,7 +84,7 @@ SCOPE_WORDS = PROMOTION_NOUNS | {
 # Negation of the word that follows (within a few NEGATION_GAP words): "don't ever stop".
 NEGATIONS = frozenset({
     "dont", "never", "not", "cant", "cannot", "wont", "didnt", "doesnt", "shouldnt", "wouldnt",
-    "nunca", "jamas",
+    "nolonger", "nunca", "jamas",
 })
 NEGATION_GAP = frozenset({
     "ever", "please", "you", "guys", "yall", "just", "even", "to", "want", "wanna", "need", "i",
@@ -85,6 +92,22 @@ NEGATION_GAP = frozenset({
 })
 # "why don't you stop texting me" asks to stop.
 RHETORICAL = frozenset({"why"})
+# So does one of these followed by "you": "can't you just stop", "won't you stop texting me".
+RHETORICAL_ASKS = frozenset({"cant", "cannot", "wont", "couldnt", "wouldnt"})
+# Spanish: "no" (a few of ES_NEGATION_GAP between) before a verb in ES_NEGATABLE negates it:
+# "no me den de baja", "no quiero salir de la lista". Only subjunctive and infinitive forms:
+# "no, dame de baja" is an opt-out, and "no me dan de baja" ("they won't") a complaint.
+ES_NEGATIONS = frozenset({"no", "nunca", "jamas"})
+ES_NEGATION_GAP = frozenset({
+    "me", "nos", "les", "le", "quiero", "queremos", "quisiera", "deseo", "que", "por", "favor",
+    "porfavor", "porfa",
+})
+ES_NEGATABLE = frozenset({
+    "den", "des", "dar", "darme", "darnos", "dejen", "deje", "dejes", "paren", "pare", "pares",
+    "parar", "borren", "borre", "borres", "borrar", "eliminen", "elimine", "eliminar", "quiten",
+    "quite", "quites", "quitar", "cancelen", "cancele", "canceles", "cancelar", "quiero",
+    "quisiera", "deseo", "queremos",
+})
 # Words that stop something; "I don't want the texts to stop" negates them.
 STOPPING = frozenset({
     "stop", "stopping", "stopped", "end", "ending", "quit", "cancel", "unsubscribe", "optout",
@@ -101,6 +124,7 @@ TOKEN_ALIASES = {
 TOKEN_PAIRS = {
     ("do", "not"): "dont", ("does", "not"): "doesnt", ("did", "not"): "didnt",
     ("will", "not"): "wont", ("can", "not"): "cannot", ("opt", "out"): "optout",
+    ("no", "longer"): "nolonger",
 }
 
 # Typos. A whole message that is STOP with a letter doubled, missing, or two adjacent letters
@@ -122,7 +146,7 @@ SLOTS = {
     "more": ("more", "anymore", "further", "other"),
     "msgs": (*sorted(MESSAGE_NOUNS), AUTOMATION),
     "anymsgs": (*sorted(MESSAGE_NOUNS | PROMOTION_NOUNS), AUTOMATION),
-    "neg": ("dont", "never"),
+    "neg": ("dont", "never", "nolonger"),
     "textverb": ("text", "texting", "message", "messaging", "contact", "contacting", "sms",
                  "bother", "bothering", "spam", "spamming", "harass", "harassing"),
     "textedverb": ("texted", "contacted", "messaged", "bothered", "spammed", "harassed"),
@@ -140,6 +164,9 @@ SLOTS = {
     "num": ("number", "numbers", "phone", "cell", "info", "information", "contact", "digits"),
     "erase": ("lose", "delete", "remove", "erase", "forget", "scratch", "drop"),
     "you": ("you", "yall", "guys"),
+    "callverb": ("calling", "calls", "call", "phoning", "emailing", "emails", "email", "ringing"),
+    "optword": ("stop", "stopall", "unsubscribe", "optout", "baja"),
+    "owner": ("someone", "somebody", "another", "new", "different"),
     # Spanish
     "es_det": ("la", "las", "el", "los", "su", "sus", "tu", "tus", "mi", "mis", "esta", "este",
                "estos", "estas", "esos", "esas"),
@@ -163,10 +190,10 @@ SLOTS = {
 # A pattern not starting with a negation is ignored when negated ("don't take me off the list").
 PHRASES = (
     # lists and numbers
-    "take me off of? {det}? {listmod}? {listword}",
-    "take me out of {det}? {listmod}? {listword}",
+    "take me off of? {det}? *3 {listword}",  # "take me off your VIP list"
+    "take me out of {det}? *3 {listword}",
     "take my|this|that {phonemod}? {num} off",
-    "{erase} me from {det}? {listmod}? {listword}",
+    "{erase} me from {det}? *3 {listword}",
     "{erase} me from {det}? {more}? {anymsgs}",
     "remove me $",
     "delete me $",
@@ -182,8 +209,17 @@ PHRASES = (
     "{neg} {want} to {receive} {det}? {more}? {msgs}",
     "{neg} {want} to be {textedverb}",
     "{neg} {want} {you} to ever? {textverb} me",
+    "{you} please? just? not ever? {textverb} me $",
+    "dont|nolonger consent $",
+    "dont|nolonger consent to {receive}? {det}? {more}? {anymsgs}",
+    "dont|nolonger consent to be|being {textedverb}",
+    "done|finished with {det}? {more}? {anymsgs}",
+    "done|finished with {det}? texting|messaging|spam|spamming",
     # stop texting me
     "{stopverb} {sendverb}",
+    "{stopverb} {callverb} me? and|or|nor? {sendverb}|{anymsgs}",
+    "{you} can|could|may stop $",
+    "can|could|would|will {you} please? just? stop $",
     "{stopverb} {receive} {det}? {more}? {anymsgs}",
     "{stopverb} with {det}? {anymsgs}",
     "{stopverb} {det}? {anymsgs}",
@@ -196,11 +232,16 @@ PHRASES = (
     "no more of {det} {anymsgs}",
     "no more {sendverb}",
     "leave me alone|be",
-    "wrong number|person|phone|num|cell",
+    "wrong number|person|phone|num|cell|guy|girl|lady",
+    "number|phone|cell belongs|belonged to a? {owner}",
+    "number|phone|cell is? nolonger",
+    "nolonger {det}? *1 {phonemod}? number|phone|cell",  # "this is no longer Maria's number"
     # opting out in so many words
     "i optout",
     "opt me out",
     "{want} to optout|unsubscribe",
+    "id|would like to optout|unsubscribe",
+    "{want}|like to be removed|unsubscribed $",
     "wanna optout|unsubscribe",
     "how do|can|to i? optout|unsubscribe",
     "i revoke|withdraw",
@@ -209,6 +250,7 @@ PHRASES = (
     "already opted out",
     "i already? unsubscribed",
     "i said stop",
+    "i meant|mean to? say|type|write|send? {optword} $",
     "i said to stop",
     "said stop",
     "told {you}? to stop",
@@ -220,6 +262,8 @@ PHRASES = (
     "no me {es_send} mas $",
     "no me {es_write}",
     "no {es_want} recibir? mas? {es_det}? {anymsgs}",
+    "no {es_sendinf} mas? {es_det}? {anymsgs}",
+    "no {es_sendinf} mas $",
     "no {es_want} que me {es_write}|{es_send}",
     "numero equivocado|incorrecto",
     "equivocado|equivocados|equivoco|equivocaron de numero",
@@ -230,6 +274,7 @@ PHRASES = (
     "quiero|quisiera salir de {es_det}? lista",
     "dejenme|dejame|dejeme en paz",
     "cancelar|cancelen|parar {es_det}? {anymsgs}",
+    "cancelar|cancela|cancelen|cancele {es_det}? suscripcion|subscripcion $",
 )
 
 # Revocations only when the whole message is the phrase (filler allowed): "no more" is an
@@ -237,6 +282,7 @@ PHRASES = (
 WHOLE_MESSAGE_PHRASES = (
     "remove", "remove me", "delete", "delete me", "take me off", "no more", "enough", "go away",
     "get lost", "fuck off", "f off", "piss off", "back off", "wrong", "no {anymsgs}",
+    "{neg} ever? {textverb}",
     "no mas", "ya no mas", "basta", "ya basta",
 )
 
@@ -244,7 +290,7 @@ WHOLE_MESSAGE_PHRASES = (
 # they often mean something else ("not interested" in this truck).
 REVIEW_PHRASES = (
     "not really? interested",
-    "no longer interested",
+    "nolonger interested",
     "no interest",
     "how|where did {you} get {det} {phonemod}? {num}",
     "who gave {you} {det} {phonemod}? {num}",
@@ -260,7 +306,14 @@ REVIEW_PHRASES = (
     "never|didnt|not opt|opted in",
     "never|didnt agree|agreed|consent|consented|subscribe|subscribed",
     "never gave {you}? {det} {phonemod}? {num}",
+    "dont|nolonger consent|agree",
+    "{you} please? just? not ever? {textverb} me",
+    "not|isnt {det}? *1 {phonemod}? number|phone|cell $",
 )
+# A person should also judge a text that uses one of DOUBT_CUES and one of DOUBT_NOUNS anywhere,
+# when nothing else matched: "I no longer need your number", "something is wrong with these texts".
+DOUBT_CUES = ("nolonger", "done|finished with", "dont|not consent", "wrong", "belongs to")
+DOUBT_NOUNS = MESSAGE_NOUNS | {"texting", "messaging", "number", "numero", AUTOMATION}
 # Words that make a text worth a person's look when no rule above matched.
 REVIEW_WORDS = frozenset({
     "remove", "spam", "scam", "harass", "harassing", "harassment", "lawyer", "attorney", "tcpa",

@@ -22,9 +22,18 @@ _QUOTES = str.maketrans({
 })
 _LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 _OPT_OUT = re.compile(r"\bopt[ _\-\u2010-\u2015]*out\b")
+# "un-subscribe", "UN SUBSCRIBE" and "un stop" are one word, like "opt out".
+_UN = re.compile(r"\bun[ _\-\u2010-\u2015]+(?=(?:subscribe|subscribed|stop)\b)")
+# "#" that ends a word stands for "number" ("wrong #", "lose my #"); "#STOP", "#123" keep theirs.
+_NUMBER_SIGN = re.compile(r"#(?![^\W_])")
 _WORD = re.compile(r"[^\W_]+")
 _SENTENCE_END = re.compile(r"[.!?;\n]+")
 _CLAUSE_END = re.compile(r"[.!?;:,\n]+")
+# Parts go finer still: also parentheses and dashes between words ("I bought a car - STOP").
+_PART_END = re.compile(
+    r"[.!?;:,()\[\]{}\n\u2013-\u2015]+"  # hyphens only where they do not join two words
+    r"|(?<![^\W_])[-\u2010-\u2012]+|[-\u2010-\u2012]+(?![^\W_])"
+)
 _PAIR_STARTS = frozenset(first for first, _ in TOKEN_PAIRS)
 
 
@@ -58,7 +67,8 @@ def fold(text: str) -> str:
     """Return `text` case-, accent- and quote-folded, without emoji, keeping line breaks."""
     text = unicodedata.normalize("NFKC", text.translate(_QUOTES)).casefold()
     text = unicodedata.normalize("NFKD", text).translate(_CHARS)
-    return _OPT_OUT.sub("optout", unicodedata.normalize("NFC", text))
+    text = _OPT_OUT.sub("optout", unicodedata.normalize("NFC", text))
+    return _UN.sub("un", text) if "un" in text else text
 
 
 def squash(folded: str) -> str:
@@ -79,7 +89,10 @@ def normalize(text: str) -> str:
 
 def words(text: str) -> tuple[str, ...]:
     """Return the words of folded `text`, respellings folded ("u" is "you", "do not" "dont")."""
-    raw = _spelled_out(_WORD.findall(text.replace("'", "")))
+    text = text.replace("'", "")
+    if "#" in text:
+        text = _NUMBER_SIGN.sub(" number ", text)
+    raw = _spelled_out(_WORD.findall(text))
     out = [TOKEN_ALIASES.get(word, word) for word in raw]
     if _PAIR_STARTS.isdisjoint(out):
         return tuple(out)
@@ -125,6 +138,8 @@ class Reading:
     segments: tuple[tuple[str, tuple[str, ...]], ...]
     # Segments cut further at commas and colons; negation never reaches across them.
     clauses: tuple[tuple[str, ...], ...]
+    # Clauses cut further at parentheses and dashes, as segments are: where a bare STOP is sought.
+    parts: tuple[tuple[str, tuple[str, ...]], ...]
 
 
 def read(text: str) -> Reading:
@@ -140,9 +155,11 @@ def read(text: str) -> Reading:
 
     segments = [(p, words_of(p)) for p in map(squash, _SENTENCE_END.split(folded))]
     clauses = map(words_of, _CLAUSE_END.split(folded))
+    parts = [(p, words_of(p)) for p in map(squash, _PART_END.split(folded))]
     return Reading(
         normalized=normalized,
         words=words(normalized),
         segments=tuple((p, w) for p, w in segments if w),
         clauses=tuple(c for c in clauses if c),
+        parts=tuple((p, w) for p, w in parts if w),
     )

@@ -21,8 +21,14 @@ def test_defaults_run_on_sqlite_with_the_console_transport():
 
 
 def test_vonage_keys_switch_the_transport_to_vonage():
-    config = Config.from_env({"VONAGE_API_KEY": "k", "VONAGE_API_SECRET": "s"})
+    config = Config.from_env({"VONAGE_API_KEY": "k", "VONAGE_API_SECRET": "s",
+                              "VONAGE_FROM_NUMBER": "12125550199"})
     assert config.sms_transport == "vonage"
+
+
+def test_sending_through_vonage_without_a_from_number_stops_at_start():
+    with pytest.raises(ConfigError, match=r"^VONAGE_FROM_NUMBER is required"):
+        Config.from_env({"VONAGE_API_KEY": "k", "VONAGE_API_SECRET": "s"})
 
 
 @pytest.mark.parametrize(("env", "names"), [
