@@ -124,10 +124,18 @@ def _json_object() -> dict:
     return data
 
 
+# Longer than any real Vonage value, and than the columns that keep them.
+MAX_LENGTHS = {"messageId": 100, "message_uuid": 100, "msisdn": 32, "from": 32, "to": 32,
+               "concat-ref": 40, "status": 40, "err-code": 10}
+
+
 def _require(params: dict, *names: str) -> dict:
     missing = [n for n in names if not str(params.get(n) or "").strip()]
     if missing:
         raise ApiError(400, "bad_request", f"the webhook lacks {', '.join(missing)}")
+    for name, limit in MAX_LENGTHS.items():
+        if len(str(params.get(name) or "")) > limit:
+            raise ApiError(400, "bad_request", f"{name} is longer than {limit} characters")
     return {n: str(params[n]).strip() for n in names}
 
 

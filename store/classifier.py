@@ -1,8 +1,9 @@
 """Read one inbound text as opt out, opt in, help, review or none (SPEC section 4).
 
 classify() never raises and never looks anything up: the caller says whether a YES would be an
-opt-in, and applies the result. Word lists live in store.keywords, normalization in
-store.normalize, pattern matching in store.phrases, the opt-out rules in store.revocation.
+opt-in, and applies the result. Word lists live in store.keywords (phrase patterns in
+store.patterns), normalization in store.normalize, pattern matching in store.phrases, the opt-out
+rules in store.revocation, negation in store.negation.
 
 `rule` names what matched; it is stored on the consent event with CLASSIFIER_VERSION.
 
@@ -15,19 +16,25 @@ opt_out (scope "all" unless said otherwise)
   starts_with_stop         the text starts with STOP and goes on ("stop texting me at work", and,
                            as SPEC reads it, "STOP by anytime")
   keyword_line             a line or sentence of a longer text is an opt-out word, filler allowed
-                           ("Thanks for the info\\nSTOP")
+                           ("Thanks for the info\\nSTOP"); so is a clause cut off by a comma,
+                           colon, dash or parenthesis, if its word is STOP, STOPALL, UNSUBSCRIBE,
+                           OPTOUT, REVOKE, BAJA or a STOP typo ("I bought a car, STOP")
   typo                     the whole text (filler allowed) is STOP with a letter doubled,
                            missing, or two adjacent letters swapped (STOPP, STOOOP, STP, SOTP),
                            not a real word (SHOP, TOP); or a listed misspelling (UNSUSCRIBE)
-  natural_language         a revocation in words ("take me off your list", "no más mensajes")
+  natural_language         a revocation in words ("take me off your list", "no más mensajes",
+                           "I no longer want these texts", "you have the wrong #")
   scoped_keyword           any opt-out word with exactly one automation's keyphrase or alias
                            and only filler ("STOP PRICE DROP", "END NEW ARRIVALS", "please stop
                            sending me the price drop texts"); scope is that automation
   scoped_natural_language  a revocation in words naming exactly one automation after it ("no
-                           more price drop alerts"); scope is that automation
+                           more price drop alerts", "take me off the price drop list"); scope is
+                           that automation
   scope_widened            an opt-out whose scope is no automation ("STOP DEALS"), two of them,
-                           or one plus any word that is not filler ("STOP PRICE DROP and
-                           everything", "STOPALL PRICE DROP"): scope "all"
+                           or one plus another kind of texts ("STOP PRICE DROP and everything",
+                           "... and deals", "... texting me at work", "STOPALL PRICE DROP"):
+                           scope "all". Words naming no texts are commentary and keep the scope
+                           ("STOP PRICE DROP!!! I bought one")
 opt_in
   keyword                  START, UNSTOP or SUBSCRIBE is the whole text; scope "all"
   keyword_with_filler      the same with filler ("Start again", "start please"); scope "all"
@@ -40,9 +47,11 @@ review
   review                   contains an opt-out word (not negated), an obvious STOP typo or a
                            word or phrase a person should judge ("I'll stop by Friday",
                            "cancel my appointment", "not interested", "how did you get my
-                           number")
+                           number", "take me off the waiting list"); or pairs a doubt ("no
+                           longer", "done with", "not consent", "wrong") with texts or a number
 none
-  negation                 every opt-out word or phrase is negated ("don't stop sending deals")
+  negation                 every opt-out word or phrase is negated ("don't stop sending deals",
+                           "no me den de baja"; not "why don't you" or "can't you just stop")
   scoped_start_unknown     START with a scope that names no automation, or two ("START DEALS")
   yes_without_context      YES when the caller says YES does not mean opt in
   empty                    nothing is left after normalizing (emoji, punctuation, spaces)
@@ -51,7 +60,7 @@ none
 
 Opt-out wins over everything but a clear negation of stopping, and several opt-outs in one
 text add up (any "all" wins; two automations widen to "all"). Opt-in, HELP and YES are read
-from the whole text only; opt-outs also from each line, and each sentence, of a longer text.
+from the whole text only; opt-outs also from each line, sentence and clause of a longer text.
 """
 
 from __future__ import annotations
@@ -65,8 +74,9 @@ from store.revocation import ALL, Revocation, Scan, lead, rest
 
 __all__ = ["CLASSIFIER_VERSION", "Classification", "classify", "normalize"]
 
-# Bump with every change to a rule here or in store.revocation, or to a list in store.keywords.
-CLASSIFIER_VERSION = "2026.11.1"
+# Bump with every change to a rule here, in store.revocation, store.negation, store.normalize or
+# store.phrases, or to a list in store.keywords or store.patterns.
+CLASSIFIER_VERSION = "2026.11.2"
 
 OPT_OUT, OPT_IN, HELP, REVIEW, NONE = "opt_out", "opt_in", "help", "review", "none"
 

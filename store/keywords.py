@@ -5,13 +5,16 @@ accents, no apostrophes ("Don’t" is "dont", "más" is "mas"), "opt out" writte
 change here changes how texts are read: bump store.classifier.CLASSIFIER_VERSION with it
 (tests/store/test_classifier.py holds a fingerprint of these lists per version).
 
-Phrase patterns (PHRASES, WHOLE_MESSAGE_PHRASES, REVIEW_PHRASES) are space-separated elements:
-  word       that word              a|b|c    any of these words
-  {slot}     any word of SLOTS      x?       the element may be missing
-  $          last element: only filler may follow until the end of the clause
+The phrase patterns live in store.patterns and are imported here, so that this module's
+fingerprint covers every list the classifier reads; their {slot}s are the SLOTS below.
 """
 
 from __future__ import annotations
+
+from store.patterns import DOUBT_CUES as DOUBT_CUES
+from store.patterns import PHRASES as PHRASES
+from store.patterns import REVIEW_PHRASES as REVIEW_PHRASES
+from store.patterns import WHOLE_MESSAGE_PHRASES as WHOLE_MESSAGE_PHRASES
 
 # Stands for one mention of a registered automation ("price drop texts"); see store.phrases.
 AUTOMATION = "@automation"
@@ -70,6 +73,11 @@ NAMING_NOUNS = MESSAGE_NOUNS | {"text", "message", "alert", "notification", "one
 # Texts in general, named later than an automation, widen its scope: "STOP PRICE DROP texting
 # me at work". Other words after it do not ("STOP PRICE DROP!!! I bought one").
 MESSAGES_IN_GENERAL = MESSAGE_NOUNS | {"text", "texting", "message", "messaging"}
+# A word of a keyphrase names texts when one of these follows: "stop price drop and arrival
+# alerts", "... and new cars" widen; "... I bought a new truck" does not.
+KIND_NOUNS = NAMING_NOUNS | MESSAGES_IN_GENERAL | {
+    "cars", "trucks", "suvs", "inventory", "listings", "models", "deals", "offers",
+}
 # Kinds of texts a client may name that are no registered automation: "STOP DEALS" widens.
 PROMOTION_NOUNS = frozenset({
     "deals", "offers", "specials", "promos", "promotions", "promotional", "marketing", "ads",
@@ -156,9 +164,6 @@ SLOTS = {
     "optverb": ("cancel", "end", "quit", "unsubscribe", "cancelar", "parar"),
     "receive": ("receive", "recieve", "get", "receiving", "recieving", "getting"),
     "want": ("want", "wanna", "wish", "need"),
-    "listmod": ("texting", "text", "mailing", "messaging", "message", "sms", "contact", "call",
-                "calling", "marketing", "email", "sending", "distribution", "subscriber",
-                "subscription", "phone", "automated", "promo", "promotional", "customer"),
     "listword": ("list", "lists", "system", "database", "contacts", "roster"),
     "phonemod": ("phone", "cell", "mobile", "telephone"),
     "num": ("number", "numbers", "phone", "cell", "info", "information", "contact", "digits"),
@@ -186,133 +191,15 @@ SLOTS = {
     "es_want": ("quiero", "deseo", "queremos"),
 }
 
-# Revocations anywhere in a clause (FCC (a)(10): what a reasonable person reads as "stop").
-# A pattern not starting with a negation is ignored when negated ("don't take me off the list").
-PHRASES = (
-    # lists and numbers
-    "take me off of? {det}? *3 {listword}",  # "take me off your VIP list"
-    "take me out of {det}? *3 {listword}",
-    "take my|this|that {phonemod}? {num} off",
-    "{erase} me from {det}? *3 {listword}",
-    "{erase} me from {det}? {more}? {anymsgs}",
-    "remove me $",
-    "delete me $",
-    "{erase} my|this|that {phonemod}? {num}",
-    "unsubscribe me",
-    "unsubscribe {det} {phonemod}? {num}",
-    # don't text me
-    "{neg} ever? {textverb} me",
-    "{neg} ever? {textverb} my|this|that {phonemod}? {num}",
-    "{neg} ever? send me {det}? {more}? {anymsgs}",
-    "{neg} ever? send me anything",
-    "{neg} {want} {det}? {more}? {msgs}",
-    "{neg} {want} to {receive} {det}? {more}? {msgs}",
-    "{neg} {want} to be {textedverb}",
-    "{neg} {want} {you} to ever? {textverb} me",
-    "{you} please? just? not ever? {textverb} me $",
-    "dont|nolonger consent $",
-    "dont|nolonger consent to {receive}? {det}? {more}? {anymsgs}",
-    "dont|nolonger consent to be|being {textedverb}",
-    "done|finished with {det}? {more}? {anymsgs}",
-    "done|finished with {det}? texting|messaging|spam|spamming",
-    # stop texting me
-    "{stopverb} {sendverb}",
-    "{stopverb} {callverb} me? and|or|nor? {sendverb}|{anymsgs}",
-    "{you} can|could|may stop $",
-    "can|could|would|will {you} please? just? stop $",
-    "{stopverb} {receive} {det}? {more}? {anymsgs}",
-    "{stopverb} with {det}? {anymsgs}",
-    "{stopverb} {det}? {anymsgs}",
-    "{optverb} from? {det}? {more}? {anymsgs}",
-    "please stop $",
-    "just stop $",
-    "stop it $",
-    "make it|this|them stop $",
-    "no more {det}? {anymsgs}",
-    "no more of {det} {anymsgs}",
-    "no more {sendverb}",
-    "leave me alone|be",
-    "wrong number|person|phone|num|cell|guy|girl|lady",
-    "number|phone|cell belongs|belonged to a? {owner}",
-    "number|phone|cell is? nolonger",
-    "nolonger {det}? *1 {phonemod}? number|phone|cell",  # "this is no longer Maria's number"
-    # opting out in so many words
-    "i optout",
-    "opt me out",
-    "{want} to optout|unsubscribe",
-    "id|would like to optout|unsubscribe",
-    "{want}|like to be removed|unsubscribed $",
-    "wanna optout|unsubscribe",
-    "how do|can|to i? optout|unsubscribe",
-    "i revoke|withdraw",
-    "revoke|withdraw {det}? consent",
-    "i already? opted out",
-    "already opted out",
-    "i already? unsubscribed",
-    "i said stop",
-    "i meant|mean to? say|type|write|send? {optword} $",
-    "i said to stop",
-    "said stop",
-    "told {you}? to stop",
-    "asked {you}? to stop",
-    # Spanish
-    "no mas {es_det}? {anymsgs}",
-    "no me {es_send} mas? {es_det}? {anymsgs}",
-    "no me {es_send} nada",
-    "no me {es_send} mas $",
-    "no me {es_write}",
-    "no {es_want} recibir? mas? {es_det}? {anymsgs}",
-    "no {es_sendinf} mas? {es_det}? {anymsgs}",
-    "no {es_sendinf} mas $",
-    "no {es_want} que me {es_write}|{es_send}",
-    "numero equivocado|incorrecto",
-    "equivocado|equivocados|equivoco|equivocaron de numero",
-    "{es_give} de baja",
-    "{es_stop} de {es_sendinf}",
-    "{es_erase} {es_det}? numero",
-    "{es_off} de {es_det}? lista",
-    "quiero|quisiera salir de {es_det}? lista",
-    "dejenme|dejame|dejeme en paz",
-    "cancelar|cancelen|parar {es_det}? {anymsgs}",
-    "cancelar|cancela|cancelen|cancele {es_det}? suscripcion|subscripcion $",
-)
+# A revocation whose words name one of these is about something else, and goes to review:
+# "take me off the waiting list", "remove me from the service appointment list".
+OTHER_LISTS = frozenset({
+    "waiting", "wait", "waitlist", "service", "appointment", "appointments", "test", "drive",
+    "reservation", "reservations", "delivery", "order", "allocation", "build", "priority",
+    "loaner", "recall",
+})
 
-# Revocations only when the whole message is the phrase (filler allowed): "no more" is an
-# opt-out alone, not in "no more than 20k".
-WHOLE_MESSAGE_PHRASES = (
-    "remove", "remove me", "delete", "delete me", "take me off", "no more", "enough", "go away",
-    "get lost", "fuck off", "f off", "piss off", "back off", "wrong", "no {anymsgs}",
-    "{neg} ever? {textverb}",
-    "no mas", "ya no mas", "basta", "ya basta",
-)
-
-# A person should judge these (review); nothing changes by itself. Not auto-applied because
-# they often mean something else ("not interested" in this truck).
-REVIEW_PHRASES = (
-    "not really? interested",
-    "nolonger interested",
-    "no interest",
-    "how|where did {you} get {det} {phonemod}? {num}",
-    "who gave {you} {det} {phonemod}? {num}",
-    "dont call",
-    "no me interesa",
-    "no estoy|estamos interesado|interesada|interesados",
-    "como obtuvieron|consiguieron|obtuvo|consiguio|tienen|tiene {es_det} numero",
-    # DeskcommCRM#435: "no me manden más cobros" asks not to be sent bills, maybe texts.
-    "no me {es_send}",
-    "no me llamen",
-    # consent disputes
-    "never|didnt sign|signed up",
-    "never|didnt|not opt|opted in",
-    "never|didnt agree|agreed|consent|consented|subscribe|subscribed",
-    "never gave {you}? {det} {phonemod}? {num}",
-    "dont|nolonger consent|agree",
-    "{you} please? just? not ever? {textverb} me",
-    "not|isnt {det}? *1 {phonemod}? number|phone|cell $",
-)
-# A person should also judge a text that uses one of DOUBT_CUES and one of DOUBT_NOUNS anywhere,
-# when nothing else matched: "I no longer need your number", "something is wrong with these texts".
-DOUBT_CUES = ("nolonger", "done|finished with", "dont|not consent", "wrong", "belongs to")
+# With one of DOUBT_CUES anywhere in a text that nothing else matched, these make it a review.
 DOUBT_NOUNS = MESSAGE_NOUNS | {"texting", "messaging", "number", "numero", AUTOMATION}
 # Words that make a text worth a person's look when no rule above matched.
 REVIEW_WORDS = frozenset({

@@ -29,9 +29,10 @@ _NUMBER_SIGN = re.compile(r"#(?![^\W_])")
 _WORD = re.compile(r"[^\W_]+")
 _SENTENCE_END = re.compile(r"[.!?;\n]+")
 _CLAUSE_END = re.compile(r"[.!?;:,\n]+")
-# Parts go finer still: also parentheses and dashes between words ("I bought a car - STOP").
+# Parts go finer still: also parentheses, dashes, and hyphens that join no two words ("I bought
+# a car - STOP", not "F-150").
 _PART_END = re.compile(
-    r"[.!?;:,()\[\]{}\n\u2013-\u2015]+"  # hyphens only where they do not join two words
+    r"[.!?;:,()\[\]{}\n\u2013-\u2015]+"
     r"|(?<![^\W_])[-\u2010-\u2012]+|[-\u2010-\u2012]+(?![^\W_])"
 )
 _PAIR_STARTS = frozenset(first for first, _ in TOKEN_PAIRS)

@@ -19,6 +19,7 @@ from store.normalize import normalize, words
 class _Element:
     choices: frozenset[str]
     optional: bool
+    gap: int = 0  # "*N": up to N words of any kind, `choices` unused
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,11 @@ def _compile(text: str) -> Phrase:
         parts.pop()
     elements = []
     for part in parts:
+        if part.startswith("*"):
+            if all(e.optional for e in elements):
+                raise ValueError(f"pattern {text!r} may start with a gap")
+            elements.append(_Element(frozenset(), optional=True, gap=int(part[1:])))
+            continue
         optional = part.endswith("?")
         choices: set[str] = set()
         for choice in part.rstrip("?").split("|"):
@@ -75,6 +81,9 @@ def _openings(elements: tuple[_Element, ...]) -> Iterator[tuple[str, ...]]:
         seconds: set[str] = set()
         can_end = True
         for later in elements[k + 1:]:
+            if later.gap:  # any word may come second: index under the first word alone
+                seconds, can_end = set(), True
+                break
             seconds |= later.choices
             if not later.optional:
                 can_end = False
@@ -147,6 +156,9 @@ def _match_at(phrase: Phrase, tokens: tuple[str, ...], start: int, tail: int) ->
     n = len(tokens)
     ends = [start]
     for element in phrase.elements:
+        if element.gap:
+            ends = list({e + k for e in ends for k in range(element.gap + 1) if e + k <= n})
+            continue
         choices = element.choices
         reached = [e + 1 for e in ends if e < n and tokens[e] in choices]
         if element.optional:

@@ -7,17 +7,19 @@ in store.classifier.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple, TypeVar
 
 from store import keywords as kw
+from store.negation import negated, stop_after
 from store.normalize import Reading, squeeze
 from store.phrases import AUTOMATION_WORDS, Marked, PhraseBook, mark
 
 ALL = "all"
 
 _T = TypeVar("_T")
+Pieces = tuple[tuple[str, tuple[str, ...]], ...]  # (normalized, words) of lines or clauses
 
 
 def _near_misses(word: str) -> frozenset[str]:
@@ -35,12 +37,16 @@ _SCOPE_LIKE = kw.SCOPE_WORDS | AUTOMATION_WORDS
 _PHRASES = PhraseBook(kw.PHRASES)
 _WHOLE_PHRASES = PhraseBook(kw.WHOLE_MESSAGE_PHRASES)
 _REVIEW_PHRASES = PhraseBook(kw.REVIEW_PHRASES)
+_DOUBT_CUES = PhraseBook(kw.DOUBT_CUES)
 
 
 def is_typo(word: str) -> bool:
     """Return whether `word` is an obvious misspelling of an opt-out word (not the word)."""
-    if word in kw.MISSPELLINGS:
-        return True
+    return word in kw.MISSPELLINGS or is_stop_typo(word)
+
+
+def is_stop_typo(word: str) -> bool:
+    """Return whether `word` is STOP with a letter doubled, missing, or two letters swapped."""
     if word.strip(kw.TYPO_OF) or len(word) > 20 or word in kw.NOT_TYPOS:
         return False  # a typo of STOP has only its letters
     squeezed = squeeze(word)
@@ -62,6 +68,9 @@ class Rest:
     automations: frozenset[str]
     unknown: tuple[str, ...]
     widened: bool
+    # Another kind of texts named: texts in general after an automation ("STOP PRICE DROP
+    # texting me"), DEALS, or a word of a keyphrase naming texts ("... and arrival alerts").
+    other_kind: bool = False
 
     @property
     def filler_only(self) -> bool:
@@ -76,18 +85,47 @@ class Rest:
     def all_scope_like(self) -> bool:
         return bool(self.unknown) and all(t in _SCOPE_LIKE for t in self.unknown)
 
+    @property
+    def wider_than_one(self) -> bool:
+        """Return whether more than the one automation named is asked for ("... and deals").
+
+        Words that name no kind of texts are commentary and change nothing ("STOP PRICE DROP!!!
+        I bought a new one", "stop the price drop alerts, too many").
+        """
+        return len(self.automations) > 1 or self.widened or self.other_kind
+
 
 def rest(words: Marked, start: int, filler: frozenset[str], *, opt_out: bool = False) -> Rest:
     """Read the words from `start` on as the scope of a keyword."""
-    unknown, widened = [], False
-    for token in words.tokens[start:]:
+    unknown, widened, other_kind, named = [], False, False, False
+    tokens = words.tokens
+    for k in range(start, len(tokens)):
+        token = tokens[k]
         if token in kw.WIDENING:
             widened = True
-        elif token == kw.AUTOMATION or token in filler:
+        elif token == kw.AUTOMATION:
+            named = True
+        elif named and token in kw.MESSAGES_IN_GENERAL:
+            other_kind = True
+        elif token in filler:
             continue
         elif not (opt_out and (token in OPT_OUT_TOKENS or is_typo(token))):
             unknown.append(token)  # opt-out words repeated ("STOP STOP") are filler
-    return Rest(words.automations(start), tuple(unknown), widened)
+            other_kind = other_kind or _names_texts(tokens, k)
+    return Rest(words.automations(start), tuple(unknown), widened, other_kind)
+
+
+def _names_texts(tokens: tuple[str, ...], k: int) -> bool:
+    """Return whether tokens[k] names a kind of texts: "deals", "arrival alerts", "new ones".
+
+    A word of a keyphrase does only when a kind follows it, or nothing: "new" in "I bought a
+    new truck" names nothing.
+    """
+    if tokens[k] in kw.SCOPE_WORDS:
+        return True
+    if tokens[k] not in AUTOMATION_WORDS:
+        return False
+    return k + 1 == len(tokens) or tokens[k + 1] in kw.KIND_NOUNS
 
 
 def _key_at(tokens: tuple[str, ...], i: int) -> int:
@@ -118,10 +156,9 @@ def lead(words: Marked, *, whole: bool) -> Revocation | None:
         plain = i == 0 and i + size == len(tokens)
         return Revocation(ALL, "keyword" if plain else "keyword_with_filler")
     if after.automations:
-        # Anything past exactly one automation widens the scope; STOP ALL names all itself.
+        # Another scope past one automation widens it; STOP ALL names all itself.
         key = " ".join(tokens[i:i + size])
-        if len(after.automations) == 1 and not (after.unknown or after.widened
-                                                 or key in kw.MEANS_ALL):
+        if not (after.wider_than_one or key in kw.MEANS_ALL):
             (name,) = after.automations
             return Revocation(name, "scoped_keyword")
         return Revocation(ALL, "scope_widened")
@@ -151,14 +188,22 @@ class Scan:
         self.negated = False
         self.review = False
         if len(reading.segments) > 1:
-            for normalized, segment in _unique(reading.segments):
-                found = lead(mark(segment), whole=False) if _may_lead(segment) else None
-                if found:
-                    self.revocations.append(found._replace(normalized=normalized))
+            self._lines(reading.segments, _may_lead)
         if _WHOLE_PHRASES.whole(whole.tokens, LEAD_FILLER):
             self.revocations.append(_in_words(whole.automations(), widened=False))
         for clause in _unique(reading.clauses):  # a repeated clause reads the same
             self._clause(mark(clause))
+        if len(reading.parts) > 1:  # "I bought a car, STOP", "Not interested - stop"
+            self._lines(reading.parts, _may_lead_clause)
+        if not (self.revocations or self.review or self.negated):
+            self.review = _doubtful(whole.tokens)
+
+    def _lines(self, pieces: Pieces, may_lead: Callable[[tuple[str, ...]], bool]) -> None:
+        """Add each piece that is an opt-out word, maybe with filler (keyword_line)."""
+        for normalized, piece in _unique(pieces):
+            found = lead(mark(piece), whole=False) if may_lead(piece) else None
+            if found:
+                self.revocations.append(found._replace(normalized=normalized))
 
     def _clause(self, words: Marked) -> None:
         tokens = words.tokens
@@ -166,20 +211,24 @@ class Scan:
         last_widening = max((i for i, t in enumerate(tokens) if t in kw.WIDENING), default=-1)
         for match in _PHRASES.find(tokens, LEAD_FILLER):
             if match.phrase.negative:
-                stop_at = _stop_after(tokens, match.end)
+                stop_at = stop_after(tokens, match.end)
                 if stop_at is not None:  # "I don't want the texts to stop"
                     negated_at.add(stop_at)
                     self.negated = True
                     continue
-            elif _negated(tokens, match.start):
+            elif negated(tokens, match.start):  # "no me den de baja": its BAJA is negated too
+                negated_at.update(range(match.start, match.end))
                 self.negated = True
+                continue
+            if not kw.OTHER_LISTS.isdisjoint(tokens[match.start:match.end]):
+                self.review = True  # "take me off the waiting list"
                 continue
             # The automations named after the revocation are what it revokes.
             automations = words.automations(match.start)
             self.revocations.append(_in_words(automations, last_widening >= match.start))
         for i, token in enumerate(tokens):
             if token in OPT_OUT_TOKENS or token in kw.REVIEW_WORDS or is_typo(token):
-                if i in negated_at or _negated(tokens, i):
+                if i in negated_at or negated(tokens, i):
                     self.negated = True
                 else:
                     self.review = True
@@ -195,29 +244,24 @@ def _unique(items: Iterable[_T]) -> Iterator[_T]:
             yield item
 
 
+def _first_word(tokens: tuple[str, ...]) -> str:
+    return next((token for token in tokens if token not in LEAD_FILLER), "")
+
+
 def _may_lead(tokens: tuple[str, ...]) -> bool:
     """Return whether the first word past filler could start an opt-out (a cheap check)."""
-    for token in tokens:
-        if token not in LEAD_FILLER:
-            return token in OPT_OUT_TOKENS or is_typo(token)
-    return False
+    first = _first_word(tokens)
+    return first in OPT_OUT_TOKENS or is_typo(first)
 
 
-def _negated(tokens: tuple[str, ...], i: int) -> bool:
-    """Return whether tokens[i] is negated: "don't stop", "never ever stop", not "why don't"."""
-    j = i - 1
-    while j >= 0 and i - j <= 4 and tokens[j] in kw.NEGATION_GAP:
-        j -= 1
-    if j < 0 or tokens[j] not in kw.NEGATIONS:
+def _may_lead_clause(tokens: tuple[str, ...]) -> bool:
+    """Return whether the first word past filler is one that opts out even after a comma."""
+    first = _first_word(tokens)
+    return first in kw.CLAUSE_KEYWORDS or is_stop_typo(first)
+
+
+def _doubtful(tokens: tuple[str, ...]) -> bool:
+    """Return whether a text pairs a doubt about texts with texts or a number (review)."""
+    if kw.DOUBT_NOUNS.isdisjoint(tokens):
         return False
-    return not (j > 0 and tokens[j - 1] in kw.RHETORICAL)
-
-
-def _stop_after(tokens: tuple[str, ...], i: int) -> int | None:
-    """Return where a stopping word closely follows tokens[:i] ("... to stop"), if one does."""
-    for j in range(i, min(i + 3, len(tokens))):
-        if tokens[j] in kw.STOPPING:
-            return j
-        if tokens[j] not in kw.NEGATION_GAP and tokens[j] not in kw.FILLER:
-            return None
-    return None
+    return next(_DOUBT_CUES.find(tokens, ()), None) is not None

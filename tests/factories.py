@@ -15,7 +15,7 @@ IMPORTER = Actor(source="import", actor="import:test.csv", channel="import")
 
 def client_texts(e164: str, intent: str, scope: str = "all", text: str = "STOP", **kw):
     """Apply a client's classified text, as the gateway does."""
-    context = EventContext(inbound_message_id=f"msg-{text}", raw_text=text, rule="keyword",
+    context = EventContext(inbound_message_id=f"msg-{text}"[:100], raw_text=text, rule="keyword",
                            classifier_version="test")
     return apply_client_intent(e164, intent=intent, scope=scope, context=context, **kw)
 

@@ -15,6 +15,7 @@ import requests
 from store.models import Alert, ConsentEvent, InboundMessage, OutboundMessage
 from tests.fakes.gunicorn import run_gunicorn
 from tests.fakes.signing import sign_sms_params
+from tests.fakes.slack_server import FakeSlack
 from tests.fakes.vonage_server import FakeVonage
 
 SECRET = "e2e-signature-secret-0123456789abcdef"
@@ -31,8 +32,16 @@ def fake(monkeypatch, tmp_path):
 
 
 @pytest.fixture
-def env(database, fake):
-    return {"DATABASE_URL": database.url, "SMSPREFS_API_TOKEN": TOKEN,
+def slack():
+    with FakeSlack() as server:
+        yield server
+
+
+@pytest.fixture
+def env(database, fake, slack):
+    return {"SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": "e2e-slack-secret",
+            "SLACK_API_URL": slack.api_url, "SLACK_ALERT_CHANNEL": "C_ALERTS",
+            "DATABASE_URL": database.url, "SMSPREFS_API_TOKEN": TOKEN,
             "VONAGE_API_KEY": "abcd1234", "VONAGE_API_SECRET": "vonage-secret",
             "VONAGE_SIGNATURE_SECRET": SECRET, "VONAGE_FROM_NUMBER": "12125550199",
             "VONAGE_REST_HOST": fake.host, "VONAGE_API_HOST": fake.host,
@@ -116,7 +125,7 @@ def test_scoped_stop_and_start_then_stop_all(gateway, worker, fake):
     assert len(confirmations) == 1
 
 
-def test_ten_concurrent_deliveries_of_one_message_id_act_once(gateway, worker, fake):
+def test_ten_concurrent_deliveries_of_one_message_id_act_once(gateway, worker, fake, slack):
     with ThreadPoolExecutor(10) as pool:
         codes = list(pool.map(lambda _: text_in(gateway, "STOP", message_id="same"), range(10)))
     assert codes == [204] * 10
@@ -125,5 +134,8 @@ def test_ten_concurrent_deliveries_of_one_message_id_act_once(gateway, worker, f
     assert OutboundMessage.select().where(OutboundMessage.kind == "confirmation").count() == 1
     assert Alert.select().count() == 1
     fake.wait_for_sent(1, timeout=20)
+    slack.wait_for("chat.postMessage", timeout=20)
     time.sleep(2)
     assert fake.count() == 1
+    [alert] = slack.posted("C_ALERTS")  # one Slack post for the one event
+    assert "opted out of all texts" in alert.text and "…0100" in alert.text

@@ -57,7 +57,7 @@ AUTH_TEST = {
     "ok": True, "url": "https://acme.slack.com/", "team": "Acme", "user": "smsprefs",
     "team_id": "T0001", "user_id": "UBOT", "bot_id": "BBOT",
 }
-FIRST_TS_MICROS = 1_700_000_000_000_000  # ts values are "1700000000.000100", "1700000000.000200"…
+FIRST_TS_MICROS = 1_700_000_000_000_000  # ts values are now-ish and strictly increasing
 
 
 @dataclass(frozen=True)
@@ -300,7 +300,8 @@ class FakeSlack:
     # default answers (called with the lock held)
 
     def _next_ts(self) -> str:
-        micros = FIRST_TS_MICROS + 100 * next(self._ts)
+        # the current time, as Slack's ts is (history's `oldest` filters by it), kept unique
+        micros = max(int(time.time() * 1_000_000), FIRST_TS_MICROS) + 100 * next(self._ts)
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _block_error(self, problems: list[str]) -> dict | None:

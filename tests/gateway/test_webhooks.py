@@ -176,6 +176,7 @@ def test_a_replayed_signed_webhook_is_refused(client):
     ({"msisdn": MSISDN, "text": "STOP"}, "lacks messageId"),
     ({"msisdn": MSISDN, "messageId": "x", "concat": "true", "concat-ref": "1",
       "concat-part": "three", "concat-total": "3"}, "must be numbers"),
+    ({"msisdn": MSISDN, "messageId": "x" * 101, "text": "STOP"}, "longer than 100"),
 ])
 def test_malformed_webhooks_are_400_with_a_clear_message(client, params, message):
     response = post_form(client, sign_sms_params(params, SIGNATURE_SECRET))

@@ -14,7 +14,7 @@ import store.classifier
 from store import keywords
 from store.automations import AUTOMATIONS
 from store.classifier import CLASSIFIER_VERSION, Classification, classify, normalize
-from store.phrases import automation_phrases
+from store.phrases import PhraseBook, automation_phrases
 from store.revocation import is_typo
 
 RULES = {
@@ -62,6 +62,9 @@ def run(text: str, expected: tuple[str, str | None, str]) -> None:
     ("", ""),
     ("Straße", "strasse"),
     ("𝐒𝐓𝐎𝐏", "stop"),
+    ("UN-SUBSCRIBE", "unsubscribe"),
+    ("un subscribe", "unsubscribe"),
+    ("Un‐Stop", "unstop"),
 ], ids=lambda v: repr(v)[:40])
 def test_normalize(text, expected):
     assert normalize(text) == expected
@@ -93,7 +96,8 @@ BASES = [
     "no más mensajes", "STOP PRICE DROP", "start new arrivals", "I'll stop by Friday",
     "don't stop sending me deals", "HELP", "STOPP", "Thanks for the info\nSTOP", "dame de baja",
     "Help me find a truck", "STOP DEALS", "unsubscribe", "please stop sending me the price "
-    "drop texts",
+    "drop texts", "I bought a car, STOP", "no me den de baja", "un-subscribe",
+    "Stop the price drop alerts, too many",
 ]
 
 
@@ -456,6 +460,126 @@ def test_peer_false_positives_and_misses(text, expected):
     run(text, expected)
 
 
+# -- a reviewer's misreadings (classifier 2026.11.2) ----------------------------------------------
+
+@pytest.mark.parametrize(("text", "expected"), cases(
+    ("none", None, "negation"),
+    # A: a Spanish request to stay subscribed must never lock the phone
+    "No me den de baja", "no quiero darme de baja", "no quiero salir de la lista",
+    "no dejen de enviarme ofertas", "no quiero que dejen de mandarme mensajes",
+    "por favor no me den de baja", "nunca me den de baja", "no borren mi número",
+))
+def test_a_spanish_negation_changes_nothing(text, expected):
+    run(text, expected)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    *cases(("opt_out", "all", "natural_language"),
+           "no más mensajes", "no me manden más mensajes", "ya no me escriban",
+           "no quiero recibir mensajes", "no quiero más mensajes", "dame de baja",
+           "número equivocado",
+           # an affirmative command after "no", and "they don't" (a complaint), are no negation
+           "No, dame de baja", "no me dan de baja"),
+    *cases(("opt_out", "all", "keyword"), "baja"),
+])
+def test_a_spanish_revocation_stays_an_opt_out(text, expected):
+    run(text, expected)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # B/C: clear revocations that used to change nothing
+    *cases(("opt_out", "all", "natural_language"),
+           "I no longer want these texts", "I'm done with these texts",
+           "I do not consent to these messages", "I no longer consent", "Can you not text me",
+           "Could you please not text me anymore", "Do not contact", "Take me off your VIP list",
+           "I'm not Maria, you have the wrong #", "This number belongs to someone else now",
+           "Favor de no enviar mensajes", "No mandar más mensajes",
+           "Can't you just stop texting me", "won't you stop texting me",
+           "This is no longer Maria's number", "lose my #", "remove me from your VIP list"),
+    *cases(("opt_out", "all", "keyword"), "un-subscribe", "UN SUBSCRIBE"),
+    *cases(("opt_out", ARRIVAL, "scoped_natural_language"), "take me off the new arrivals list"),
+    *cases(("opt_out", PRICE, "scoped_natural_language"), "take me off the price drop list"),
+    # F: opt-outs that used to wait for review
+    *cases(("opt_out", "all", "natural_language"),
+           "I'd like to unsubscribe", "Please stop calling and texting", "U can stop now",
+           "Sorry I meant STOP", "cancela mi suscripción"),
+    *cases(("opt_out", "all", "keyword_with_filler"), "cancelar suscripción"),
+])
+def test_a_clear_revocation_opts_out(text, expected):
+    run(text, expected)
+
+
+@pytest.mark.parametrize(("text", "expected"), cases(
+    ("review", None, "review"),
+    # a doubt about the texts or the number that no pattern explains: a person decides
+    "I no longer have that number", "how did you get my #", "Can you not text me at work?",
+    # complaints that the texts go on
+    "you guys won't stop texting me", "they never stop sending me these",
+    "no paran de mandarme mensajes",
+    "what's wrong with the texts you sent", "I do not consent to a credit check",
+    # a list that is not about texts
+    "take me off the waiting list", "remove me from the service appointment list",
+))
+def test_a_doubt_about_texts_goes_to_review(text, expected):
+    run(text, expected)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # D: punctuation never changes the outcome
+    *cases(("opt_out", "all", "keyword_line"),
+           "I bought a car. STOP", "I bought a car, STOP", "I bought a car - STOP",
+           "I bought a car — STOP", "Not interested. stop", "Not interested, stop",
+           "Not interested (stop)", "Not interested, unsubscribe", "No me interesa, baja"),
+    *cases(("opt_out", "all", "typo"), "I bought a car, STOPP"),
+    *cases(("opt_out", "all", "keyword"), "- STOP", ": STOP"),
+    *cases(("opt_out", "all", "keyword_with_filler"), "Thanks (STOP)"),
+    # ... but a clause that merely starts with STOP is no line of its own
+    *cases(("review", None, "review"), "Ok, stop by at 3", "Bus stop, 5pm",
+           "Non-stop, the best deal", "If not, cancel.", "Not interested, quit"),
+])
+def test_a_clause_that_is_a_keyword_opts_out(text, expected):
+    run(text, expected)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # E: commentary after a scoped opt-out keeps its scope (SPEC section 10, scenario 1)
+    *cases(("opt_out", PRICE, "scoped_keyword"),
+           "Stop the price drop alerts, too many", "stop price drop texts, I already bought a car",
+           "Stop sending price drop alerts to this number",
+           "please stop the price drop texts. thanks", "STOP PRICE DROP!!! I bought one",
+           "Stop price drop alerts, I bought a new truck",
+           "stop price drop alerts - the price is still too high"),
+    # ... and another kind of texts still widens it
+    *cases(("opt_out", "all", "scope_widened"),
+           "STOP PRICE DROP and everything", "stop price drops and new arrivals",
+           "STOP PRICE DROP and all other texts", "STOP DEALS", "stop price drop and deals",
+           "stop price drop and arrival alerts", "stop price drop and new ones"),
+])
+def test_only_another_scope_widens_a_scoped_opt_out(text, expected):
+    run(text, expected)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # already right before 2026.11.2, and kept
+    *cases(("review", None, "review"),
+           "I'll stop by Friday", "cancel my service appointment", "when does the sale end"),
+    *cases(("none", None, "negation"), "don't stop sending me deals"),
+    *cases(("none", None, "yes_without_context"), "YES"),
+    *cases(("none", None, "no_match"), "Help me find a truck", "why did you not text me back",
+           "I'm done with the test drive, what's next?", "Un momento por favor"),
+    *cases(("opt_out", "all", "starts_with_stop"), "STOP by anytime"),
+])
+def test_what_was_right_stays_right(text, expected):
+    run(text, expected)
+
+
+def test_a_gap_never_opens_a_pattern():
+    with pytest.raises(ValueError, match="gap"):
+        PhraseBook(["*2 list"])
+    with pytest.raises(ValueError, match="gap"):
+        PhraseBook(["take? *2 list"])
+
+
 # -- long and hostile input --------------------------------------------------------------------
 
 LONG = 10_000
@@ -521,10 +645,12 @@ def _fingerprint() -> str:
     return hashlib.sha256(json.dumps(lists, sort_keys=True).encode()).hexdigest()[:16]
 
 
-# The word lists each classifier version was released with. Changing store/keywords.py
-# changes how texts are read: bump CLASSIFIER_VERSION and add its fingerprint here.
+# The word lists each classifier version was released with. Changing store/keywords.py (or
+# store/patterns.py, whose lists it imports) changes how texts are read: bump
+# CLASSIFIER_VERSION and add its fingerprint here.
 FINGERPRINTS = {
     "2026.11.1": "4092fa95696baf9a",
+    "2026.11.2": "9bd4851053fea929",
 }
 
 

@@ -1,0 +1,147 @@
+"""The phrase patterns the inbound-text classifier reads (data only; SPEC section 4).
+
+Imported by store.keywords, whose rules apply here too: patterns are compared with the words of a
+normalized text, and any change here needs a new store.classifier.CLASSIFIER_VERSION (the
+fingerprint in tests/store/test_classifier.py covers these lists through store.keywords).
+
+A pattern is space-separated elements:
+  word       that word              a|b|c    any of these words
+  {slot}     any word of store.keywords.SLOTS
+  x?         the element may be missing
+  *N         up to N words of any kind (never first)
+  $          last element: only filler may follow until the end of the clause
+"""
+
+from __future__ import annotations
+
+# Revocations anywhere in a clause (FCC (a)(10): what a reasonable person reads as "stop").
+# A pattern not starting with a negation is ignored when negated ("don't take me off the list",
+# "no me den de baja"); one whose words name store.keywords.OTHER_LISTS is a review.
+PHRASES = (
+    # lists and numbers
+    "take me off of? {det}? *3 {listword}",  # "take me off your VIP list"
+    "take me out of {det}? *3 {listword}",
+    "take my|this|that {phonemod}? {num} off",
+    "{erase} me from {det}? *3 {listword}",
+    "{erase} me from {det}? {more}? {anymsgs}",
+    "remove me $",
+    "delete me $",
+    "{erase} my|this|that {phonemod}? {num}",
+    "unsubscribe me",
+    "unsubscribe {det} {phonemod}? {num}",
+    # don't text me
+    "{neg} ever? {textverb} me",
+    "{neg} ever? {textverb} my|this|that {phonemod}? {num}",
+    "{neg} ever? send me {det}? {more}? {anymsgs}",
+    "{neg} ever? send me anything",
+    "{neg} {want} {det}? {more}? {msgs}",
+    "{neg} {want} to {receive} {det}? {more}? {msgs}",
+    "{neg} {want} to be {textedverb}",
+    "{neg} {want} {you} to ever? {textverb} me",
+    "can|could|would|will {you} please? just? not ever? {textverb} me $",
+    "dont|nolonger consent $",
+    "dont|nolonger consent to {receive}? {det}? {more}? {anymsgs}",
+    "dont|nolonger consent to be|being {textedverb}",
+    "done|finished with {det}? {more}? {anymsgs}",
+    "done|finished with {det}? texting|messaging|spam|spamming",
+    # stop texting me
+    "{stopverb} {sendverb}",
+    "{stopverb} {callverb} me? and|or|nor? {sendverb}|{anymsgs}",
+    "{you} can|could|may stop $",
+    "can|could|would|will|cant|wont|couldnt|wouldnt {you} please? just? stop $",
+    "{stopverb} {receive} {det}? {more}? {anymsgs}",
+    "{stopverb} with {det}? {anymsgs}",
+    "{stopverb} {det}? {anymsgs}",
+    "{optverb} from? {det}? {more}? {anymsgs}",
+    "please stop $",
+    "just stop $",
+    "stop it $",
+    "make it|this|them stop $",
+    "no more {det}? {anymsgs}",
+    "no more of {det} {anymsgs}",
+    "no more {sendverb}",
+    "leave me alone|be",
+    "wrong number|person|phone|num|cell|guy|girl|lady",
+    "number|phone|cell belongs|belonged to a? {owner}",
+    "number|phone|cell is? nolonger",
+    "nolonger {det}? *1 {phonemod}? number|phone|cell",  # "this is no longer Maria's number"
+    # opting out in so many words
+    "i optout",
+    "opt me out",
+    "{want} to optout|unsubscribe",
+    "id|would like to optout|unsubscribe",
+    "{want}|like to be removed|unsubscribed $",
+    "wanna optout|unsubscribe",
+    "how do|can|to i? optout|unsubscribe",
+    "i revoke|withdraw",
+    "revoke|withdraw {det}? consent",
+    "i already? opted out",
+    "already opted out",
+    "i already? unsubscribed",
+    "i said stop",
+    "i meant|mean to? say|type|write|send? {optword} $",
+    "i said to stop",
+    "said stop",
+    "told {you}? to stop",
+    "asked {you}? to stop",
+    # Spanish
+    "no mas {es_det}? {anymsgs}",
+    "no me {es_send} mas? {es_det}? {anymsgs}",
+    "no me {es_send} nada",
+    "no me {es_send} mas $",
+    "no me {es_write}",
+    "no {es_want} recibir? mas? {es_det}? {anymsgs}",
+    "no {es_sendinf} mas? {es_det}? {anymsgs}",
+    "no {es_sendinf} mas $",
+    "no {es_want} que me {es_write}|{es_send}",
+    "numero equivocado|incorrecto",
+    "equivocado|equivocados|equivoco|equivocaron de numero",
+    "{es_give} de baja",
+    "{es_stop} de {es_sendinf}",
+    "{es_erase} {es_det}? numero",
+    "{es_off} de {es_det}? lista",
+    "quiero|quisiera salir de {es_det}? lista",
+    "dejenme|dejame|dejeme en paz",
+    "cancelar|cancelen|parar {es_det}? {anymsgs}",
+    "cancelar|cancela|cancelen|cancele {es_det}? suscripcion|subscripcion $",
+)
+
+# Revocations only when the whole message is the phrase (filler allowed): "no more" is an
+# opt-out alone, not in "no more than 20k".
+WHOLE_MESSAGE_PHRASES = (
+    "remove", "remove me", "delete", "delete me", "take me off", "no more", "enough", "go away",
+    "get lost", "fuck off", "f off", "piss off", "back off", "wrong", "no {anymsgs}",
+    "{neg} ever? {textverb}",
+    "no mas", "ya no mas", "basta", "ya basta",
+)
+
+# A person should judge these (review); nothing changes by itself. Not auto-applied because
+# they often mean something else ("not interested" in this truck).
+REVIEW_PHRASES = (
+    "not really? interested",
+    "nolonger interested",
+    "no interest",
+    "how|where did {you} get {det} {phonemod}? {num}",
+    "who gave {you} {det} {phonemod}? {num}",
+    "dont call",
+    "no me interesa",
+    "no estoy|estamos interesado|interesada|interesados",
+    "como obtuvieron|consiguieron|obtuvo|consiguio|tienen|tiene {es_det} numero",
+    # DeskcommCRM#435: "no me manden más cobros" asks not to be sent bills, maybe texts.
+    "no me {es_send}",
+    "no me llamen",
+    # consent disputes
+    "never|didnt sign|signed up",
+    "never|didnt|not opt|opted in",
+    "never|didnt agree|agreed|consent|consented|subscribe|subscribed",
+    "never gave {you}? {det} {phonemod}? {num}",
+    "dont|nolonger consent|agree",
+    "can|could|would|will {you} please? just? not ever? {textverb} me",
+    "not|isnt {det}? *1 {phonemod}? number|phone|cell $",
+    # complaints: "you guys won't stop texting me", "no paran de mandarme mensajes"
+    "{you}|they wont|cant|never|dont stop {sendverb}",
+    "no paran|dejan|para|deja de {es_sendinf}",
+)
+# A person should also judge a text that uses one of these and one of store.keywords.DOUBT_NOUNS
+# anywhere, when nothing else matched: "I no longer need your number", "wrong for these texts".
+DOUBT_CUES = ("nolonger", "done|finished with", "dont|not consent", "wrong", "belongs to")
