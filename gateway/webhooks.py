@@ -60,12 +60,15 @@ def register(app: Flask, config: Config) -> None:
                  params.get("err-code"))
         return "", 204
 
+    def messages_request() -> tuple[str | None, dict]:
+        """Check a Messages API webhook's signature; return its replay key and JSON body."""
+        nonce = auth.check_messages(request.headers.get("Authorization", ""),
+                                    request.get_data(), request.args.get("token"))
+        return nonce, _json_object()
+
     @bp.post("/messages")
     def messages_inbound():
-        body = request.get_data()
-        nonce = auth.check_messages(request.headers.get("Authorization", ""), body,
-                                    request.args.get("token"))
-        data = _json_object()
+        nonce, data = messages_request()
         if data.get("channel", "sms") != "sms":
             return "", 204  # only SMS carries consent here
         fields = _require(data, "message_uuid", "from")
@@ -81,10 +84,7 @@ def register(app: Flask, config: Config) -> None:
 
     @bp.post("/messages/status")
     def messages_status():
-        body = request.get_data()
-        nonce = auth.check_messages(request.headers.get("Authorization", ""), body,
-                                    request.args.get("token"))
-        data = _json_object()
+        nonce, data = messages_request()
         fields = _require(data, "message_uuid", "status")
         error = data.get("error") if isinstance(data.get("error"), dict) else {}
         detail = " ".join(str(error.get(k, "")) for k in ("title", "detail")).lower()

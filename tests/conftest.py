@@ -12,6 +12,8 @@ from store.db import db, open_database
 from store.models import MODELS
 from store.schema import migrate
 
+pytest_plugins = ["tests.fakes.vonage_server", "tests.fakes.slack_server"]
+
 PG_URL = os.environ.get("SMSPREFS_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
 

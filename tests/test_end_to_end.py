@@ -15,8 +15,6 @@ import requests
 from store.models import Alert, ConsentEvent, InboundMessage, OutboundMessage
 from tests.fakes.gunicorn import run_gunicorn
 from tests.fakes.signing import sign_sms_params
-from tests.fakes.slack_server import FakeSlack
-from tests.fakes.vonage_server import FakeVonage
 
 SECRET = "e2e-signature-secret-0123456789abcdef"
 TOKEN = "e2e-api-token"
@@ -25,16 +23,13 @@ _ids = iter(range(10**6))
 
 
 @pytest.fixture
-def fake(monkeypatch, tmp_path):
-    with FakeVonage(tmp_path) as server:
-        server.trust(monkeypatch)
-        yield server
+def fake(fake_vonage):
+    return fake_vonage
 
 
 @pytest.fixture
-def slack():
-    with FakeSlack() as server:
-        yield server
+def slack(fake_slack):
+    return fake_slack
 
 
 @pytest.fixture

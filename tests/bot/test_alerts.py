@@ -14,15 +14,14 @@ from store.inbound import receive_text
 from store.models import Alert, Review
 from store.reviews import next_business_day, remind_overdue
 from tests.factories import PHONE
-from tests.fakes.slack_server import FakeSlack, SlackError, Status, Timeout
+from tests.fakes.slack_server import SlackError, Status, Timeout
 
 pytestmark = pytest.mark.usefixtures("database")
 
 
 @pytest.fixture
-def slack():
-    with FakeSlack() as fake:
-        yield fake
+def slack(fake_slack):
+    return fake_slack
 
 
 @pytest.fixture(autouse=True)

@@ -146,3 +146,29 @@ def test_bad_configuration_stops_with_one_line_naming_the_variable(smsprefs, env
     assert result.exit_code == 2
     assert message in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_inbound_feeds_a_text_through_the_webhook_path(smsprefs):
+    result = smsprefs("inbound", "--from", "(212) 555-0100", "--text", "STOP PRICE DROP",
+                      env={"DEALERSHIP_NAME": "Acme Motors"})
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert (body["intent"], body["scope"], body["rule"]) == (
+        "opt_out", "price_reduction", "scoped_keyword")
+    assert body["changes"] == [{"scope": "price_reduction", "from": "on", "to": "off",
+                                "source": "client_keyword"}]
+    assert body["reply"]["status"] == "queued"
+    assert body["reply"]["text"].startswith("Acme Motors: price drop alerts are off.")
+
+
+def test_send_queues_an_allowed_text_and_refuses_a_blocked_one(smsprefs):
+    ok = smsprefs("send", "--to", "2125550101", "--text", "Your car is ready",
+                  "--kind", "manual")
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.output)["status"] == "queued"
+    client_texts(PHONE, "opt_out")
+    blocked = smsprefs("send", "--to", PHONE, "--text", "Sale!", "--kind", "campaign")
+    assert blocked.exit_code == 1
+    assert json.loads(blocked.output)["reason"] == "opted_out"
+    bad = smsprefs("send", "--to", PHONE, "--text", "x", "--kind", "automation")
+    assert bad.exit_code == 1 and "must name its automation" in bad.output

@@ -16,7 +16,7 @@ from store.clock import utcnow
 from store.models import OutboundMessage
 from store.outbox import queue_message
 from tests.factories import OTHER, PHONE, client_texts, staff_sets
-from tests.fakes.vonage_server import Drop, FakeVonage, Hang, Http, Throttle
+from tests.fakes.vonage_server import Drop, Hang, Http, Throttle
 
 pytestmark = pytest.mark.usefixtures("database")
 # in texting hours in New York and in the past, so quiet-hours kinds are due now
@@ -24,10 +24,8 @@ NOON_YESTERDAY = utcnow().replace(hour=17, minute=0) - timedelta(days=1)
 
 
 @pytest.fixture
-def fake(monkeypatch, tmp_path):
-    with FakeVonage(tmp_path) as server:
-        server.trust(monkeypatch)
-        yield server
+def fake(fake_vonage):
+    return fake_vonage
 
 
 @pytest.fixture

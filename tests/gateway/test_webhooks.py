@@ -297,3 +297,15 @@ def test_messages_api_rejection_for_an_opt_out_blocks_the_phone(client):
                                     "Content-Type": "application/json"})
     assert response.status_code == 204
     assert get_state(PHONE).carrier_blocked
+
+
+@pytest.mark.parametrize("owner", ["vonage", "carrier"])
+def test_when_the_network_confirms_a_stop_the_gateway_does_not(database, tmp_path, owner):
+    app = create_app(make_config(database, tmp_path, CONFIRMATION_OWNER=owner))
+    client = app.test_client()
+    post_form(client, sms("STOP PRICE DROP"))
+    assert OutboundMessage.select().count() == 1  # the network knows nothing of scopes
+    post_form(client, sms("STOP"))
+    assert get_state(PHONE).overall == "opted_out"
+    assert OutboundMessage.select().count() == 1
+    assert [a.kind for a in Alert.select()] == ["opt_out", "opt_out"]  # managers still told
