@@ -7,16 +7,19 @@ permanent ones are recorded. The lease in store.outbox keeps two workers off one
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from datetime import timedelta
 
 from gateway.transports import PermanentError, SmsTransport, TransientError
+from store.consent import mark_opt_in_requested
 from store.outbox import claim_due, mark_failed, mark_sent, recheck, retry_later
 from store.phones import mask
 
 log = logging.getLogger("smsprefs.delivery")
 MAX_ATTEMPTS = 12
+ASKS_FOR_YES = re.compile(r"\breply\s+[\"'“]?yes\b", re.IGNORECASE)
 # One message is claimed at a time, so only the one in flight waits for its lease when a
 # worker dies; the lease outlasts the transport's timeout several times over.
 LEASE = timedelta(seconds=90)
@@ -91,5 +94,8 @@ def _deliver_one(message, transport: SmsTransport, pacer: Pacer, counts: dict) -
         log.error("failed %s: %s", who, exc)
         return
     mark_sent(message.id, vonage_message_id=provider_id)
+    if ASKS_FOR_YES.search(message.text):
+        # a YES within 24 hours of this text is the client's opt-in (SPEC section 4)
+        mark_opt_in_requested(message.to)
     counts["sent"] += 1
     log.info("sent %s via %s as %s", who, transport.name, provider_id)

@@ -20,27 +20,23 @@ Other paths answer 404 and consume nothing from the script.
 
 from __future__ import annotations
 
-import contextlib
 import http
 import json
 import socket
-import socketserver
 import ssl
-import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
 
 import pytest
 import trustme
+
+from tests.fakes.local_server import LocalHandler, LocalHTTPServer, LocalServer, parse_body
 
 SMS_PATH = "/sms/json"
 MESSAGES_PATH = "/v1/messages"
@@ -119,10 +115,16 @@ class Received:
         return self.body.get("text") if isinstance(self.body, dict) else None
 
 
-class FakeVonage:
-    """Serve the SMS and Messages APIs on https://127.0.0.1:PORT until stopped."""
+class FakeVonage(LocalServer[Received]):
+    """Serve the SMS and Messages APIs on https://127.0.0.1:PORT until stopped.
+
+    ``stop()`` also removes the CA file (unless ``directory`` was given).
+    """
+
+    name = "fake-vonage"
 
     def __init__(self, directory: Path | None = None) -> None:
+        super().__init__()
         self._tmp = None if directory else tempfile.TemporaryDirectory(prefix="fake-vonage-")
         self.directory = Path(directory or self._tmp.name)
         ca = trustme.CA()
@@ -131,55 +133,17 @@ class FakeVonage:
         self._ssl = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ca.issue_cert("127.0.0.1").configure_cert(self._ssl)
 
-        self._changed = threading.Condition()
-        self._received: list[Received] = []
         self._script: deque[Behaviour] = deque()
         self._default: Behaviour = Ok()
-        self._connections: set[socket.socket] = set()
-        self._stopping = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
-    # lifecycle
+    # lifecycle (start, stop, port and the context manager come from LocalServer)
 
-    def start(self) -> FakeVonage:
-        """Bind an ephemeral port and serve in a background thread."""
-        self._server = _Server(self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-            name=f"fake-vonage-{self.port}", daemon=True,
-        )
-        self._thread.start()
-        return self
+    def _make_server(self) -> _Server:
+        return _Server(self, _Handler)
 
-    def stop(self) -> None:
-        """Stop serving, close every connection, join every thread and remove the CA file."""
-        if self._server is None:
-            return
-        self._stopping.set()  # wakes Hang
-        self._server.shutdown()
-        with self._changed:
-            connections = list(self._connections)
-        for sock in connections:
-            # socket.socket.shutdown on the TLS socket: unblocks the handler's read without
-            # tearing down the SSL object under its feet
-            with contextlib.suppress(OSError):
-                socket.socket.shutdown(sock, socket.SHUT_RDWR)
-        self._server.server_close()  # joins the handler threads
-        self._thread.join()
-        self._server = self._thread = None
+    def _stopped(self) -> None:
         if self._tmp is not None:
             self._tmp.cleanup()
-
-    def __enter__(self) -> FakeVonage:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
 
     @property
     def host(self) -> str:
@@ -220,8 +184,7 @@ class FakeVonage:
 
     @property
     def received(self) -> list[Received]:
-        with self._changed:
-            return list(self._received)
+        return self._recorded()
 
     @property
     def sent(self) -> list[Received]:
@@ -246,24 +209,8 @@ class FakeVonage:
 
     def wait_for_sent(self, n: int, *, timeout: float = 5.0) -> list[Received]:
         """Wait until at least ``n`` texts were accepted; raise TimeoutError otherwise."""
-        with self._changed:
-            if not self._changed.wait_for(
-                lambda: sum(r.accepted for r in self._received) >= n, timeout
-            ):
-                raise TimeoutError(f"{n} texts not sent within {timeout}s: {self._received}")
-        return self.sent
-
-    def _record(self, received: Received) -> None:
-        with self._changed:
-            self._received.append(received)
-            self._changed.notify_all()
-
-    def _track(self, sock: socket.socket, *, open_: bool) -> None:
-        with self._changed:
-            if open_:
-                self._connections.add(sock)
-            else:
-                self._connections.discard(sock)
+        return self._wait(lambda: self.sent, n, timeout,
+                          lambda received: f"{n} texts not sent within {timeout}s: {received}")
 
 
 @pytest.fixture
@@ -274,18 +221,8 @@ def fake_vonage(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeVonage]:
         yield fake
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = False
-    block_on_close = True  # server_close() joins the handler threads
-
-    def __init__(self, fake: FakeVonage) -> None:
-        self.fake = fake
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind would resolve the host name; nothing here needs it
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
+class _Server(LocalHTTPServer):
+    fake: FakeVonage
 
     def get_request(self) -> tuple[socket.socket, Any]:
         sock, address = self.socket.accept()
@@ -293,23 +230,8 @@ class _Server(ThreadingHTTPServer):
         tls = self.fake._ssl.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
         return tls, address
 
-    def finish_request(self, request: socket.socket, client_address: Any) -> None:
-        self.fake._track(request, open_=True)
-        try:
-            super().finish_request(request, client_address)
-        finally:
-            self.fake._track(request, open_=False)
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # clients that time out, get dropped or refuse the certificate end up here: expected
-        if isinstance(sys.exc_info()[1], OSError):
-            return
-        super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    timeout = 10
+class _Handler(LocalHandler):
     server: _Server
 
     def setup(self) -> None:
@@ -317,21 +239,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.request.do_handshake()
         super().setup()
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
     def do_GET(self) -> None:
-        self._not_found(self._read_body())
+        self._not_found(self.read_body())
 
     def do_POST(self) -> None:
-        raw = self._read_body()
+        raw = self.read_body()
         if self.path not in (SMS_PATH, MESSAGES_PATH):
             self._not_found(raw)
             return
         fake = self.server.fake
         behaviour = fake._next_behaviour()
         answer = behaviour.then if isinstance(behaviour, Hang) else behaviour
-        body = _parse_body(self.headers.get_content_type(), raw)
+        body = parse_body(self.headers.get_content_type(), raw)
         if isinstance(answer, Drop):
             fake._record(self._received(raw, body, behaviour, accepted=False))
             self.close_connection = True
@@ -339,46 +258,26 @@ class _Handler(BaseHTTPRequestHandler):
         status, payload, message_id = _answer(self.path, answer, body)
         accepted = isinstance(answer, Ok)
         fake._record(self._received(raw, body, behaviour, accepted=accepted, message_id=message_id))
-        if isinstance(behaviour, Hang) and fake._stopping.wait(behaviour.seconds):
-            self.close_connection = True
+        if isinstance(behaviour, Hang) and self.wait_unless_stopped(behaviour.seconds):
             return
         self._send_json(status, payload)
-
-    def _read_body(self) -> bytes:
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
     def _received(self, raw: bytes, body: Any, behaviour: Behaviour | None, *,
                   accepted: bool, message_id: str | None = None) -> Received:
         return Received(
             method=self.command, path=self.path,
-            headers={name.lower(): value for name, value in self.headers.items()},
+            headers=self.lower_headers(),
             body=body, raw=raw, at=time.time(), behaviour=behaviour, accepted=accepted,
             message_id=message_id,
         )
 
     def _not_found(self, raw: bytes) -> None:
-        body = _parse_body(self.headers.get_content_type(), raw)
+        body = parse_body(self.headers.get_content_type(), raw)
         self.server.fake._record(self._received(raw, body, None, accepted=False))
         self._send_json(404, _error_body(404))
 
     def _send_json(self, status: int, payload: dict) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-
-def _parse_body(content_type: str, raw: bytes) -> Any:
-    if not raw:
-        return None
-    try:
-        if content_type == "application/x-www-form-urlencoded":
-            return dict(parse_qsl(raw.decode(), keep_blank_values=True))
-        return json.loads(raw)
-    except ValueError:
-        return None
+        self.send_body(status, json.dumps(payload).encode(), "application/json")
 
 
 def _answer(path: str, answer: Ok | Http | SmsStatus, body: Any) -> tuple[int, dict, str | None]:

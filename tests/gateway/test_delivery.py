@@ -179,3 +179,15 @@ def test_console_transport_records_and_prints(capsys):
                                "client_ref": transport.sent[0]["client_ref"]}]
     out = capsys.readouterr().out
     assert "…0101" in out and "Hello from the console" in out and OTHER not in out
+
+
+def test_a_sent_text_asking_to_reply_yes_makes_the_next_yes_an_opt_in(fake, vonage):
+    from store.consent import classify_for
+
+    assert classify_for(PHONE, "Yes").intent == "none"
+    queue_message(to=PHONE, text="Acme Motors: want price alerts by text? Reply YES to join.",
+                  kind="manual")
+    run(vonage)
+    assert (classify_for(PHONE, "Yes").intent, classify_for(PHONE, "Yes").scope) == (
+        "opt_in", "all")
+    assert classify_for(OTHER, "Yes").intent == "none"
