@@ -85,9 +85,29 @@ def bench(backend: str, args, workdir: Path, csv_path: Path) -> list[tuple]:
                         len(recipients) / took, q.count,
                         f"{result.queued + result.scheduled:,} to send, "
                         f"{sum(result.excluded.values()):,} excluded"))
+        results.append(_api_campaign(db.obj.url, recipients))
     if hasattr(db.obj, "close_all"):
         db.obj.close_all()
     return results
+
+
+def _api_campaign(url: str, recipients: list[str]) -> tuple:
+    """Time the same campaign through the real Flask app's POST /api/v1/campaigns."""
+    from gateway import create_app
+
+    app = create_app({"DATABASE_URL": url, "SMSPREFS_API_TOKEN": "bench"})
+    body = {"name": "bench", "text": "Weekend sale. Reply STOP to end.",
+            "recipients": recipients, "actor": "bench"}
+    with count_queries() as q:
+        t = time.perf_counter()
+        response = app.test_client().post("/api/v1/campaigns", json=body,
+                                          headers={"Authorization": "Bearer bench"})
+        took = time.perf_counter() - t
+    counts = response.get_json()
+    backend = "postgres" if url.startswith("postgres") else "sqlite"
+    return (backend, f"API campaign of {len(recipients):,} recipients", took,
+            len(recipients) / took, q.count,
+            f"HTTP {response.status_code}, {counts['queued'] + counts['scheduled']:,} to send")
 
 
 def main() -> None:

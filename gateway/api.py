@@ -15,6 +15,8 @@ from gateway.config import Config
 from gateway.errors import error_response
 
 PREFIX = "/api/v1"
+CAMPAIGNS = f"{PREFIX}/campaigns"
+MAX_CAMPAIGN_BODY = 8 * 1024 * 1024
 
 
 def register(app: Flask, config: Config) -> None:
@@ -26,7 +28,11 @@ def register(app: Flask, config: Config) -> None:
     @app.before_request
     def _authorize():
         if request.path == PREFIX or request.path.startswith(f"{PREFIX}/"):
-            return check()
+            refused = check()
+            if refused is None and request.path == CAMPAIGNS and request.method == "POST":
+                # 100,000 recipients are about 1.6 MB of JSON; every other body keeps 64 KiB
+                request.max_content_length = MAX_CAMPAIGN_BODY
+            return refused
         return None
 
     bp = Blueprint("api", __name__, url_prefix=PREFIX)

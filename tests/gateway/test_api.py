@@ -439,3 +439,15 @@ def test_classify_refuses_an_empty_text_or_a_bad_phone(api, body, status):
     assert api("POST", "/classify", json=body).status_code == status
 
 
+
+
+def test_a_campaign_of_100000_recipients_fits_while_other_bodies_keep_64_kib(api):
+    recipients = [f"+1{area}555{n:04d}" for area in (201, 202, 203, 205, 206, 207, 208, 209,
+                                                     210, 212) for n in range(10_000)]
+    response = api("POST", "/campaigns", json={"name": "Big", "text": "Sale",
+                                               "recipients": recipients, "actor": "crm"})
+    assert response.status_code == 202, response.get_json()
+    assert response.get_json()["excluded"]["unknown_excluded"] == 100_000
+    too_big = api("POST", "/messages", json={"to": PHONE, "kind": "manual",
+                                             "text": "x" * 70_000})
+    assert too_big.status_code == 413
