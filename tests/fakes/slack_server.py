@@ -28,16 +28,11 @@ import dataclasses
 import http
 import itertools
 import json
-import socket
-import socketserver
-import sys
-import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -49,6 +44,7 @@ from tests.fakes.blockkit import (
     blocks_problems,
     modal_problems,
 )
+from tests.fakes.local_server import LocalHandler, LocalHTTPServer, LocalServer, parse_body
 
 API_PREFIX = "/api/"
 RESPOND_PREFIX = "/respond/"
@@ -144,13 +140,14 @@ class Posted:
         return message
 
 
-class FakeSlack:
+class FakeSlack(LocalServer[Call]):
     """Serve a fake Slack Web API and response URLs on http://127.0.0.1:PORT until stopped."""
 
+    name = "fake-slack"
+
     def __init__(self, *, validate_blocks: bool = True) -> None:
+        super().__init__()
         self.validate_blocks = validate_blocks
-        self._changed = threading.Condition()
-        self._calls: list[Call] = []
         self._scripts: dict[str, deque[Behaviour]] = defaultdict(deque)
         self._answers: dict[str, Answer] = {}
         self._usergroups: dict[str, list[str]] = {}
@@ -158,47 +155,11 @@ class FakeSlack:
         self._view_hashes: dict[str, str] = {}
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
-        self._connections: set[socket.socket] = set()
-        self._stopping = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
-    # lifecycle
+    # lifecycle (start, stop, port and the context manager come from LocalServer)
 
-    def start(self) -> FakeSlack:
-        """Bind an ephemeral port and serve in a background thread."""
-        self._server = _Server(self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-            name=f"fake-slack-{self.port}", daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving, close every connection and join every thread."""
-        if self._server is None:
-            return
-        self._stopping.set()  # wakes Timeout
-        self._server.shutdown()
-        with self._changed:
-            connections = list(self._connections)
-        for sock in connections:  # unblocks handlers waiting on an idle keep-alive connection
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        self._server.server_close()  # joins the handler threads
-        self._thread.join()
-        self._server = self._thread = None
-
-    def __enter__(self) -> FakeSlack:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
+    def _make_server(self) -> _Server:
+        return _Server(self, _Handler)
 
     @property
     def api_url(self) -> str:
@@ -230,8 +191,7 @@ class FakeSlack:
 
     @property
     def calls(self) -> list[Call]:
-        with self._changed:
-            return list(self._calls)
+        return self._recorded()
 
     def calls_to(self, method: str) -> list[Call]:
         """Return the calls to an API method (or a "/respond/<name>" path), in order."""
@@ -251,21 +211,14 @@ class FakeSlack:
 
     def wait_for(self, method: str, n: int = 1, *, timeout: float = 5.0) -> list[Call]:
         """Wait until ``method`` was called ``n`` times; return its calls or raise TimeoutError."""
-        return self._wait(lambda: self.calls_to(method), n, timeout, method)
+        return self._wait(lambda: self.calls_to(method), n, timeout,
+                          _not_called(method, n, timeout))
 
     def wait_for_responses(self, n: int = 1, *, name: str | None = None,
                            timeout: float = 5.0) -> list[Call]:
         """Wait until ``n`` posts reached the response URL(s); return them or raise TimeoutError."""
-        return self._wait(lambda: self.responses(name), n, timeout, f"response_url {name or '*'}")
-
-    def _wait(self, select: Callable[[], list[Call]], n: int, timeout: float,
-              what: str) -> list[Call]:
-        # listeners run on Bolt's thread pool, so tests poll; the condition avoids sleeping
-        with self._changed:
-            if not self._changed.wait_for(lambda: len(select()) >= n, timeout):
-                seen = [call.method for call in self._calls]
-                raise TimeoutError(f"{what} not called {n} times within {timeout}s; calls: {seen}")
-        return select()
+        return self._wait(lambda: self.responses(name), n, timeout,
+                          _not_called(f"response_url {name or '*'}", n, timeout))
 
     # serving (called from handler threads)
 
@@ -273,18 +226,6 @@ class FakeSlack:
         with self._changed:
             script = self._scripts.get(method)
             return script.popleft() if script else Ok()
-
-    def _record(self, call: Call) -> None:
-        with self._changed:
-            self._calls.append(call)
-            self._changed.notify_all()
-
-    def _track(self, sock: socket.socket, *, open_: bool) -> None:
-        with self._changed:
-            if open_:
-                self._connections.add(sock)
-            else:
-                self._connections.discard(sock)
 
     def _answer(self, method: str, body: dict[str, Any], headers: dict[str, str]) -> dict:
         """Return the normal JSON answer to an API call, storing what it posts."""
@@ -414,32 +355,9 @@ def fake_slack() -> Iterator[FakeSlack]:
         yield fake
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = False
-    block_on_close = True  # server_close() joins the handler threads
+class _Server(LocalHTTPServer):
+    fake: FakeSlack
     request_queue_size = 128  # the default 5 makes bursts of clients wait 1 s for a SYN retry
-
-    def __init__(self, fake: FakeSlack) -> None:
-        self.fake = fake
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind would resolve the host name; nothing here needs it
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
-
-    def finish_request(self, request: socket.socket, client_address: Any) -> None:
-        self.fake._track(request, open_=True)
-        try:
-            super().finish_request(request, client_address)
-        finally:
-            self.fake._track(request, open_=False)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # a client that timed out before a Timeout answer ends up here: expected
-        if isinstance(sys.exc_info()[1], OSError):
-            return
-        super().handle_error(request, client_address)
 
 
 @dataclass
@@ -449,23 +367,18 @@ class _Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    timeout = 10
+class _Handler(LocalHandler):
     server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
     def do_GET(self) -> None:
         self.do_POST()
 
     def do_POST(self) -> None:
-        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        raw = self.read_body()
         url = urlsplit(self.path)
         body = dict(parse_qsl(url.query, keep_blank_values=True)) | _parse_body(
             self.headers.get_content_type(), raw)
-        headers = {name.lower(): value for name, value in self.headers.items()}
+        headers = self.lower_headers()
         fake = self.server.fake
         if url.path.startswith(API_PREFIX):
             key = url.path.removeprefix(API_PREFIX)
@@ -482,8 +395,7 @@ class _Handler(BaseHTTPRequestHandler):
             reply = _Reply(500, f"fake Slack failed on {key}: {type(e).__name__}: {e}")
         answer = reply.payload if isinstance(reply.payload, dict) else None
         fake._record(Call(key, body, headers, time.time(), behaviour, answer))
-        if isinstance(behaviour, Timeout) and fake._stopping.wait(behaviour.seconds):
-            self.close_connection = True
+        if isinstance(behaviour, Timeout) and self.wait_unless_stopped(behaviour.seconds):
             return
         self._send(reply)
 
@@ -507,25 +419,21 @@ class _Handler(BaseHTTPRequestHandler):
             data, content_type = json.dumps(reply.payload).encode(), "application/json"
         else:
             data, content_type = str(reply.payload).encode(), "text/plain"
-        self.send_response(reply.status)
-        self.send_header("Content-Type", f"{content_type}; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_body(reply.status, data, f"{content_type}; charset=utf-8", reply.headers)
 
 
 def _parse_body(content_type: str, raw: bytes) -> dict[str, Any]:
-    if not raw:
-        return {}
-    try:
-        if content_type == "application/x-www-form-urlencoded":
-            return dict(parse_qsl(raw.decode(), keep_blank_values=True))
-        parsed = json.loads(raw)
-    except ValueError:
-        return {}
+    parsed = parse_body(content_type, raw, default={})
     return parsed if isinstance(parsed, dict) else {"_json": parsed}
+
+
+def _not_called(what: str, n: int, timeout: float) -> Callable[[list[Call]], str]:
+    """Return the TimeoutError message maker for a wait for ``n`` calls of ``what``."""
+
+    def failure(calls: list[Call]) -> str:
+        seen = [call.method for call in calls]
+        return f"{what} not called {n} times within {timeout}s; calls: {seen}"
+    return failure
 
 
 def _decode_json_fields(body: dict) -> dict:
