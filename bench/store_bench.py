@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import logging
 import random
 import tempfile
 import time
@@ -96,6 +97,8 @@ def _api_campaign(url: str, recipients: list[str]) -> tuple:
     from gateway import create_app
 
     app = create_app({"DATABASE_URL": url, "SMSPREFS_API_TOKEN": "bench"})
+    # count_queries turns peewee's logger up to DEBUG; keep those lines off the app's log
+    logging.getLogger("peewee").propagate = False
     body = {"name": "bench", "text": "Weekend sale. Reply STOP to end.",
             "recipients": recipients, "actor": "bench"}
     with count_queries() as q:
