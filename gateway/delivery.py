@@ -14,11 +14,10 @@ from datetime import timedelta
 
 from gateway.transports import PermanentError, SmsTransport, TransientError
 from store.consent import mark_opt_in_requested
-from store.outbox import claim_due, mark_failed, mark_sent, recheck, retry_later
+from store.outbox import DEFERRED, claim_due, mark_failed, mark_sent, recheck, retry_later
 from store.phones import mask
 
 log = logging.getLogger("smsprefs.delivery")
-MAX_ATTEMPTS = 12
 ASKS_FOR_YES = re.compile(r"\breply\s+[\"'“]?yes\b", re.IGNORECASE)
 # One message is claimed at a time, so only the one in flight waits for its lease when a
 # worker dies; the lease outlasts the transport's timeout several times over.
@@ -48,34 +47,34 @@ def backoff(attempts: int) -> timedelta:
 
 
 def deliver_due(transport: SmsTransport, pacer: Pacer, *, budget: float = 50.0,
-                batch: int = 1, lease: timedelta = LEASE) -> dict[str, int]:
-    """Send what is due until nothing is, or `budget` seconds have passed; return counts.
+                batch: int = 1, lease: timedelta = LEASE, zone: str = "America/New_York",
+                keep=lambda: True) -> dict[str, int]:
+    """Send what is due until nothing is, `budget` seconds pass, or keep() says stop.
 
     Returns {"sent", "cancelled", "retry", "failed", "next_retry"} where next_retry is the
     shortest delay (seconds) before a retried message is due, or 0.
     """
     counts = {"sent": 0, "cancelled": 0, "retry": 0, "failed": 0, "next_retry": 0}
     deadline = time.monotonic() + budget
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and keep():  # keep() renews this worker's lease
         messages = claim_due(limit=batch, lease=lease)
         if not messages:
             break
         for message in messages:
-            _deliver_one(message, transport, pacer, counts)
+            _deliver_one(message, transport, pacer, counts, zone)
     return counts
 
 
-def _deliver_one(message, transport: SmsTransport, pacer: Pacer, counts: dict) -> None:
+def _deliver_one(message, transport: SmsTransport, pacer: Pacer, counts: dict,
+                 zone: str) -> None:
     who = f"message {message.id} ({message.kind}) to {mask(message.to)}"
-    reason = recheck(message)
+    reason = recheck(message, fallback_zone=zone)
+    if reason == DEFERRED:
+        log.info("deferred %s to the recipient's texting hours", who)
+        return
     if reason:
         counts["cancelled"] += 1
         log.info("cancelled %s: %s", who, reason)
-        return
-    if message.attempts > MAX_ATTEMPTS:
-        mark_failed(message.id, reason="too_many_attempts")
-        counts["failed"] += 1
-        log.warning("gave up on %s after %d attempts", who, message.attempts - 1)
         return
     pacer.wait()
     try:

@@ -8,19 +8,26 @@ Storage: PostgresHuey in the same PostgreSQL in production, a local SQLite file 
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import threading
+from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from huey import PostgresHuey, SqliteHuey, crontab
-from huey.exceptions import TaskLockedException
 from huey.signals import SIGNAL_INTERRUPTED
 
 from bot.alerts import ConsoleNotifier, Notifier, SlackNotifier, deliver_alerts
 from gateway.config import Config
 from gateway.delivery import Pacer, deliver_due
 from gateway.transports import SmsTransport, make_transport
+from gateway.webhooks import reply_settings
 from store.db import db, normalize_url
 from store.inbound import assemble_stale_parts
+from store.leases import acquire, release
 from store.nonces import forget_old_nonces
+from store.outbox import anything_due
 from store.reviews import remind_overdue
 
 log = logging.getLogger("smsprefs.queue")
@@ -47,10 +54,7 @@ class Queue:
         self._transport = transport
         self.pacer = Pacer(config.vonage_max_rps)
         huey = self.huey
-        # made here, not per call, so a consumer's flush_locks knows to clear it at start
-        self.deliver_lock = huey.lock_task("deliver")
         self.deliver = huey.task(name="deliver", retries=0)(self._deliver)
-        self.alerts_lock = huey.lock_task("alerts")
         self.post_alerts = huey.task(name="alerts", retries=0)(self._post_alerts)
         self.sweep = huey.periodic_task(crontab(minute="*"), name="sweep")(self._sweep)
 
@@ -77,11 +81,15 @@ class Queue:
             log.exception("could not wake the send worker; the minute sweep will deliver")
 
     def _deliver(self) -> None:
-        try:
-            with self.deliver_lock, db.connection_context():
-                counts = deliver_due(self.transport, self.pacer)
-        except TaskLockedException:
-            return  # another worker is delivering; it keeps going while anything is due
+        with db.connection_context(), lease("deliver") as keep:
+            if keep is None:
+                return  # another worker is delivering; it keeps going while anything is due
+            counts = deliver_due(self.transport, self.pacer, keep=keep,
+                                 zone=self.config.dealership_timezone)
+        with db.connection_context():
+            # a wake-up that came while this round held the lease found it busy: look again
+            if anything_due():
+                self.wake()
         if counts["next_retry"]:
             self.wake(delay=counts["next_retry"])
         if any(counts[k] for k in ("sent", "cancelled", "retry", "failed")):
@@ -89,7 +97,7 @@ class Queue:
 
     def _sweep(self) -> None:
         with db.connection_context():
-            assemble_stale_parts()
+            assemble_stale_parts(settings=reply_settings(self.config))
             remind_overdue(zone=self.config.dealership_timezone)
             forget_old_nonces()
         self._deliver()
@@ -109,11 +117,10 @@ class Queue:
             log.exception("could not wake the alert poster; the minute sweep will post")
 
     def _post_alerts(self) -> None:
-        try:
-            with self.alerts_lock, db.connection_context():
-                counts = deliver_alerts(self.notifier)
-        except TaskLockedException:
-            return
+        with db.connection_context(), lease("alerts") as keep:
+            if keep is None:
+                return
+            counts = deliver_alerts(self.notifier)
         if counts["retry"]:
             self.post_alerts.schedule(delay=10)
         if counts["posted"] or counts["retry"]:
@@ -123,7 +130,26 @@ class Queue:
         """Return a huey consumer for these tasks (locks left by a dead worker are flushed)."""
         # poll the queue at least every 2 s when idle (huey's default backs off to 10 s)
         return self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
-                                         flush_locks=True, max_delay=2.0)
+                                         max_delay=2.0)
+
+
+LEASE_TTL = timedelta(seconds=90)
+
+
+@contextmanager
+def lease(name: str):
+    """Hold the worker lease `name` while the block runs; yield None when another holds it.
+
+    Otherwise yield a function that renews it (False once it was lost).
+    """
+    holder = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:80]
+    if not acquire(name, holder, ttl=LEASE_TTL):
+        yield None
+        return
+    try:
+        yield lambda: acquire(name, holder, ttl=LEASE_TTL)
+    finally:
+        release(name, holder)
 
 
 def make_notifier(config: Config) -> Notifier:

@@ -224,7 +224,15 @@ class WebhookNonce(BaseModel):
     seen_at = DateTimeField(default=utcnow, index=True)
 
 
+class WorkerLease(BaseModel):
+    """Which worker process may run a loop (deliveries, alerts) until when; expires by itself."""
+
+    name = CharField(max_length=40, unique=True)
+    holder = CharField(max_length=80)
+    expires_at = DateTimeField()
+
+
 MODELS = [
     Phone, Client, AutomationSwitch, ConsentEvent, InboundMessage, InboundPart, Campaign,
-    OutboundMessage, Review, Alert, WebhookNonce,
+    OutboundMessage, Review, Alert, WebhookNonce, WorkerLease,
 ]

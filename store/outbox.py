@@ -17,7 +17,8 @@ from store.consent import get_state, set_carrier_block
 from store.db import db, lock_rows
 from store.models import Alert, OutboundMessage, Phone, Review
 from store.phones import try_parse_phone
-from store.sending import block_reason, check_kind, decide
+from store.sending import block_reason, check_kind, decide, next_send_time
+from store.states import QUIET_HOURS_KINDS
 
 PENDING = ("queued", "scheduled")
 FINAL = ("delivered", "failed", "blocked", "cancelled")
@@ -54,8 +55,11 @@ def claim_due(*, limit: int = 50, lease: timedelta = timedelta(minutes=2),
     due = ((OutboundMessage.status.in_(PENDING) & (OutboundMessage.send_at <= now))
            | ((OutboundMessage.status == "sending") & (OutboundMessage.lease_until < now)))
     with db.atomic():
+        # replies that expire (opt-out confirmations, HELP) go before any campaign backlog
+        replies_first = Case(None, [(OutboundMessage.expires_at.is_null(False), 0)], 1)
         query = (OutboundMessage.select(OutboundMessage.id).where(due)
-                 .order_by(OutboundMessage.send_at, OutboundMessage.id).limit(limit))
+                 .order_by(replies_first, OutboundMessage.send_at, OutboundMessage.id)
+                 .limit(limit))
         if db.obj.for_update:
             query = query.for_update(skip_locked=True)
         ids = [m.id for m in query]
@@ -69,10 +73,23 @@ def claim_due(*, limit: int = 50, lease: timedelta = timedelta(minutes=2),
                                                     OutboundMessage.lease_until == now + lease))
 
 
-def recheck(message: OutboundMessage, *, now: datetime | None = None) -> str | None:
-    """Check consent again right before sending; cancel and return the reason if it refuses.
+DEFERRED = "deferred"
 
-    A confirmation that could not leave within 5 minutes of the client's text is dropped.
+
+def anything_due(*, now: datetime | None = None) -> bool:
+    """Return whether a message is waiting to be sent now."""
+    now = to_naive_utc(now) if now else utcnow()
+    return (OutboundMessage.select().where(OutboundMessage.status.in_(PENDING),
+                                           OutboundMessage.send_at <= now).exists())
+
+
+def recheck(message: OutboundMessage, *, now: datetime | None = None,
+            fallback_zone: str = "America/New_York") -> str | None:
+    """Check consent and the hour again right before sending; say why not, if not.
+
+    Refused by consent: cancelled, and the reason returned. A confirmation that could not
+    leave within 5 minutes of the client's text is dropped ("expired"). Outside the
+    recipient's texting day (a backlog or a retry ran late): rescheduled, "deferred".
     """
     now = to_naive_utc(now) if now else utcnow()
     reason = None
@@ -87,7 +104,15 @@ def recheck(message: OutboundMessage, *, now: datetime | None = None) -> str | N
                                                    and message.campaign.include_unknown))
     if reason:
         _finish(message.id, status="cancelled", reason=reason)
-    return reason
+        return reason
+    if message.kind in QUIET_HOURS_KINDS:
+        send_at = next_send_time(message.to, now, fallback_zone)
+        if send_at > now:
+            (OutboundMessage.update(status="scheduled", send_at=send_at, lease_until=None,
+                                    updated_at=now)
+             .where(OutboundMessage.id == message.id).execute())
+            return DEFERRED
+    return None
 
 
 def mark_sent(message_id: int, *, vonage_message_id: str | None) -> None:

@@ -11,11 +11,10 @@ from gateway import delivery
 from gateway.config import Config
 from gateway.delivery import Pacer, deliver_due
 from gateway.transports import ConsoleTransport, VonageTransport
-from store.campaigns import create_campaign
 from store.clock import utcnow
 from store.models import OutboundMessage
 from store.outbox import queue_message
-from tests.factories import OTHER, PHONE, client_texts, staff_sets
+from tests.factories import OTHER, PHONE, client_texts
 from tests.fakes.vonage_server import Drop, Hang, Http, Throttle
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -115,11 +114,8 @@ def test_a_confirmation_older_than_five_minutes_is_dropped(fake, vonage):
 
 
 def test_a_worker_killed_mid_batch_loses_nothing(fake, vonage):
-    for n in range(5):
-        staff_sets(f"+1212555{n:04d}", overall="opted_in", note="form")
-    create_campaign(name="c", text="Weekend sale", recipients=[f"+1212555{n:04d}"
-                                                               for n in range(5)], actor="U1",
-                    now=NOON_YESTERDAY)
+    for n in range(5):  # manual texts: no quiet hours, whatever time the test runs
+        queue_message(to=f"+1212555{n:04d}", text="Your car is ready", kind="manual")
 
     class Killed(BaseException):
         pass
@@ -154,9 +150,7 @@ def test_several_workers_never_send_one_message_twice(fake, vonage):
 
     recipients = [f"+1212556{n:04d}" for n in range(30)]
     for phone in recipients:
-        staff_sets(phone, overall="opted_in", note="form")
-    create_campaign(name="c", text="Sale", recipients=recipients, actor="U1",
-                    now=NOON_YESTERDAY)
+        queue_message(to=phone, text="Your car is ready", kind="manual")
 
     def worker():
         with db.connection_context():
@@ -191,3 +185,27 @@ def test_a_sent_text_asking_to_reply_yes_makes_the_next_yes_an_opt_in(fake, vona
     assert (classify_for(PHONE, "Yes").intent, classify_for(PHONE, "Yes").scope) == (
         "opt_in", "all")
     assert classify_for(OTHER, "Yes").intent == "none"
+
+
+def test_a_backlog_reaching_the_texting_days_end_waits_for_the_morning(fake, vonage):
+    from datetime import datetime
+
+    from store.outbox import DEFERRED, claim_due, recheck
+
+    message = queue_message(to=PHONE, text="Sale", kind="work_plan", now=NOON_YESTERDAY)
+    [claimed] = claim_due(limit=1)
+    late = datetime(2026, 11, 27, 2, 30)  # 21:30 in New York
+    assert recheck(claimed, now=late) == DEFERRED
+    stored = OutboundMessage.get_by_id(message.id)
+    assert (stored.status, stored.send_at) == ("scheduled", datetime(2026, 11, 27, 13, 0))
+    assert fake.count() == 0
+
+
+def test_a_confirmation_goes_before_a_campaign_backlog(fake, vonage):
+    from store.inbound import receive_text
+
+    for n in range(20):
+        queue_message(to=f"+1212557{n:04d}", text="Sale", kind="manual")
+    receive_text(provider_id="stop-1", from_number=PHONE.lstrip("+"), text="STOP")
+    deliver_due(vonage, Pacer(1000), budget=0.001)  # one round: one message
+    assert fake.texts_to("12125550100")[0].startswith("Our dealership: you're unsubscribed")
