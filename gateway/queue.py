@@ -160,6 +160,8 @@ def make_notifier(config: Config) -> Notifier:
         return ConsoleNotifier()
     from slack_sdk import WebClient
 
+    # no retry handlers: slack_sdk would re-send a post whose connection dropped after Slack
+    # took it; our own retry looks for the post in the channel first
     client = WebClient(token=config.slack_bot_token.reveal(), base_url=config.slack_api_url,
-                       timeout=10)
+                       timeout=10, retry_handlers=[])
     return SlackNotifier(client, config.slack_alert_channel)

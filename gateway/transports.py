@@ -50,8 +50,11 @@ class ConsoleTransport:
         return message_id
 
 
-# SMS API status codes worth trying again (vonage.md §1.1): throttled, internal error.
+# SMS API status codes worth trying again (vonage.md §1.1): throttled, internal error, and
+# the account-wide ones (bad credentials, account barred, out of credit, demo account): every
+# message would fail alike until someone fixes the account, so they wait instead of failing.
 TRANSIENT_STATUS = {"1", "5"}
+ACCOUNT_STATUS = {"4", "8", "9", "29"}
 
 
 class VonageTransport:
@@ -86,15 +89,22 @@ class VonageTransport:
         try:
             response = self.client.sms.send(message)
         except PartialFailureError as exc:
-            # some parts left already: sending again would duplicate them
-            raise PermanentError(f"partial failure: {exc.response}") from exc
+            statuses = [str(m.get("status")) for m in (exc.response or {}).get("messages", [])]
+            if "0" in statuses:  # some parts left already: sending again would duplicate them
+                raise PermanentError(f"partial failure, statuses {statuses}") from exc
+            raise TransientError(f"no part accepted, statuses {statuses}") from exc
         except SmsError as exc:
             status = _status_of(str(exc))
-            raise (TransientError if status in TRANSIENT_STATUS else PermanentError)(
-                f"status {status}") from exc
+            if status in ACCOUNT_STATUS:
+                log.error("Vonage refuses the account (status %s): texts wait until it is "
+                          "fixed", status)
+            transient = status in TRANSIENT_STATUS | ACCOUNT_STATUS
+            raise (TransientError if transient else PermanentError)(f"status {status}") from exc
         except HttpRequestError as exc:
             code = exc.response.status_code if exc.response is not None else 0
-            if code == 429 or code >= 500:
+            if code in (401, 403):
+                log.error("Vonage refuses our credentials (HTTP %s): texts wait", code)
+            if code in (401, 403, 429) or code >= 500:
                 raise TransientError(f"HTTP {code}") from exc
             raise PermanentError(f"HTTP {code}") from exc
         except requests.exceptions.RequestException as exc:

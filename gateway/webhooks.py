@@ -146,7 +146,6 @@ def _accept(nonce: str | None) -> None:
 
 def _receive_sms(params: dict, fields: dict, settings: ReplySettings) -> InboundResult:
     common = {"from_number": fields["msisdn"], "to_number": params.get("to"),
-              "received_at": _vonage_time(params.get("message-timestamp")),
               "settings": settings}
     text = params.get("text") or ""
     if params.get("concat") == "true" and params.get("concat-ref"):
@@ -159,7 +158,8 @@ def _receive_sms(params: dict, fields: dict, settings: ReplySettings) -> Inbound
             raise ApiError(400, "bad_request", "concat-part must be between 1 and concat-total")
         return receive_part(provider_id=fields["messageId"], concat_ref=params["concat-ref"],
                             part=part, total=total, text=text, **common)
-    return receive_text(provider_id=fields["messageId"], text=text, **common)
+    return receive_text(provider_id=fields["messageId"], text=text,
+                        received_at=_vonage_time(params.get("message-timestamp")), **common)
 
 
 def _after(result: InboundResult) -> None:

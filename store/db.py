@@ -24,7 +24,7 @@ def normalize_url(url: str) -> str:
     """Return `url` with Heroku's `postgres://` scheme mapped to a pooled PostgreSQL URL."""
     scheme, sep, rest = url.partition("://")
     if not sep:
-        raise ValueError(f"DATABASE_URL {url!r} is not a URL (expected sqlite:///file.db or postgres://…)")
+        raise ValueError("DATABASE_URL is not a URL (expected sqlite:///file.db or postgres://…)")
     if scheme in ("postgres", "postgresql"):
         return f"postgres+pool://{rest}"
     return url

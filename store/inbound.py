@@ -21,6 +21,7 @@ from store.phones import parse_msisdn
 from store.replies import ReplySettings, help_reply, opt_in_confirmation, opt_out_confirmation
 from store.rules import ConsentState
 from store.sending import block_reason
+from store.states import OPTED_OUT
 
 CONFIRM_WITHIN = timedelta(minutes=5)  # FCC: a confirmation later than this is not presumed ok
 REPEAT_WINDOW = timedelta(hours=24)
@@ -94,6 +95,8 @@ def _apply_keyword(result: InboundResult, e164: str, found, settings: ReplySetti
         return  # the network (Opt-Out Assist, a toll-free carrier) already confirmed it
     if not change.changed and _confirmed_recently(message.phone_id, message.received_at):
         return  # a repeated STOP within 24 hours gets no second confirmation
+    if scope != "all" and change.state.overall == OPTED_OUT:
+        return  # already opted out of everything: "other texts continue" would be false
     text = opt_out_confirmation(settings, scope)
     result.reply = _reply(message, e164, "confirmation", text, message.received_at)
 
@@ -124,11 +127,14 @@ def _alert(kind: str, phone_id: int, *, event: int | None = None, review=None) -
 
 def receive_part(
     *, provider_id: str, from_number: str, concat_ref: str, part: int, total: int, text: str,
-    to_number: str | None = None, received_at: datetime | None = None,
-    settings: ReplySettings | None = None,
+    to_number: str | None = None, settings: ReplySettings | None = None,
 ) -> InboundResult:
-    """Keep one part of a concatenated text; read the whole text once every part is in."""
-    received_at = to_naive_utc(received_at) if received_at else utcnow()
+    """Keep one part of a concatenated text; read the whole text once every part is in.
+
+    A part is stamped with its arrival here, not Vonage's time, so a part Vonage retried
+    late still waits for its siblings before the sweep reads it alone.
+    """
+    received_at = utcnow()
     with db.atomic():
         e164 = parse_msisdn(from_number)
         if e164:  # the sender's row lock makes two parts arriving at once see each other

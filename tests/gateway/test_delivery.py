@@ -209,3 +209,15 @@ def test_a_confirmation_goes_before_a_campaign_backlog(fake, vonage):
     receive_text(provider_id="stop-1", from_number=PHONE.lstrip("+"), text="STOP")
     deliver_due(vonage, Pacer(1000), budget=0.001)  # one round: one message
     assert fake.texts_to("12125550100")[0].startswith("Our dealership: you're unsubscribed")
+
+
+@pytest.mark.parametrize("status", ["4", "8", "9", "29"])
+def test_an_account_wide_refusal_keeps_texts_waiting_instead_of_failing_them(fake, vonage,
+                                                                           status):
+    from tests.fakes.vonage_server import SmsStatus
+
+    message = queue_message(to=PHONE, text="hi", kind="manual")
+    fake.script([SmsStatus(status, "Account problem")])
+    counts = run(vonage)
+    assert counts["failed"] == 0 and counts["sent"] == 1
+    assert OutboundMessage.get_by_id(message.id).status == "sent"

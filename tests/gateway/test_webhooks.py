@@ -309,3 +309,23 @@ def test_when_the_network_confirms_a_stop_the_gateway_does_not(database, tmp_pat
     assert get_state(PHONE).overall == "opted_out"
     assert OutboundMessage.select().count() == 1
     assert [a.kind for a in Alert.select()] == ["opt_out", "opt_out"]  # managers still told
+
+
+def test_a_scoped_stop_after_a_full_stop_gets_no_false_confirmation(client):
+    post_form(client, sms("STOP"))
+    post_form(client, sms("stop price drop"))
+    [only] = OutboundMessage.select()
+    assert "you're unsubscribed" in only.text
+
+
+def test_a_part_retried_late_by_vonage_still_waits_for_its_sibling(client):
+    from datetime import timedelta
+
+    from store.inbound import assemble_stale_parts
+
+    old = {"message-timestamp": "2026-01-01 10:00:00", "concat": "true", "concat-ref": "5",
+           "concat-total": "2"}
+    post_form(client, sms("Please don't ", **old, **{"concat-part": "1"}))
+    assert assemble_stale_parts(older_than=timedelta(minutes=2)) == []  # arrived just now
+    post_form(client, sms("text me anymore", **old, **{"concat-part": "2"}))
+    assert get_state(PHONE).overall == "opted_out"
