@@ -51,12 +51,14 @@ def register(app, config, permissions) -> None:
     def switches(ack, action, body, respond):
         ack()
         user = body["user"]["id"]
-        e164 = ids.phone_of_switches_block(action["block_id"])
+        e164, drawn = ids.read_switches_block(action["block_id"])
         if refuse_unless_editor(user, respond):
             return
         chosen = {o["value"] for o in action.get("selected_options") or []}
         state = get_state(e164)
-        wanted = {name: "on" if name in chosen else "off" for name in AUTOMATIONS}
+        clicked = [name for name, was in zip(AUTOMATIONS, drawn, strict=False)
+                   if (name in chosen) != (was == "1")]
+        wanted = {name: "on" if name in chosen else "off" for name in clicked}
         changes = {n: s for n, s in wanted.items() if state.switch(n).state != s}
         if not changes:
             respond(replace_original=True, **draw(e164, zone))

@@ -77,7 +77,8 @@ def card(state: ConsentState, *, clients, events, zone: str, pending_review: boo
     checkboxes = {"type": "checkboxes", "action_id": ids.SWITCHES, "options": options}
     if checked:
         checkboxes["initial_options"] = checked
-    blocks.append({"type": "section", "block_id": ids.switches_block(state.e164),
+    drawn = "".join("1" if state.switch(n).state == "on" else "0" for n in AUTOMATIONS)
+    blocks.append({"type": "section", "block_id": ids.switches_block(state.e164, drawn),
                    "text": {"type": "mrkdwn", "text": "*Automations*"},
                    "accessory": checkboxes})
     blocks.append({"type": "actions", "block_id": f"card:{state.e164}:more", "elements": [

@@ -9,9 +9,16 @@ OPT_IN_MODAL = "smsprefs:optin"  # callback_id; private_metadata: {"phone", "res
 EVIDENCE_BLOCK, EVIDENCE_INPUT = "evidence", "note"
 
 
-def switches_block(e164: str) -> str:
-    return f"{SWITCHES}:{e164}"
+def switches_block(e164: str, drawn: str) -> str:
+    """Return the checkboxes' block id: the phone, and each switch as drawn ("1" on, "0" off).
+
+    Slack sends every box that is ticked, not which one was clicked; comparing with the card
+    as it was drawn tells which the person changed, so a stale card cannot undo a newer change.
+    """
+    return f"{SWITCHES}:{e164}:{drawn}"
 
 
-def phone_of_switches_block(block_id: str) -> str:
-    return block_id.removeprefix(f"{SWITCHES}:")
+def read_switches_block(block_id: str) -> tuple[str, str]:
+    """Return (phone, switches as drawn) from a checkboxes block id."""
+    e164, _, drawn = block_id.removeprefix(f"{SWITCHES}:").partition(":")
+    return e164, drawn

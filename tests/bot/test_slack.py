@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bot.ids import OPT_IN_MODAL, OVERALL, REVIEW, SWITCHES, switches_block
+from bot.ids import OPT_IN_MODAL, OVERALL, REVIEW, SWITCHES
 from gateway import create_app
 from store.clients import upsert_client
 from store.consent import get_state
@@ -83,10 +83,11 @@ def button(card: dict, action_id: str) -> dict:
 
 
 def untick(card: dict, *names: str) -> dict:
-    box = next(b["accessory"] for b in card["blocks"]
-               if b.get("accessory", {}).get("action_id") == SWITCHES)
-    chosen = [o for o in box.get("initial_options", []) if o["value"] not in names]
-    return {"action_id": SWITCHES, "block_id": switches_block(PHONE), "type": "checkboxes",
+    block = next(b for b in card["blocks"]
+                 if b.get("accessory", {}).get("action_id") == SWITCHES)
+    chosen = [o for o in block["accessory"].get("initial_options", [])
+              if o["value"] not in names]
+    return {"action_id": SWITCHES, "block_id": block["block_id"], "type": "checkboxes",
             "selected_options": chosen}
 
 
@@ -249,3 +250,14 @@ def test_opt_in_modal_is_inside_slacks_limits():
     view = opt_in_modal(PHONE, "Ana", "https://hooks.slack.com/actions/x")
     assert view["callback_id"] == OPT_IN_MODAL
     assert_valid_modal(view)
+
+
+def test_a_stale_card_changes_only_the_box_that_was_clicked(client, slack):
+    client_texts(PHONE, "opt_out", "price_reduction", text="STOP PRICE DROP")
+    card = command(client, slack, "2125550100")  # drawn with Price Reduction off
+    client_texts(PHONE, "opt_in", "price_reduction", text="START PRICE DROP")
+    click(client, slack, untick(card, "new_vehicle_arrival"), card)
+    state = get_state(PHONE)
+    assert state.switch("new_vehicle_arrival").state == "off"
+    assert (state.switch("price_reduction").state,
+            state.switch("price_reduction").source) == ("on", "client_keyword")
