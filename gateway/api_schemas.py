@@ -31,6 +31,9 @@ E164 = r"^\+[1-9][0-9]{1,14}$"
 BLOCK_REASONS = [r for r in EXCLUSIONS if r != "duplicate"]
 
 
+REVIEW_STATES = ["pending", "opted_out", "dismissed"]
+
+
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -102,9 +105,10 @@ def schemas() -> dict:
         }, optional=("overall", "automations", "note")),
         "Event": _object({
             "id": integer,
-            "scope": {"type": "string", "enum": [OVERALL, CARRIER, *AUTOMATIONS]},
-            "old_state": {"type": "string", "enum": states},
-            "new_state": {"type": "string", "enum": states},
+            "scope": {"type": "string", "enum": [OVERALL, CARRIER, "review", *AUTOMATIONS],
+                      "description": "review: a person's decision on a possible opt-out"},
+            "old_state": {"type": "string", "enum": sorted({*states, *REVIEW_STATES})},
+            "new_state": {"type": "string", "enum": sorted({*states, *REVIEW_STATES})},
             "source": source, "actor": string,
             "channel": {"type": "string", "enum": list(CHANNELS)},
             "outcome": {"type": "string", "enum": [APPLIED, REFUSED]},

@@ -23,7 +23,9 @@ from store.phones import mask
 from store.replies import ReplySettings
 
 log = logging.getLogger("smsprefs.webhooks")
-OPT_OUT_WORDS = ("opt", "unsubscrib", "stop", "block")  # in a Messages API rejection
+# In a Messages API rejection's title or detail: Vonage documents no code for "the recipient
+# opted out", so the words are matched; a spam-filter or unroutable rejection is not enough.
+OPT_OUT_WORDS = ("opted out", "opted-out", "opt-out", "opt out", "unsubscribed")
 
 
 def register(app: Flask, config: Config) -> None:

@@ -451,3 +451,16 @@ def test_a_campaign_of_100000_recipients_fits_while_other_bodies_keep_64_kib(api
     too_big = api("POST", "/messages", json={"to": PHONE, "kind": "manual",
                                              "text": "x" * 70_000})
     assert too_big.status_code == 413
+
+
+def test_a_review_decision_in_the_history_is_documented(api):
+    from store.inbound import receive_text
+    from store.models import Review
+    from store.reviews import decide_review
+    from tests.factories import STAFF
+
+    receive_text(provider_id="rv", from_number=PHONE.lstrip("+"), text="I'll stop by Friday")
+    decide_review(Review.get().id, decision="not_opt_out", actor=STAFF)
+    events = api("GET", f"/clients/{PHONE}/events").get_json()["events"]
+    assert (events[0]["scope"], events[0]["old_state"], events[0]["new_state"]) == (
+        "review", "pending", "dismissed")
