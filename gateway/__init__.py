@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Mapping
 
 from flask import Flask, g, jsonify, request
@@ -10,7 +11,7 @@ from peewee import PeeweeException
 
 from bot import build_bolt_app
 from bot import register as register_slack
-from gateway.config import Config
+from gateway.config import Config, ConfigError
 from gateway.logs import announce, configure_logging
 from store.db import db, init_db
 
@@ -21,7 +22,11 @@ MAX_BODY = 64 * 1024
 def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     """Build the gateway from `config` (a Config, a mapping of variables, or the environment)."""
     if not isinstance(config, Config):
-        config = Config.from_env(config, dotenv=config is None)
+        try:
+            config = Config.from_env(config, dotenv=config is None)
+        except ConfigError as exc:  # one clear line, not a traceback in gunicorn's log
+            sys.stderr.write(f"smsprefs: {exc}\n")
+            raise SystemExit(2) from None
     configure_logging()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY

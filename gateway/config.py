@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -84,7 +86,7 @@ class Config:
             database_url=Secret(env.text("DATABASE_URL") or cls.database_url.reveal()),
             port=env.integer("PORT", 5000, low=1, high=65535),
             dealership_name=env.text("DEALERSHIP_NAME") or cls.dealership_name,
-            dealership_phone=env.text("DEALERSHIP_PHONE"),
+            dealership_phone=env.phone("DEALERSHIP_PHONE", env.region("DEFAULT_REGION", "US")),
             dealership_timezone=env.zone("DEALERSHIP_TIMEZONE", cls.dealership_timezone),
             default_region=env.region("DEFAULT_REGION", "US"),
             slack_bot_token=env.secret("SLACK_BOT_TOKEN"),
@@ -92,8 +94,7 @@ class Config:
             slack_alert_channel=env.text("SLACK_ALERT_CHANNEL"),
             slack_team_id=env.text("SLACK_TEAM_ID"),
             slack_api_url=env.text("SLACK_API_URL") or cls.slack_api_url,
-            editors=tuple(e.strip() for e in (env.text("SMSPREFS_EDITORS") or "").split(",")
-                          if e.strip()),
+            editors=env.slack_ids("SMSPREFS_EDITORS"),
             vonage_api_key=env.text("VONAGE_API_KEY"),
             vonage_api_secret=env.secret("VONAGE_API_SECRET"),
             vonage_signature_secret=env.secret("VONAGE_SIGNATURE_SECRET"),
@@ -111,6 +112,10 @@ class Config:
             sms_transport=env.choice("SMS_TRANSPORT", TRANSPORTS,
                                      "vonage" if has_vonage else "console"),
         )
+        if bool(config.slack_bot_token) != bool(config.slack_signing_secret):
+            missing = "SLACK_SIGNING_SECRET" if config.slack_bot_token else "SLACK_BOT_TOKEN"
+            raise ConfigError(f"{missing} is required with the other Slack variable "
+                              "(set both, or neither to turn the bot off)")
         if config.sms_transport == "vonage":
             for name in ("VONAGE_API_KEY", "VONAGE_API_SECRET", "VONAGE_FROM_NUMBER"):
                 if not env.text(name):
@@ -157,9 +162,23 @@ class _Reader:
             number = float(value) if value else default
         except ValueError:
             raise ConfigError(f"{name} must be a number, not {value!r}") from None
-        if number <= 0:
-            raise ConfigError(f"{name} must be greater than 0, not {value!r}")
+        if not math.isfinite(number) or number <= 0:
+            raise ConfigError(f"{name} must be a number greater than 0, not {value!r}")
         return number
+
+    def slack_ids(self, name: str) -> tuple[str, ...]:
+        ids = tuple(e.strip() for e in (self.text(name) or "").split(",") if e.strip())
+        for value in ids:
+            if not re.fullmatch(r"[UWS][A-Z0-9]{2,}", value):
+                raise ConfigError(f"{name} takes Slack user ids (U…, W…) and user group ids "
+                                  f"(S…), comma-separated, not {value!r}")
+        return ids
+
+    def phone(self, name: str, region: str) -> str | None:
+        value = self.text(name)
+        if value and not phonenumbers.is_valid_number(_parse_or_none(value, region)):
+            raise ConfigError(f"{name} must be a phone number, not {value!r}")
+        return value
 
     def choice(self, name: str, allowed: tuple[str, ...], default: str) -> str:
         value = (self.text(name) or default).lower()
@@ -181,3 +200,10 @@ class _Reader:
         if value not in phonenumbers.SUPPORTED_REGIONS:
             raise ConfigError(f"{name} must be a two-letter region such as US, not {value!r}")
         return value
+
+
+def _parse_or_none(value: str, region: str):
+    try:
+        return phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return phonenumbers.PhoneNumber()

@@ -28,13 +28,13 @@ from tests.fakes.slack_signing import (
 from tests.gateway.conftest import make_config
 
 SECRET = "slack-signing-secret-for-tests"
-EDITOR, GROUP_MEMBER, OUTSIDER = "U_EDITOR", "U_MANAGER", "U_SALES"
+EDITOR, GROUP_MEMBER, OUTSIDER = "U0EDITOR", "U0MANAGER", "U0SALES"
 
 
 @pytest.fixture
 def slack():
     with FakeSlack() as fake:
-        fake.set_usergroup("S_MANAGERS", [GROUP_MEMBER])
+        fake.set_usergroup("S0MANAGERS", [GROUP_MEMBER])
         yield fake
 
 
@@ -44,7 +44,7 @@ def client(database, tmp_path, monkeypatch, slack):
     app = create_app(make_config(
         database, tmp_path, SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_URL=slack.api_url, SLACK_TEAM_ID="T0001", SLACK_ALERT_CHANNEL="C_ALERTS",
-        SMSPREFS_EDITORS=f"{EDITOR},S_MANAGERS"))
+        SMSPREFS_EDITORS=f"{EDITOR},S0MANAGERS"))
     upsert_client(PHONE, name="Ana Lopez", crm_id="C1")
     return app.test_client()
 

@@ -40,6 +40,12 @@ def test_sending_through_vonage_without_a_from_number_stops_at_start():
     ({"VONAGE_MAX_RPS": "0"}, "VONAGE_MAX_RPS"),
     ({"SMS_TRANSPORT": "pigeon"}, "SMS_TRANSPORT"),
     ({"DEFAULT_REGION": "ZZ"}, "DEFAULT_REGION"),
+    ({"VONAGE_MAX_RPS": "nan"}, "VONAGE_MAX_RPS"),
+    ({"VONAGE_MAX_RPS": "inf"}, "VONAGE_MAX_RPS"),
+    ({"SMSPREFS_EDITORS": "U123,@alice"}, "SMSPREFS_EDITORS"),
+    ({"DEALERSHIP_PHONE": "call us"}, "DEALERSHIP_PHONE"),
+    ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
+    ({"SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN"),
 ])
 def test_a_malformed_variable_is_one_clear_line_naming_it(env, names):
     with pytest.raises(ConfigError) as error:
@@ -51,9 +57,11 @@ def test_a_malformed_variable_is_one_clear_line_naming_it(env, names):
 def test_secrets_never_show_in_a_repr():
     config = Config.from_env({"DATABASE_URL": "postgres://u:hunter2@db/x",
                               "VONAGE_API_SECRET": "vsecret", "SLACK_BOT_TOKEN": "xoxb-1",
+                              "SLACK_SIGNING_SECRET": "slacksigning",
+                              "VONAGE_FROM_NUMBER": "12125550199",
                               "SMSPREFS_API_TOKEN": "apitoken", "WEBHOOK_TOKEN": "whtoken"})
     shown = repr(config) + str(config)
-    for secret in ("hunter2", "vsecret", "xoxb-1", "apitoken", "whtoken"):
+    for secret in ("hunter2", "vsecret", "xoxb-1", "slacksigning", "apitoken", "whtoken"):
         assert secret not in shown
 
 
