@@ -52,7 +52,7 @@ def card(state: ConsentState, *, clients, events, zone: str, pending_review: boo
         {"type": "header", "text": {"type": "plain_text", "text": _short(names, 150)}},
         section(f"{display(state.e164)}\n*{overall}* — " + describe(
             "", state.overall, state.overall_source, state.overall_changed_at,
-            last.get("overall"), zone).strip()),
+            last.get("overall"), zone, slack=True).strip()),
     ]
     if notice:
         blocks.insert(1, context(notice))
@@ -89,6 +89,7 @@ def card(state: ConsentState, *, clients, events, zone: str, pending_review: boo
 
 def _switch_option(name: str, state: ConsentState, event, zone: str) -> dict:
     switch = state.switch(name)
+    # option descriptions are plain text: a mention would show as "<@U…>", so no mentions
     words = describe(switch.state, switch.state, switch.source, switch.changed_at, event, zone)
     return {"text": {"type": "plain_text", "text": _short(AUTOMATIONS[name].label, 75)},
             "description": {"type": "plain_text", "text": _short(words, 75)},
@@ -116,7 +117,8 @@ def history(e164: str, events, zone: str) -> tuple[str, list[dict]]:
             f"refused {e.new_state} ({e.reason})"
         note = f" — “{_short(e.note, 80)}”" if e.note else ""
         text = f" — texted “{_short(e.raw_text, 60)}”" if e.raw_text else ""
-        lines.append(f"• {when(e.occurred_at, zone)}: {what} {verb}, by {e.actor} "
+        actor = f"<@{e.actor}>" if e.channel == "slack" else e.actor
+        lines.append(f"• {when(e.occurred_at, zone)}: {what} {verb}, by {actor} "
                      f"({e.source}){text}{note}")
     body = "\n".join(lines) or "No changes recorded."
     return f"History of {display(e164)}", [section(f"*History of {display(e164)}*"),

@@ -35,14 +35,17 @@ def when(moment: datetime | None, zone: str) -> str:
     return f"{local:%b} {local.day}, {local.hour % 12 or 12}:{local:%M} {local:%p}"
 
 
-def how(event, source: str) -> str:
+def how(event, source: str, *, slack: bool = False) -> str:
     """Return who made the change, in words, from the event that made it (if any)."""
     if source == CLIENT_KEYWORD:
         text = (event.raw_text or "").strip() if event else ""
         return f'by texting "{text[:40]}"' if text else "by the client's text"
     if source == STAFF:
-        actor = event.actor if event else "staff"
-        return f"by {actor} {CHANNEL_WORDS.get(event.channel, '')}".strip() if event else "by staff"
+        if not event:
+            return "by staff"
+        # in Slack a user id shows as the person's name when written as a mention
+        actor = f"<@{event.actor}>" if slack and event.channel == "slack" else event.actor
+        return f"by {actor} {CHANNEL_WORDS.get(event.channel, '')}".strip()
     if source == IMPORT:
         return f"by an import ({event.actor.removeprefix('import:')})" if event else "by an import"
     if source == CASCADE:
@@ -52,12 +55,13 @@ def how(event, source: str) -> str:
     return ""
 
 
-def describe(scope_words: str, state: str, source: str, moment, event, zone: str) -> str:
+def describe(scope_words: str, state: str, source: str, moment, event, zone: str, *,
+             slack: bool = False) -> str:
     """Return "opted out by texting "STOP" on Nov 26, 2:03 PM" style words for one scope."""
     if source == DEFAULT:
         return f"{scope_words} (never changed)"
     stamp = when(moment, zone)
-    parts = (scope_words, how(event, source), f"on {stamp}" if stamp else "")
+    parts = (scope_words, how(event, source, slack=slack), f"on {stamp}" if stamp else "")
     return " ".join(p for p in parts if p)
 
 

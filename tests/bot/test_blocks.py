@@ -110,3 +110,13 @@ def test_every_alert_shows_name_last_four_text_and_what_was_done(what):
         assert "What was done" in words
     if what == "scoped":
         assert "turned off Price Reduction Notifications" in text
+
+
+def test_the_card_names_staff_as_slack_mentions():
+    staff_sets(PHONE, overall="opted_out")
+    _, body = card_of()
+    assert "by <@U_STAFF> in Slack" in flat(body)
+    from store.history import list_events
+
+    _, history = blocks.history(PHONE, list_events(PHONE), ZONE)
+    assert "by <@U_STAFF>" in flat(history)
