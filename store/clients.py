@@ -37,11 +37,13 @@ def upsert_clients(rows: list[dict]) -> None:
     """Create or update clients from rows of {phone_id, name, crm_id}, set-based.
 
     A client is one (phone, name) pair; a new crm_id replaces the old, a missing one keeps it.
+    A known crm_id under a new name renames that record rather than adding a second one.
     """
     now = utcnow()
     unique = {}
     for r in rows:  # one row per (phone, name): PostgreSQL refuses to upsert a row twice
         unique[(r["phone_id"], name_key(r["name"]))] = r
+    _rename(sorted(unique.items()), now)
     values = [(pid, r["name"], key, r.get("crm_id"), now, now)
               for (pid, key), r in sorted(unique.items())]  # one lock order for everyone
     insert_rows(Client, [Client.phone, Client.name, Client.name_key, Client.crm_id,
@@ -50,6 +52,22 @@ def upsert_clients(rows: list[dict]) -> None:
                 update={"name": 'EXCLUDED."name"',
                         "crm_id": 'COALESCE(EXCLUDED."crm_id", "client"."crm_id")',
                         "updated_at": 'EXCLUDED."updated_at"'})
+
+
+def _rename(items, now) -> None:
+    """Rename the records whose crm_id comes back under another name (one batch statement)."""
+    renames = [(r["name"], key, now, pid, r["crm_id"], key, pid, key)
+               for (pid, key), r in items if r.get("crm_id")]
+    if not renames:
+        return
+    p = db.obj.param
+    # hand-written: peewee has no executemany; a name another record on the phone already
+    # has is left to the upsert below
+    sql = (f'UPDATE "client" SET "name" = {p}, "name_key" = {p}, "updated_at" = {p} '
+           f'WHERE "phone_id" = {p} AND "crm_id" = {p} AND "name_key" <> {p} AND NOT EXISTS '
+           f'(SELECT 1 FROM "client" AS "other" WHERE "other"."phone_id" = {p} '
+           f'AND "other"."name_key" = {p})')
+    db.cursor().executemany(sql, renames)
 
 
 def upsert_client(e164: str, *, name: str, crm_id: str | None = None) -> Client:

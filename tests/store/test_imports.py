@@ -155,3 +155,9 @@ def test_import_is_batched_not_per_row():
     assert counter.count <= 2 * 20, counter.count
     assert ConsentEvent.select().count() == 400 * 3
     assert list(verify()) == []
+
+
+def test_a_crm_id_under_a_new_name_renames_the_record():
+    run("2125550100,John Smith,C1,,\n")
+    run("2125550100,Jon Smith,C1,,\n")
+    assert [(c.name, c.crm_id) for c in clients_of("+12125550100")] == [("Jon Smith", "C1")]
