@@ -21,10 +21,16 @@ from store.states import (
     BLOCKED,
     CARRIER,
     CLEAR,
+    CLIENT_KEYWORD,
     DEFAULT,
+    LOCKING_SOURCES,
+    OFF,
     ON,
+    OPTED_IN,
+    OPTED_OUT,
     OVERALL,
     REFUSED,
+    STAFF,
     UNKNOWN,
 )
 
@@ -185,6 +191,10 @@ def _compare(phone: Phone, events, switches) -> Iterator[Mismatch]:
         if e.old_state != previous:
             yield Mismatch(phone.e164, e.scope, f"event {e.id} to start from {previous}",
                            f"it starts from {e.old_state}")
+        broken = _broken_rule(e, expected.get(e.scope, (ON, DEFAULT)))
+        if broken:
+            yield Mismatch(phone.e164, e.scope, broken, f"event {e.id} by {e.source} "
+                           f"({e.actor}) moved it to {e.new_state}")
         if e.scope == CARRIER:
             carrier = e.new_state
         else:
@@ -199,3 +209,21 @@ def _compare(phone: Phone, events, switches) -> Iterator[Mismatch]:
         have = actual.get(scope, (ON, DEFAULT))
         if want != have:
             yield Mismatch(phone.e164, scope, "/".join(want), "/".join(have))
+
+
+def _broken_rule(event, before: tuple[str, str]) -> str | None:
+    """Return the rule an applied event broke, judged by the state before it, if any.
+
+    Catches what a hand-made event would slip in: a lock lifted by anyone but the client,
+    an opt-in by staff without its evidence note.
+    """
+    state, source = before
+    if event.scope == CARRIER:
+        return None
+    lifted = state in (OPTED_OUT, OFF) and event.new_state not in (OPTED_OUT, OFF)
+    if lifted and source in LOCKING_SOURCES and event.source != CLIENT_KEYWORD:
+        return "only the client's own text may lift this lock"
+    if (event.scope == OVERALL and event.source == STAFF and not (event.note or "").strip()
+            and (event.new_state == OPTED_IN or state == OPTED_OUT)):
+        return "staff need an evidence note for this change"
+    return None

@@ -66,3 +66,25 @@ def test_export_clients_round_trips_through_import():
     lines = list(csv.DictReader(io.StringIO(events.getvalue())))
     assert lines[0]["phone"] == PHONE and lines[0]["raw_text"] == "STOP"
     assert [r["id"] for r in lines] == sorted((r["id"] for r in lines), key=int)
+
+
+def forge(e164: str, old: str, new: str) -> None:
+    """Write an event and its state by hand, as someone bypassing the store would."""
+    from store.clock import utcnow
+
+    now = utcnow()
+    phone = Phone.get(Phone.e164 == e164)
+    ConsentEvent.insert(phone=phone, scope="overall", old_state=old, new_state=new,
+                        source="staff", actor="U_FORGER", channel="slack", outcome="applied",
+                        occurred_at=now, recorded_at=now).execute()
+    Phone.update(overall=new, overall_source="staff").where(Phone.id == phone.id).execute()
+
+
+def test_verify_finds_hand_made_events_that_broke_a_rule():
+    client_texts(PHONE, "opt_out")
+    forge(PHONE, "opted_out", "opted_in")
+    staff_sets("+12125550101", automations={"price_reduction": "off"})  # a phone row
+    forge("+12125550101", "unknown", "opted_in")
+    found = {(m.e164, m.expected) for m in verify()}
+    assert found == {(PHONE, "only the client's own text may lift this lock"),
+                     ("+12125550101", "staff need an evidence note for this change")}
