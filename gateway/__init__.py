@@ -80,6 +80,3 @@ def _warn_about_webhooks(config: Config) -> None:
             log.warning("webhooks are refused: set VONAGE_SIGNATURE_SECRET or WEBHOOK_TOKEN")
 
 
-def config_of(app: Flask) -> Config:
-    return app.extensions["smsprefs"]
-

@@ -6,7 +6,7 @@ import logging
 import sqlite3
 from urllib.parse import urlsplit
 
-from peewee import Database, DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, DatabaseProxy, PostgresqlDatabase
 from playhouse.db_url import connect
 
 db = DatabaseProxy()
@@ -64,11 +64,6 @@ def init_db(url: str, *, max_connections: int = 20) -> Database:
 def is_postgres() -> bool:
     """Return whether the bound database is PostgreSQL."""
     return isinstance(db.obj, PostgresqlDatabase)
-
-
-def is_sqlite() -> bool:
-    """Return whether the bound database is SQLite."""
-    return isinstance(db.obj, SqliteDatabase)
 
 
 def lock_rows(query):

@@ -80,15 +80,6 @@ class ConsentState:
     def switch(self, automation: str) -> Switch:
         return self.switches.get(automation, Switch())
 
-    def scope_state(self, scope: str) -> tuple[str, str]:
-        """Return (state, source) of `scope`: overall, carrier or an automation."""
-        if scope == OVERALL:
-            return self.overall, self.overall_source
-        if scope == CARRIER:
-            return (BLOCKED, "carrier") if self.carrier_blocked else (CLEAR, DEFAULT)
-        s = self.switch(scope)
-        return s.state, s.source
-
 
 @dataclass(frozen=True)
 class Change:
