@@ -74,7 +74,7 @@ def get_events(phone: str):
 
 
 def post_classify():
-    body = read_body({"text": str}, {"phone": str})
+    body = read_body({"text": str}, {"phone": str}, client_text="text")
     if not body["text"].strip():
         raise bad_request("text is empty: give the text a client sent")
     e164 = phone_of(body["phone"]) if "phone" in body else None

@@ -2,31 +2,41 @@
 
 from __future__ import annotations
 
-import json
+import re
 from datetime import datetime
 from typing import Any, get_args, get_origin
 
 from flask import current_app, request
 
 from gateway.errors import ApiError
+from gateway.strict_json import load_object
 from store.clock import to_aware
+from store.inbound import CONTROLS as PROSE_CONTROL
+from store.inbound import clean_text
 from store.phones import parse_phone
 
 MAX_ACTOR = 120  # the width of the actor column of events, messages and campaigns
 
 KIND_NAMES = {str: "a string", bool: "true or false", int: "a whole number",
               dict: "an object", list: "a list"}
+# Fields a person writes several lines in; every other string is one line. No string holds
+# NUL or another control character: they forge log lines and PostgreSQL cannot store NUL.
+PROSE = frozenset({"text", "note"})
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def bad_request(message: str) -> ApiError:
     return ApiError(400, "bad_request", message)
 
 
-def read_body(required: dict[str, Any], optional: dict[str, Any] | None = None) -> dict[str, Any]:
+def read_body(required: dict[str, Any], optional: dict[str, Any] | None = None, *,
+              client_text: str | None = None) -> dict[str, Any]:
     """Return the request's JSON object, checked against the keys and types it may hold.
 
     `required` and `optional` map each key to its type (str, bool, list[str], dict[str, str]).
-    An optional key given as null counts as absent and is left out of the result.
+    An optional key given as null counts as absent and is left out of the result. The key
+    `client_text` names a text a client wrote: its control characters are removed, as from
+    an inbound text, instead of refused.
     """
     optional = optional or {}
     body = _json_object()
@@ -45,21 +55,28 @@ def read_body(required: dict[str, Any], optional: dict[str, Any] | None = None) 
         kind = required.get(key) or optional[key]
         if not _matches(value, kind):
             raise bad_request(f"{key} must be {_describe(kind)}")
+        if key == client_text:
+            value = clean_text(value)
+        elif _has_control(value, PROSE_CONTROL if key in PROSE else CONTROL):
+            what = "a control character" if key in PROSE else "a line break or control character"
+            raise bad_request(f"{key} must not contain {what}")
         checked[key] = value
     return checked
 
 
 def _json_object() -> dict[str, Any]:
-    data = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: 413, answered as JSON
-    if not data.strip():
-        raise bad_request("the request needs a JSON object body")
-    try:
-        body = json.loads(data)
-    except ValueError:
-        raise bad_request("the request body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise bad_request("the request body must be a JSON object")
-    return body
+    # over MAX_CONTENT_LENGTH get_data raises 413, answered as JSON
+    return load_object(request.get_data(cache=True))
+
+
+def _has_control(value: Any, pattern: re.Pattern) -> bool:
+    if isinstance(value, str):
+        return bool(pattern.search(value))
+    if isinstance(value, dict):
+        return any(_has_control(k, CONTROL) or _has_control(v, pattern) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_control(v, pattern) for v in value)
+    return False
 
 
 def _matches(value: Any, kind: Any) -> bool:
@@ -96,9 +113,12 @@ def actor_of(body: dict[str, Any], *, required: bool = True) -> str | None:
 
 def query_int(name: str, *, default: int | None, low: int, high: int | None = None) -> int | None:
     """Return the query parameter `name` as a whole number within bounds, or raise 400."""
-    raw = request.args.get(name)
-    if raw is None or raw == "":
+    given = request.args.getlist(name)
+    if len(given) > 1:
+        raise bad_request(f"{name} is given more than once")
+    if not given:
         return default
+    raw = given[0]
     try:
         value = int(raw)
     except ValueError:

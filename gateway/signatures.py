@@ -44,15 +44,18 @@ class WebhookAuth:
         if self.sms_auth is None:
             self._check_token(query_token)
             return None
-        if not params.get("sig"):
+        sig = params.get("sig")
+        if not isinstance(sig, str) or not sig:
             raise unauthorized("the webhook is not signed")
+        if not sig.isascii():  # hmac.compare_digest refuses non-ASCII str with a TypeError
+            raise unauthorized("the webhook signature does not match")
         # Our own ?token= in the webhook URL may or may not be among the signed parameters.
         without_token = {k: v for k, v in params.items() if k != "token"}
         if not (self.sms_auth.check_signature(dict(params))
                 or ("token" in params and self.sms_auth.check_signature(without_token))):
             raise unauthorized("the webhook signature does not match")
         self._check_time(params.get("timestamp"))
-        return f"sms:{params.get('nonce') or ''}:{params['sig'].lower()}"
+        return f"sms:{params.get('nonce') or ''}:{sig.lower()}"
 
     def check_messages(
         self, authorization: str, body: bytes, query_token: str | None
@@ -66,6 +69,8 @@ class WebhookAuth:
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise unauthorized("the webhook has no Bearer token")
+        if not token.isascii():
+            raise unauthorized("the webhook token is not signed with our signature secret")
         try:
             valid = verify_signature(token, secret)
         except VonageVerifyJwtError:
@@ -73,8 +78,8 @@ class WebhookAuth:
         if not valid:
             raise unauthorized("the webhook token is not signed with our signature secret")
         claims = jwt.decode(token, secret, algorithms=["HS256"])
-        if not hmac.compare_digest(str(claims.get("payload_hash", "")),
-                                   hashlib.sha256(body).hexdigest()):
+        signed_hash = str(claims.get("payload_hash", "")).encode("utf-8", "replace")
+        if not hmac.compare_digest(signed_hash, hashlib.sha256(body).hexdigest().encode()):
             raise unauthorized("the webhook body does not match its signed payload_hash")
         self._check_time(claims.get("iat"))
         return f"jwt:{claims.get('jti') or hashlib.sha256(token.encode()).hexdigest()}"
@@ -82,7 +87,8 @@ class WebhookAuth:
     def _check_token(self, query_token: str | None) -> None:
         expected = self.config.webhook_token
         if expected is not None:
-            if not query_token or not hmac.compare_digest(query_token, expected.reveal()):
+            given = (query_token or "").encode("utf-8", "replace")
+            if not query_token or not hmac.compare_digest(given, expected.reveal().encode()):
                 raise unauthorized("the webhook token is missing or wrong")
             return
         if not self.config.allow_unsigned_webhooks:

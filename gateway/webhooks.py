@@ -8,17 +8,29 @@ id is answered 204 too and changes nothing.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from flask import Blueprint, Flask, current_app, request
 
 from gateway.config import Config
 from gateway.errors import ApiError
-from gateway.signatures import WebhookAuth, unauthorized
+from gateway.signatures import WebhookAuth
+from gateway.strict_json import load_object
+from gateway.webhook_fields import (
+    Fields,
+    MessagesInbound,
+    MessagesStatus,
+    SmsInbound,
+    SmsReceipt,
+    iso_time,
+    read_fields,
+    single_values,
+    sms_params,
+    vonage_time,
+)
 from store.db import db
 from store.inbound import InboundResult, receive_part, receive_text
 from store.nonces import accept_nonce
-from store.outbox import record_receipt
+from store.outbox import CARRIER_OPT_OUT, record_receipt
 from store.phones import mask
 from store.replies import ReplySettings
 
@@ -36,65 +48,64 @@ def register(app: Flask, config: Config) -> None:
 
     @bp.route("/inbound", methods=["GET", "POST"])
     def sms_inbound():
-        params = _sms_params()
-        nonce = auth.check_sms(params, request.args.get("token"))
-        params.pop("token", None)
-        fields = _require(params, "msisdn", "messageId")
+        params, token = sms_params(request)
+        nonce = auth.check_sms(params, token)
+        fields = read_fields(SmsInbound, params)
         with db.atomic():
-            _accept(nonce)
-            result = _receive_sms(params, fields, settings)
+            if not _first_time(nonce):
+                return "", 204
+            result = _receive_sms(fields, settings)
         _after(result)
         return "", 204
 
     @bp.route("/status", methods=["GET", "POST"])
     def sms_status():
-        params = _sms_params()
-        nonce = auth.check_sms(params, request.args.get("token"))
-        fields = _require(params, "messageId", "status")
+        params, token = sms_params(request)
+        nonce = auth.check_sms(params, token)
+        fields = read_fields(SmsReceipt, params)
         with db.atomic():
-            _accept(nonce)
-            found = record_receipt(vonage_message_id=fields["messageId"], status=fields["status"],
-                                   err_code=params.get("err-code"))
-        if params.get("err-code") == "9":
+            if not _first_time(nonce):
+                return "", 204
+            found = record_receipt(vonage_message_id=fields.message_id, status=fields.status,
+                                   err_code=fields.err_code)
+        if fields.err_code == CARRIER_OPT_OUT:
             current_app.extensions["smsprefs.queue"].wake_alerts()
-        log.info("receipt %s for %s: %s (err-code %s)", fields["status"],
-                 mask(params.get("msisdn", "")), "applied" if found else "unknown message",
-                 params.get("err-code"))
+        log.info("receipt %s for %s: %s (err-code %s)", fields.status, mask(fields.msisdn or ""),
+                 "applied" if found else "unknown message", fields.err_code)
         return "", 204
 
-    def messages_request() -> tuple[str | None, dict]:
-        """Check a Messages API webhook's signature; return its replay key and JSON body."""
+    def messages_request(model: type[Fields]) -> tuple[str | None, Fields]:
+        """Check a Messages API webhook's signature; return its replay key and fields."""
+        token = single_values(request).get("token")
         nonce = auth.check_messages(request.headers.get("Authorization", ""),
-                                    request.get_data(), request.args.get("token"))
-        return nonce, _json_object()
+                                    request.get_data(), token)
+        return nonce, read_fields(model, load_object(request.get_data()))
 
     @bp.post("/messages")
     def messages_inbound():
-        nonce, data = messages_request()
-        if data.get("channel", "sms") != "sms":
+        nonce, fields = messages_request(MessagesInbound)
+        if (fields.channel or "sms") != "sms":
             return "", 204  # only SMS carries consent here
-        fields = _require(data, "message_uuid", "from")
         with db.atomic():
-            _accept(nonce)
-            result = receive_text(provider_id=fields["message_uuid"],
-                                  from_number=str(fields["from"]), to_number=data.get("to"),
-                                  text=str(data.get("text") or ""),
-                                  received_at=_iso_time(data.get("timestamp")),
-                                  settings=settings)
+            if not _first_time(nonce):
+                return "", 204
+            result = receive_text(provider_id=fields.message_uuid, from_number=fields.from_,
+                                  to_number=fields.to, text=fields.text,
+                                  received_at=iso_time(fields.timestamp), settings=settings)
         _after(result)
         return "", 204
 
     @bp.post("/messages/status")
     def messages_status():
-        nonce, data = messages_request()
-        fields = _require(data, "message_uuid", "status")
-        error = data.get("error") if isinstance(data.get("error"), dict) else {}
-        detail = " ".join(str(error.get(k, "")) for k in ("title", "detail")).lower()
-        opted_out = fields["status"] == "rejected" and any(w in detail for w in OPT_OUT_WORDS)
+        nonce, fields = messages_request(MessagesStatus)
+        error = fields.error
+        detail = f"{error.title or ''} {error.detail or ''}".lower() if error else ""
+        opted_out = fields.status == "rejected" and any(w in detail for w in OPT_OUT_WORDS)
         with db.atomic():
-            _accept(nonce)
-            record_receipt(vonage_message_id=fields["message_uuid"], status=fields["status"],
-                           err_code="9" if opted_out else None)
+            if not _first_time(nonce):
+                return "", 204
+            record_receipt(vonage_message_id=fields.message_uuid, status=fields.status,
+                           err_code=CARRIER_OPT_OUT if opted_out else None)
         return "", 204
 
     app.register_blueprint(bp)
@@ -108,60 +119,28 @@ def reply_settings(config: Config) -> ReplySettings:
                          widen_scoped_stop=config.scoped_stop_widens_to_all)
 
 
-def _sms_params() -> dict:
-    """Return the SMS API parameters, from a query string, a form or a JSON body."""
-    if request.method == "POST" and request.is_json:
-        data = _json_object()
-        return {k: v if isinstance(v, str) else str(v) for k, v in data.items()}
-    params = request.args.to_dict(flat=True)
-    if request.method == "POST":
-        params.update(request.form.to_dict(flat=True))
-    return params
+def _first_time(nonce: str | None) -> bool:
+    """Remember a signed request's nonce; False when the identical request came before.
+
+    The signature covers every parameter (SMS API) or the body's hash (Messages API), so a
+    nonce seen again is Vonage resending the very request whose effect is already committed
+    (our 2xx did not reach it): answered 204, done once. A changed message fails the
+    signature check before this point.
+    """
+    return not nonce or accept_nonce(nonce)
 
 
-def _json_object() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError(400, "bad_request", "the body must be a JSON object")
-    return data
-
-
-# Longer than any real Vonage value, and than the columns that keep them.
-MAX_LENGTHS = {"messageId": 100, "message_uuid": 100, "msisdn": 32, "from": 32, "to": 32,
-               "concat-ref": 40, "status": 40, "err-code": 10}
-
-
-def _require(params: dict, *names: str) -> dict:
-    missing = [n for n in names if not str(params.get(n) or "").strip()]
-    if missing:
-        raise ApiError(400, "bad_request", f"the webhook lacks {', '.join(missing)}")
-    for name, limit in MAX_LENGTHS.items():
-        if len(str(params.get(name) or "")) > limit:
-            raise ApiError(400, "bad_request", f"{name} is longer than {limit} characters")
-    return {n: str(params[n]).strip() for n in names}
-
-
-def _accept(nonce: str | None) -> None:
-    if nonce and not accept_nonce(nonce):
-        raise unauthorized("this signed webhook was already received (a replay)")
-
-
-def _receive_sms(params: dict, fields: dict, settings: ReplySettings) -> InboundResult:
-    common = {"from_number": fields["msisdn"], "to_number": params.get("to"),
-              "settings": settings}
-    text = params.get("text") or ""
-    if params.get("concat") == "true" and params.get("concat-ref"):
-        try:
-            part, total = int(params["concat-part"]), int(params["concat-total"])
-        except (KeyError, ValueError):
-            raise ApiError(400, "bad_request", "concat-part and concat-total must be numbers") \
-                from None
+def _receive_sms(fields: SmsInbound, settings: ReplySettings) -> InboundResult:
+    common = {"provider_id": fields.message_id, "from_number": fields.msisdn,
+              "to_number": fields.to, "text": fields.text, "settings": settings}
+    if fields.concat == "true" and fields.concat_ref:
+        if fields.concat_part is None or fields.concat_total is None:
+            raise ApiError(400, "bad_request", "concat-part and concat-total must be numbers")
+        part, total = int(fields.concat_part), int(fields.concat_total)
         if not 1 <= part <= total <= 255:
             raise ApiError(400, "bad_request", "concat-part must be between 1 and concat-total")
-        return receive_part(provider_id=fields["messageId"], concat_ref=params["concat-ref"],
-                            part=part, total=total, text=text, **common)
-    return receive_text(provider_id=fields["messageId"], text=text,
-                        received_at=_vonage_time(params.get("message-timestamp")), **common)
+        return receive_part(concat_ref=fields.concat_ref, part=part, total=total, **common)
+    return receive_text(received_at=vonage_time(fields.message_timestamp), **common)
 
 
 def _after(result: InboundResult) -> None:
@@ -187,17 +166,3 @@ def _after(result: InboundResult) -> None:
         queue.wake()
     if result.alerts:
         queue.wake_alerts()
-
-
-def _vonage_time(text: str | None) -> datetime | None:
-    try:
-        return datetime.strptime(text or "", "%Y-%m-%d %H:%M:%S")
-    except ValueError:
-        return None
-
-
-def _iso_time(text) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None

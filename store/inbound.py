@@ -7,6 +7,7 @@ A repeated provider id (Vonage retries for 24 hours) changes nothing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -26,6 +27,27 @@ from store.states import OPTED_OUT
 CONFIRM_WITHIN = timedelta(minutes=5)  # FCC: a confirmation later than this is not presumed ok
 REPEAT_WINDOW = timedelta(hours=24)
 MAX_TEXT = 10_000  # far beyond any real SMS; a longer body is cut, never refused
+# A sender's clock more than a day off is not believed (SPEC section 5): the receipt time is.
+PLAUSIBLE = timedelta(days=1)
+# C0 and C1 control characters but tab, line feed and carriage return: NUL cannot be stored
+# in PostgreSQL, and none of them is something a client wrote (SPEC section 5).
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def clean_text(text: str | None) -> str:
+    """Return a client's text without control characters, cut to MAX_TEXT."""
+    return CONTROLS.sub("", text or "")[:MAX_TEXT]
+
+
+def plausible_time(moment: datetime | None, now: datetime) -> datetime:
+    """Return `moment` as naive UTC, or `now` when it is missing or more than a day off."""
+    if moment is None:
+        return now
+    try:
+        moment = to_naive_utc(moment)
+    except (OverflowError, ValueError):
+        return now
+    return moment if abs(moment - now) <= PLAUSIBLE else now
 
 
 @dataclass
@@ -46,8 +68,8 @@ def receive_text(
 ) -> InboundResult:
     """Record and act on one inbound text; a provider id seen before changes nothing."""
     settings = settings or ReplySettings()
-    received_at = to_naive_utc(received_at) if received_at else utcnow()
-    text = (text or "")[:MAX_TEXT]
+    received_at = plausible_time(received_at, utcnow())
+    text = clean_text(text)
     e164 = parse_msisdn(from_number)
     with db.atomic():
         if e164:
@@ -142,7 +164,7 @@ def receive_part(
             list(lock_rows(Phone.select(Phone.id).where(Phone.e164 == e164)))
         inserted = (InboundPart.insert(
             provider_id=provider_id, from_number=from_number, to_number=to_number,
-            concat_ref=concat_ref, part=part, total=total, text=text or "",
+            concat_ref=concat_ref, part=part, total=total, text=clean_text(text),
             received_at=received_at).on_conflict_ignore().execute())
         if not inserted:
             return InboundResult(message=None, duplicate=True)

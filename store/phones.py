@@ -43,6 +43,9 @@ def parse_phone(text: str, *, region: str = "US") -> str:
         raise InvalidPhone("a phone number is required")
     if len(text) > 40:
         raise InvalidPhone("a phone number has at most 40 characters")
+    if not text.isascii() or not text.isprintable():
+        # phonenumbers reads digits of every script (٣, ３) as 3: a number is written in ASCII
+        raise InvalidPhone(f"{text!r} is not a phone number: use the digits 0-9")
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
@@ -100,7 +103,7 @@ def parse_msisdn(msisdn: str) -> str | None:
     None stands for a sender that is not a phone number (a short code, a name).
     """
     digits = (msisdn or "").strip().lstrip("+")
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
         return None
     return try_parse_phone(f"+{digits}")
 

@@ -163,20 +163,31 @@ def test_forged_missing_or_stale_signatures_are_refused_and_change_nothing(clien
     assert Phone.select().count() == 0 and InboundMessage.select().count() == 0
 
 
-def test_a_replayed_signed_webhook_is_refused(client):
+def test_an_identical_signed_webhook_resent_is_204_and_processed_once(client):
+    # Vonage resends the very request when our 2xx did not reach it in time
     params = sms("STOP")
     assert post_form(client, params).status_code == 204
-    response = post_form(client, params)
+    events = ConsentEvent.select().count()
+    assert post_form(client, params).status_code == 204
+    assert client.post("/webhooks/vonage/inbound", json=params).status_code == 204
+    assert ConsentEvent.select().count() == events
+    assert InboundMessage.select().count() == 1 and OutboundMessage.select().count() == 1
+
+
+def test_another_message_under_a_used_signature_is_refused(client):
+    params = sms("hello")
+    assert post_form(client, params).status_code == 204
+    response = post_form(client, {**params, "text": "START", "messageId": "other"})
     assert response.status_code == 401
-    assert "replay" in response.json["message"]
+    assert InboundMessage.select().count() == 1
 
 
 @pytest.mark.parametrize(("params", "message"), [
     ({"text": "STOP", "messageId": "x"}, "lacks msisdn"),
     ({"msisdn": MSISDN, "text": "STOP"}, "lacks messageId"),
     ({"msisdn": MSISDN, "messageId": "x", "concat": "true", "concat-ref": "1",
-      "concat-part": "three", "concat-total": "3"}, "must be numbers"),
-    ({"msisdn": MSISDN, "messageId": "x" * 101, "text": "STOP"}, "longer than 100"),
+      "concat-part": "three", "concat-total": "3"}, "concat-part must be a part number"),
+    ({"msisdn": MSISDN, "messageId": "x" * 101, "text": "STOP"}, "at most 100"),
 ])
 def test_malformed_webhooks_are_400_with_a_clear_message(client, params, message):
     response = post_form(client, sign_sms_params(params, SIGNATURE_SECRET))
@@ -234,6 +245,18 @@ def test_messages_api_inbound_with_a_valid_jwt_is_read(client):
     assert get_state(PHONE).switch("price_reduction").locked
     assert messages_post(client, inbound_message("STOP PRICE DROP")).status_code == 204
     assert InboundMessage.select().count() == 1  # the same message_uuid again: once
+
+
+def test_an_identical_messages_api_request_resent_is_204_and_processed_once(client):
+    raw = json.dumps(inbound_message("STOP")).encode()
+    headers = {"Authorization": f"Bearer {messages_jwt(raw, SIGNATURE_SECRET)}",
+               "Content-Type": "application/json"}
+    for _ in range(2):
+        response = client.post("/webhooks/vonage/messages", data=raw, headers=headers)
+        assert response.status_code == 204
+    assert ConsentEvent.select().where(ConsentEvent.outcome == "applied").count() == \
+        1 + len(get_state(PHONE).switches)
+    assert InboundMessage.select().count() == 1 and OutboundMessage.select().count() == 1
 
 
 @pytest.mark.parametrize("forgery", ["secret", "body", "stale", "no_header"])

@@ -1,0 +1,164 @@
+"""What a Vonage webhook may carry, field by field: type and shape checked before anything
+reads it (SPEC section 5). A field of the wrong type, a repeated parameter or a malformed
+id is a 400 that changes nothing; unknown fields Vonage may add are let through.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+
+from flask import Request
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+
+from gateway.errors import ApiError
+from gateway.strict_json import load_object
+
+# Printable ASCII without spaces: every id, status and code Vonage sends has this shape.
+TOKEN = r"^[!-~]+$"
+# A sender or recipient: a number, or an alphanumeric sender id such as "Acme Motors".
+ADDRESS = r"^[ -~]+$"
+
+
+def _token(limit: int, what: str):
+    return Annotated[StrictStr, Field(min_length=1, max_length=limit, pattern=TOKEN,
+                                      description=f"{what} (printable ASCII, at most {limit})")]
+
+
+def _optional_token(limit: int, what: str):
+    return Annotated[StrictStr | None, Field(default=None, max_length=limit, pattern=TOKEN,
+                                             description=f"{what} (printable ASCII, "
+                                                         f"at most {limit})")]
+
+
+def _address(required: bool):
+    return Annotated[StrictStr | None if not required else StrictStr,
+                     Field(... if required else None, min_length=1, max_length=32,
+                           pattern=ADDRESS, description="a phone number or sender id "
+                                                        "(printable ASCII, at most 32)")]
+
+
+Text = Annotated[StrictStr, Field(default="", description="the text, a string")]
+PartNumber = Annotated[StrictStr | None, Field(default=None, pattern=r"^[0-9]{1,3}$",
+                                               description="a part number (1 to 255)")]
+
+
+class WebhookFields(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
+
+
+class SmsInbound(WebhookFields):
+    """An SMS API inbound text (all values strings, as Vonage sends them)."""
+
+    msisdn: _address(True)
+    message_id: _token(100, "Vonage's message id") = Field(alias="messageId")
+    to: _address(False)
+    text: Text
+    message_timestamp: StrictStr | None = Field(None, alias="message-timestamp",
+                                                description="a time, a string")
+    concat: StrictStr | None = Field(None, description="true or absent")
+    concat_ref: _optional_token(40, "the concatenation reference") = Field(alias="concat-ref")
+    concat_part: PartNumber = Field(alias="concat-part")
+    concat_total: PartNumber = Field(alias="concat-total")
+
+
+class SmsReceipt(WebhookFields):
+    """An SMS API delivery receipt."""
+
+    message_id: _token(100, "Vonage's message id") = Field(alias="messageId")
+    status: _token(40, "a delivery status")
+    err_code: _optional_token(10, "an error code") = Field(alias="err-code")
+    msisdn: _address(False)
+
+
+class MessagesInbound(WebhookFields):
+    """A Messages API inbound message (only SMS is read)."""
+
+    message_uuid: _token(100, "Vonage's message uuid")
+    from_: _address(True) = Field(alias="from")
+    to: _address(False)
+    text: Text
+    channel: _optional_token(20, "a channel name")
+    timestamp: StrictStr | None = Field(None, description="an ISO 8601 time, a string")
+
+
+class MessagesError(WebhookFields):
+    title: StrictStr | StrictInt | None = None
+    detail: StrictStr | None = None
+
+
+class MessagesStatus(WebhookFields):
+    """A Messages API status update."""
+
+    message_uuid: _token(100, "Vonage's message uuid")
+    status: _token(40, "a message status")
+    error: MessagesError | None = None
+
+
+Fields = TypeVar("Fields", bound=WebhookFields)
+
+
+def read_fields(model: type[Fields], params: dict[str, Any]) -> Fields:
+    """Return `params` checked against `model`, or raise ApiError(400) naming the field."""
+    try:
+        return model.model_validate(params)
+    except ValidationError as exc:
+        raise ApiError(400, "bad_request", _describe(model, exc.errors()[0])) from None
+
+
+def _describe(model: type[WebhookFields], error: dict) -> str:
+    name = ".".join(str(part) for part in error["loc"]) or "the body"
+    if error["type"] == "missing":
+        return f"the webhook lacks {name}"
+    field = next((f for key, f in model.model_fields.items()
+                  if name in (key, f.alias)), None)
+    if error["type"] == "string_too_short":
+        return f"{name} must not be empty"
+    description = field.description if field and field.description else "well formed"
+    return f"{name} must be {description}"
+
+
+def single_values(request: Request) -> dict[str, str]:
+    """Return the query string and form of `request` as one dict; 400 for a repeated key.
+
+    A parameter given twice (in the query, the form, or both) is ambiguous: which one the
+    signature covered and which one we read could differ, so neither is chosen.
+    """
+    pairs = list(request.args.items(multi=True))
+    if request.method == "POST" and not request.is_json:
+        pairs += list(request.form.items(multi=True))
+    values: dict[str, str] = {}
+    for key, value in pairs:
+        if key in values:
+            raise ApiError(400, "bad_request",
+                           f"the parameter {key[:40]!r} is given more than once")
+        values[key] = value
+    return values
+
+
+def sms_params(request: Request) -> tuple[dict[str, str], str | None]:
+    """Return an SMS API webhook's parameters (query string, form or JSON) and its ?token=."""
+    params = single_values(request)
+    token = params.get("token")
+    if request.method == "POST" and request.is_json:
+        params = load_object(request.get_data())
+        for key, value in params.items():
+            if not isinstance(value, str):  # Vonage sends every value as a string
+                raise ApiError(400, "bad_request", f"{key[:40]!r} must be a string")
+    return params, token
+
+
+def vonage_time(text: str | None) -> datetime | None:
+    """Return an SMS API `message-timestamp` (UTC "YYYY-MM-DD HH:MM:SS"), or None."""
+    try:
+        return datetime.strptime(text or "", "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
+
+
+def iso_time(text: str | None) -> datetime | None:
+    """Return a Messages API `timestamp` (ISO 8601), or None."""
+    try:
+        return datetime.fromisoformat((text or "").replace("Z", "+00:00"))
+    except ValueError:
+        return None
