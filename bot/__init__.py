@@ -41,10 +41,13 @@ def build_bolt_app(config, *, executor: Executor | None = None):
     from slack_bolt import App, BoltResponse
     from slack_sdk import WebClient
 
+    from bot.replays import refuse_replays
+
     client = WebClient(token=config.slack_bot_token.reveal(), base_url=config.slack_api_url,
                        timeout=10)
+    # before_authorize runs right after Bolt has verified the signature, before anything else
     app = App(signing_secret=config.slack_signing_secret.reveal(), client=client,
-              token_verification_enabled=False,
+              token_verification_enabled=False, before_authorize=refuse_replays,
               listener_executor=executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS))
     permissions = Permissions(editors=config.editors, team_id=config.slack_team_id,
                               client=client)

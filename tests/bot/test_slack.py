@@ -6,89 +6,27 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
-
-from bot.ids import OPT_IN_MODAL, OVERALL, REVIEW, SWITCHES
-from gateway import create_app
+from bot.ids import OPT_IN_MODAL, OVERALL, REVIEW
 from store.clients import upsert_client
 from store.consent import get_state
 from store.history import list_events
 from store.models import ConsentEvent, Review
 from store.sending import can_send
+from tests.bot.slack_user import (
+    EDITOR,
+    GROUP_MEMBER,
+    OUTSIDER,
+    SECRET,
+    button,
+    click,
+    command,
+    post,
+    submit,
+    untick,
+)
 from tests.factories import PHONE, client_texts, staff_sets
 from tests.fakes.blockkit import assert_valid_message, assert_valid_modal
-from tests.fakes.slack_server import FakeSlack
-from tests.fakes.slack_signing import (
-    action_body,
-    block_action_payload,
-    command_body,
-    signed_headers,
-    view_submission_payload,
-)
-from tests.gateway.conftest import make_config
-
-SECRET = "slack-signing-secret-for-tests"
-EDITOR, GROUP_MEMBER, OUTSIDER = "U0EDITOR", "U0MANAGER", "U0SALES"
-
-
-@pytest.fixture
-def slack():
-    with FakeSlack() as fake:
-        fake.set_usergroup("S0MANAGERS", [GROUP_MEMBER])
-        yield fake
-
-
-@pytest.fixture
-def client(database, tmp_path, monkeypatch, slack):
-    monkeypatch.chdir(tmp_path)
-    app = create_app(make_config(
-        database, tmp_path, SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=slack.api_url, SLACK_TEAM_ID="T0001", SLACK_ALERT_CHANNEL="C_ALERTS",
-        SMSPREFS_EDITORS=f"{EDITOR},S0MANAGERS"))
-    upsert_client(PHONE, name="Ana Lopez", crm_id="C1")
-    return app.test_client()
-
-
-def post(client, body: str, **headers):
-    return client.post("/slack/events", data=body,
-                       headers={**signed_headers(SECRET, body), **headers})
-
-
-def command(client, slack, text: str, *, user=EDITOR, team="T0001", name="cmd") -> dict:
-    before = len(slack.responses(name))
-    response = post(client, command_body(text, user_id=user, team_id=team,
-                                         response_url=slack.response_url(name)))
-    assert response.status_code == 200
-    return slack.wait_for_responses(before + 1, name=name)[-1].body
-
-
-def click(client, slack, action: dict, card: dict, *, user=EDITOR, name="click",
-          answered: bool = True) -> dict | None:
-    before = len(slack.responses(name))
-    payload = block_action_payload(action, user_id=user, message_blocks=card["blocks"],
-                                   response_url=slack.response_url(name))
-    assert post(client, action_body(payload)).status_code == 200
-    if not answered:  # the click opens a modal instead of answering
-        return None
-    return slack.wait_for_responses(before + 1, name=name)[-1].body
-
-
-def button(card: dict, action_id: str) -> dict:
-    for block in card["blocks"]:
-        for element in [*block.get("elements", []), block.get("accessory") or {}]:
-            if element.get("action_id") == action_id:
-                return {"action_id": action_id, "block_id": block.get("block_id"),
-                        "value": element.get("value"), "type": element["type"]}
-    raise AssertionError(f"no {action_id} on the card")
-
-
-def untick(card: dict, *names: str) -> dict:
-    block = next(b for b in card["blocks"]
-                 if b.get("accessory", {}).get("action_id") == SWITCHES)
-    chosen = [o for o in block["accessory"].get("initial_options", [])
-              if o["value"] not in names]
-    return {"action_id": SWITCHES, "block_id": block["block_id"], "type": "checkboxes",
-            "selected_options": chosen}
+from tests.fakes.slack_signing import command_body, signed_headers
 
 
 def test_help_and_a_lookup_by_phone_or_name(client, slack):
@@ -144,12 +82,6 @@ def test_scenario_2_staff_opt_out_turns_everything_off_and_back_with_a_note(clie
                        ("refused", "evidence_required", None)]
     redraw = slack.wait_for_responses(1, name="reopen")[-1].body
     assert redraw["replace_original"] is True and "Opted in" in redraw["text"]
-
-
-def submit(client, view: dict, note: str):
-    values = {"evidence": {"note": {"type": "plain_text_input", "value": note}}}
-    payload = view_submission_payload(view, values, user_id=EDITOR)
-    return post(client, action_body(payload))
 
 
 def test_a_keyword_opt_out_cannot_be_reversed_by_staff_and_says_why(client, slack):

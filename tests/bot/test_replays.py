@@ -1,0 +1,191 @@
+"""A signed Slack request seen before does nothing (SPEC section 6), whatever its kind."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import Executor, Future
+
+import pytest
+
+from bot.ids import OVERALL
+from store.consent import get_state
+from store.models import ConsentEvent, WebhookNonce
+from store.nonces import forget_old_nonces
+from tests.bot.slack_user import (
+    EDITOR,
+    SECRET,
+    button,
+    command,
+    post,
+    trigger_id,
+)
+from tests.factories import PHONE, staff_sets
+from tests.fakes.slack_signing import (
+    action_body,
+    block_action_payload,
+    command_body,
+    signed_headers,
+    view_submission_payload,
+)
+
+QUIET = 1.0  # how long a replay gets to show it ran; listeners answer within ~0.1 s here
+
+
+def signed(body: str, *, timestamp: int | None = None) -> dict:
+    """Return the request Slack sent (body and headers), to send again as it was."""
+    return {"data": body, "headers": signed_headers(SECRET, body, timestamp=timestamp)}
+
+
+def assert_no_answer(slack, name: str, already: int) -> None:
+    with pytest.raises(TimeoutError):
+        slack.wait_for_responses(already + 1, name=name, timeout=QUIET)
+
+
+def test_a_replayed_optout_command_after_an_optin_changes_nothing(client, slack):
+    optout = signed(command_body(f"optout {PHONE}", user_id=EDITOR, trigger_id=trigger_id(),
+                                 response_url=slack.response_url("optout")))
+    assert client.post("/slack/events", **optout).status_code == 200
+    slack.wait_for_responses(1, name="optout")
+    command(client, slack, f"optin {PHONE} signed the consent form at the desk")
+    assert get_state(PHONE).overall == "opted_in"
+    events = ConsentEvent.select().count()
+
+    replay = client.post("/slack/events", **optout)
+
+    assert (replay.status_code, replay.data) == (200, b"")
+    assert_no_answer(slack, "optout", already=1)
+    assert get_state(PHONE).overall == "opted_in"
+    assert ConsentEvent.select().count() == events
+
+
+def test_the_same_body_signed_again_is_a_new_request(client, slack):
+    body = command_body(f"optout {PHONE}", user_id=EDITOR, trigger_id=trigger_id(),
+                        response_url=slack.response_url("optout"))
+    now = int(time.time())
+    assert client.post("/slack/events", **signed(body, timestamp=now)).status_code == 200
+    slack.wait_for_responses(1, name="optout")
+    staff_sets(PHONE, overall="opted_in", note="signed the consent form")
+    assert client.post("/slack/events", **signed(body, timestamp=now - 1)).status_code == 200
+    slack.wait_for_responses(2, name="optout")
+    assert get_state(PHONE).overall == "opted_out"
+
+
+def test_a_replayed_click_changes_nothing(client, slack):
+    card = command(client, slack, PHONE)
+    payload = block_action_payload(button(card, f"{OVERALL}opted_out"), user_id=EDITOR,
+                                   message_blocks=card["blocks"], trigger_id=trigger_id(),
+                                   response_url=slack.response_url("click"))
+    click = signed(action_body(payload))
+    assert client.post("/slack/events", **click).status_code == 200
+    slack.wait_for_responses(1, name="click")
+    assert get_state(PHONE).overall == "opted_out"
+    staff_sets(PHONE, overall="opted_in", note="signed the consent form")
+
+    replay = client.post("/slack/events", **click)
+
+    assert (replay.status_code, replay.data) == (200, b"")
+    assert_no_answer(slack, "click", already=1)
+    assert get_state(PHONE).overall == "opted_in"
+
+
+def test_a_replayed_modal_submission_changes_nothing(client, slack):
+    staff_sets(PHONE, overall="opted_out")
+    card = command(client, slack, PHONE)
+    post(client, action_body(block_action_payload(
+        button(card, f"{OVERALL}opted_in"), user_id=EDITOR, message_blocks=card["blocks"],
+        trigger_id=trigger_id(), response_url=slack.response_url("card"))))
+    view = slack.wait_for("views.open")[-1].body["view"]
+    values = {"evidence": {"note": {"type": "plain_text_input",
+                                    "value": "Client signed the consent form"}}}
+    submission = signed(action_body(view_submission_payload(view, values, user_id=EDITOR,
+                                                            trigger_id=trigger_id())))
+    assert client.post("/slack/events", **submission).status_code == 200
+    assert get_state(PHONE).overall == "opted_in"
+    slack.wait_for_responses(1, name="card")  # the card redrawn as opted in
+    staff_sets(PHONE, overall="opted_out")
+    events = ConsentEvent.select().count()
+
+    replay = client.post("/slack/events", **submission)
+
+    assert (replay.status_code, replay.data) == (200, b"")
+    assert_no_answer(slack, "card", already=1)
+    assert get_state(PHONE).overall == "opted_out"
+    assert ConsentEvent.select().count() == events
+
+
+def test_an_unverified_request_cannot_use_up_a_signature(client, slack):
+    body = command_body(f"optout {PHONE}", user_id=EDITOR, trigger_id=trigger_id(),
+                        response_url=slack.response_url("optout"))
+    genuine = signed(body)
+    tampered = body.replace("optout", "history")
+    forged = client.post("/slack/events", data=tampered, headers=genuine["headers"])
+    assert forged.status_code == 401
+    assert WebhookNonce.select().count() == 0
+    assert client.post("/slack/events", **genuine).status_code == 200
+    slack.wait_for_responses(1, name="optout")
+    assert get_state(PHONE).overall == "opted_out"
+
+
+class Inline(Executor):
+    """Run each listener at once, on the request's thread."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        future = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+@pytest.fixture
+def bolt(database, tmp_path, slack):
+    """Return the bot's Bolt app with an App Home listener that counts its runs."""
+    from bot import build_bolt_app
+    from gateway.config import Config
+    from tests.gateway.conftest import make_config
+
+    config = Config.from_env(make_config(
+        database, tmp_path, SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=slack.api_url, SLACK_TEAM_ID="T0001"), dotenv=False)
+    app = build_bolt_app(config, executor=Inline())
+    app.opened = []
+    app.event("app_home_opened")(lambda ack, event: (ack(), app.opened.append(event["user"])))
+    return app
+
+
+def event_body(user: str = EDITOR) -> str:
+    return json.dumps({
+        "token": "x", "team_id": "T0001", "api_app_id": "A0SMSPREFS", "type": "event_callback",
+        "event_id": "Ev01", "event_time": 1700000000,
+        "event": {"type": "app_home_opened", "user": user, "channel": "D01", "tab": "home",
+                  "event_ts": "1700000000.000100"}})
+
+
+def dispatch(bolt, body: str, headers: dict):
+    from slack_bolt import BoltRequest
+
+    return bolt.dispatch(BoltRequest(body=body, headers={**headers,
+                                                        "Content-Type": "application/json"}))
+
+
+def test_a_replayed_event_is_ignored_and_slacks_own_retry_is_not_a_replay(bolt):
+    body, now = event_body(), int(time.time())
+    first = signed_headers(SECRET, body, timestamp=now - 2)
+    assert dispatch(bolt, body, first).status == 200
+    assert dispatch(bolt, body, first).status == 200  # the replay
+    assert bolt.opened == [EDITOR]
+    # Slack retries an event it thinks was lost with a new timestamp, so a new signature
+    retry = {**signed_headers(SECRET, body, timestamp=now), "X-Slack-Retry-Num": "1",
+             "X-Slack-Retry-Reason": "http_timeout"}
+    assert dispatch(bolt, body, retry).status == 200
+    assert bolt.opened == [EDITOR, EDITOR]
+
+
+def test_remembered_signatures_are_swept_with_the_webhook_nonces(client, slack):
+    from datetime import timedelta
+
+    from store.clock import utcnow
+
+    command(client, slack, "help")
+    assert WebhookNonce.select().where(WebhookNonce.nonce.startswith("slack:")).count() == 1
+    WebhookNonce.update(seen_at=utcnow() - timedelta(hours=2)).execute()
+    assert forget_old_nonces() == 1
