@@ -11,7 +11,6 @@ from flask import current_app, request
 from gateway.errors import ApiError
 from gateway.strict_json import load_object
 from store.clock import to_aware
-from store.inbound import CONTROLS as PROSE_CONTROL
 from store.inbound import clean_text
 from store.phones import parse_phone
 
@@ -21,8 +20,11 @@ KIND_NAMES = {str: "a string", bool: "true or false", int: "a whole number",
               dict: "an object", list: "a list"}
 # Fields a person writes several lines in; every other string is one line. No string holds
 # NUL or another control character: they forge log lines and PostgreSQL cannot store NUL.
-PROSE = frozenset({"text", "note"})
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# The patterns are JSON Schema's too (api_schemas.py), so the document is as tight as this.
+PROSE_FIELDS = frozenset({"text", "note"})
+ONE_LINE = r"^[^\u0000-\u001f\u007f-\u009f]*$"
+PROSE = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+_ONE_LINE, _PROSE = re.compile(ONE_LINE), re.compile(PROSE)
 
 
 def bad_request(message: str) -> ApiError:
@@ -57,8 +59,9 @@ def read_body(required: dict[str, Any], optional: dict[str, Any] | None = None, 
             raise bad_request(f"{key} must be {_describe(kind)}")
         if key == client_text:
             value = clean_text(value)
-        elif _has_control(value, PROSE_CONTROL if key in PROSE else CONTROL):
-            what = "a control character" if key in PROSE else "a line break or control character"
+        elif not _fits(value, _PROSE if key in PROSE_FIELDS else _ONE_LINE):
+            what = ("a control character" if key in PROSE_FIELDS
+                    else "a line break or control character")
             raise bad_request(f"{key} must not contain {what}")
         checked[key] = value
     return checked
@@ -69,14 +72,14 @@ def _json_object() -> dict[str, Any]:
     return load_object(request.get_data(cache=True))
 
 
-def _has_control(value: Any, pattern: re.Pattern) -> bool:
+def _fits(value: Any, pattern: re.Pattern) -> bool:
     if isinstance(value, str):
-        return bool(pattern.search(value))
+        return bool(pattern.match(value))
     if isinstance(value, dict):
-        return any(_has_control(k, CONTROL) or _has_control(v, pattern) for k, v in value.items())
+        return all(_fits(k, _ONE_LINE) and _fits(v, pattern) for k, v in value.items())
     if isinstance(value, list):
-        return any(_has_control(v, pattern) for v in value)
-    return False
+        return all(_fits(v, pattern) for v in value)
+    return True
 
 
 def _matches(value: Any, kind: Any) -> bool:

@@ -6,12 +6,13 @@ code that enforces them, so the document cannot drift from what the endpoints ac
 
 from __future__ import annotations
 
-from gateway.api_json import MAX_ACTOR
+from gateway.api_json import MAX_ACTOR, ONE_LINE, PROSE
 from gateway.api_messages import MAX_CAMPAIGN_NAME, STATUSES
 from store.automations import AUTOMATIONS
 from store.campaigns import EXCLUSIONS, MAX_TEXT
 from store.classifier import HELP, NONE, OPT_IN, OPT_OUT, REVIEW
 from store.clients import MAX_CRM_ID, MAX_NAME
+from store.phones import WRITTEN
 from store.states import (
     APPLIED,
     BLOCKED,
@@ -56,8 +57,10 @@ def schemas() -> dict:
     string, boolean = {"type": "string"}, {"type": "boolean"}
     integer, when = {"type": "integer"}, {"type": "string", "format": "date-time"}
     phone = {"type": "string", "pattern": E164}
-    actor = {"type": "string", "minLength": 1, "maxLength": MAX_ACTOR}
-    text = {"type": "string", "minLength": 1, "maxLength": MAX_TEXT}
+    line = {"type": "string", "pattern": ONE_LINE}
+    written_phone = {"type": "string", "maxLength": 40, "pattern": WRITTEN}
+    actor = {**line, "minLength": 1, "maxLength": MAX_ACTOR}
+    text = {"type": "string", "minLength": 1, "maxLength": MAX_TEXT, "pattern": PROSE}
     automation = {"type": "string", "enum": list(AUTOMATIONS)}
     source = {"type": "string", "enum": list(SOURCES)}
     switch = _object({"state": {"type": "string", "enum": list(SWITCH_STATES)},
@@ -91,8 +94,8 @@ def schemas() -> dict:
             "pending_review": boolean,
         }),
         "ClientInput": _object({
-            "name": {"type": "string", "minLength": 1, "maxLength": MAX_NAME},
-            "crm_id": _nullable({"type": "string", "maxLength": MAX_CRM_ID}),
+            "name": {**line, "minLength": 1, "maxLength": MAX_NAME},
+            "crm_id": _nullable({**line, "maxLength": MAX_CRM_ID}),
         }, optional=("crm_id",)),
         "PreferencesInput": _object({
             "overall": _nullable({"type": "string", "enum": list(OVERALL_STATES)}),
@@ -100,8 +103,9 @@ def schemas() -> dict:
                             "additionalProperties": {"type": "string",
                                                      "enum": list(SWITCH_STATES)}},
             "actor": actor,
-            "note": _nullable({"type": "string", "description": "evidence of consent; "
-                               "required to opt a client in"}),
+            "note": _nullable({"type": "string", "pattern": PROSE,
+                               "description": "evidence of consent; required to opt a client "
+                                              "in"}),
         }, optional=("overall", "automations", "note")),
         "Event": _object({
             "id": integer,
@@ -120,7 +124,7 @@ def schemas() -> dict:
                            "events": {"type": "array", "items": _ref("Event")},
                            "next_before": _nullable(integer)}),
         "MessageInput": _object({
-            "to": string, "text": text, "kind": {"type": "string", "enum": list(KINDS)},
+            "to": written_phone, "text": text, "kind": {"type": "string", "enum": list(KINDS)},
             "automation": _nullable(automation), "actor": _nullable(actor),
         }, optional=("automation", "actor")),
         "MessageAccepted": _object({
@@ -134,9 +138,9 @@ def schemas() -> dict:
             "send_at": when, "sent_at": _nullable(when), "created_at": when,
             "campaign_id": _nullable(integer)}),
         "CampaignInput": _object({
-            "name": {"type": "string", "minLength": 1, "maxLength": MAX_CAMPAIGN_NAME},
+            "name": {**line, "minLength": 1, "maxLength": MAX_CAMPAIGN_NAME},
             "text": text,
-            "recipients": {"type": "array", "minItems": 1, "items": string},
+            "recipients": {"type": "array", "minItems": 1, "items": line},
             "include_unknown": _nullable({**boolean, "default": False}),
             "actor": actor,
         }, optional=("include_unknown",)),
@@ -156,7 +160,7 @@ def schemas() -> dict:
             "next_after": _nullable(integer),
         }),
         "ClassifyInput": _object({"text": {"type": "string", "minLength": 1},
-                                  "phone": _nullable(string)}, optional=("phone",)),
+                                  "phone": _nullable(written_phone)}, optional=("phone",)),
         "Classification": _object({
             "intent": {"type": "string", "enum": [OPT_OUT, OPT_IN, HELP, REVIEW, NONE]},
             "scope": _nullable({"type": "string", "enum": ["all", *AUTOMATIONS]}),

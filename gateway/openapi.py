@@ -10,6 +10,7 @@ from flask import Blueprint, jsonify
 from gateway.api_clients import MAX_EVENTS
 from gateway.api_messages import MAX_RECIPIENTS_PAGE
 from gateway.api_schemas import schemas
+from store.phones import WRITTEN
 
 
 def add_routes(bp: Blueprint) -> None:
@@ -125,7 +126,8 @@ def _parameters() -> dict:
                 "schema": schema}
 
     return {
-        "phone": {"name": "phone", "in": "path", "required": True, "schema": {"type": "string"},
+        "phone": {"name": "phone", "in": "path", "required": True,
+                  "schema": {"type": "string", "maxLength": 40, "pattern": WRITTEN},
                   "description": "A phone number in any format (URL-encoded); answered in E.164."},
         "message_id": {"name": "message_id", "in": "path", "required": True,
                        "schema": {"type": "integer", "minimum": 1}},

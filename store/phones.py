@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 
 import phonenumbers
 from phonenumbers import geocoder, timezone
 
 from store.errors import InvalidPhone
+
+# How a phone is written: ASCII digits (7 to 15 of them, as E.164 allows) with the usual
+# separators. phonenumbers alone would also read digits of other scripts (٣, ３) and letters
+# (1-800-FLOWERS), which no client record means.
+WRITTEN = r"^\+?[ ().-]*(?:[0-9][ ().-]*){7,15}$"
+_WRITTEN = re.compile(WRITTEN)
 
 # States whose mini-TCPA laws end the texting day at 20:00 instead of 21:00.
 EARLY_QUIET_STATES = {"Florida": "FL", "Oklahoma": "OK", "Maryland": "MD"}
@@ -43,9 +50,9 @@ def parse_phone(text: str, *, region: str = "US") -> str:
         raise InvalidPhone("a phone number is required")
     if len(text) > 40:
         raise InvalidPhone("a phone number has at most 40 characters")
-    if not text.isascii() or not text.isprintable():
-        # phonenumbers reads digits of every script (٣, ３) as 3: a number is written in ASCII
-        raise InvalidPhone(f"{text!r} is not a phone number: use the digits 0-9")
+    if not _WRITTEN.match(text.strip()):
+        raise InvalidPhone(f"{text!r} is not a phone number: write 7 to 15 digits 0-9, "
+                           "with + ( ) - . or spaces if you like")
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:

@@ -1,0 +1,12 @@
+"""gunicorn's settings for the web process (the Procfile names this file).
+
+The access log shows method, path without its query string (webhook tokens, phones and
+texts travel there), status, size and time, phones in the path masked like every other
+log line: one SafeFormatter formats gunicorn's lines and ours.
+"""
+
+from gateway.logs import logging_config
+
+accesslog = "-"
+access_log_format = '"%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+logconfig_dict = logging_config()
