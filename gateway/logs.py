@@ -42,8 +42,9 @@ class SafeFormatter(logging.Formatter):
         record.message = one_line(mask_phones(record.message))
         return super().formatMessage(record)
 
-    def formatException(self, ei) -> str:
-        return mask_phones(super().formatException(ei))
+    def format(self, record: logging.LogRecord) -> str:
+        # the traceback is cached on the record by whichever handler formats it first
+        return mask_phones(super().format(record))
 
 
 def logging_config() -> dict:
