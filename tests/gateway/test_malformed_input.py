@@ -104,12 +104,12 @@ def test_a_lone_surrogate_in_json_is_400_before_anything_else(token_client, api)
 
 @pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 1_000, 30_000])
 def test_json_nested_too_deep_is_400(token_client, api, depth):
-    raw = '{"msisdn":"%s","messageId":"r1","text":"STOP","x":%s}' % (
-        MSISDN, "[" * depth + "]" * depth)
+    nested = "[" * depth + "]" * depth
+    raw = f'{{"msisdn":"{MSISDN}","messageId":"r1","text":"STOP","x":{nested}}}'
     response = inbound(token_client, method="POST", data=raw, content_type="application/json")
     assert response.status_code == 400
     patch = api("PATCH", f"/clients/{MSISDN}/preferences", content_type="application/json",
-                data='{"actor":"crm","automations":%s}' % ("[" * depth + "]" * depth))
+                data=f'{{"actor":"crm","automations":{nested}}}')
     assert patch.status_code == 400
     assert nothing_recorded()
 
@@ -118,7 +118,7 @@ def test_a_campaign_nested_a_million_deep_is_400(api):
     # the campaign route takes 8 MiB: room for far more nesting than the stack holds
     deep = "[" * 1_000_000 + "]" * 1_000_000
     response = api("POST", "/campaigns", content_type="application/json",
-                   data='{"name":"x","text":"hi","actor":"crm","recipients":%s}' % deep)
+                   data=f'{{"name":"x","text":"hi","actor":"crm","recipients":{deep}}}')
     assert response.status_code == 400 and "nested deeper" in response.json["message"]
 
 
