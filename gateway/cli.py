@@ -65,21 +65,38 @@ def migrate() -> None:
 @click.option("--batch-size", default=2000, show_default=True, help="Rows per transaction.")
 @click.pass_obj
 def import_(config: Config, file: Path, batch_size: int) -> None:
-    """Import clients and prior opt-outs from FILE.csv (phone,name,crm_id,overall,opted_out_at)."""
+    """Import clients and prior opt-outs from FILE.csv (phone,name,crm_id,overall,opted_out_at).
+
+    Any other column stops the import before anything is written, except the columns
+    `export clients` adds, which are skipped: an export imports back unchanged.
+    """
+    from contextlib import ExitStack
+
     from store.imports import import_csv
 
     with file.open("rb") as raw:
         total = max(sum(1 for _ in raw) - 1, 0)
-    with file.open(newline="", encoding="utf-8-sig") as stream, click.progressbar(
-        length=total, label=f"Importing {file.name}", file=sys.stderr
-    ) as bar:
+    with file.open(newline="", encoding="utf-8-sig") as stream, ExitStack() as bars:
+        bar = None
+
+        def progress(rows: int) -> None:
+            nonlocal bar
+            if bar is None:  # the bar appears once the file passed its checks, not before
+                bar = bars.enter_context(click.progressbar(
+                    length=total, label=f"Importing {file.name}", file=sys.stderr))
+            bar.update(rows)
+
         try:
             report = import_csv(stream, source_name=file.name, region=config.default_region,
-                                batch_size=batch_size, progress=bar.update)
+                                batch_size=batch_size, progress=progress)
         except StoreError as exc:
             _fail(exc)
     click.echo(f"{report.rows} rows: {report.applied} applied, {report.unchanged} unchanged, "
-               f"{report.skipped} skipped, {report.invalid} invalid")
+               f"{report.skipped} skipped, {report.invalid} invalid; client records: "
+               f"{report.clients_created} created, {report.clients_updated} updated")
+    if report.ignored_columns:
+        click.echo("  not imported (columns of `export clients` an import cannot set): "
+                   + ", ".join(report.ignored_columns))
     for line, phone, reason in report.problems[:50]:
         click.echo(f"  line {line}: {phone or '(no phone)'}: {reason}")
     more = report.skipped + report.invalid - min(len(report.problems), 50)

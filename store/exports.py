@@ -11,23 +11,40 @@ from store.models import AutomationSwitch, Client, ConsentEvent, Phone
 from store.states import OPTED_OUT
 
 PAGE = 5000
-CLIENT_COLUMNS = ("phone", "name", "crm_id", "overall", "opted_out_at", "overall_source",
-                  "overall_changed_at", "carrier_blocked", *AUTOMATIONS)
+# The client file's layout, shared with imports.py so that what one writes the other reads:
+# the import's columns first, then the state an import cannot set (it skips those columns).
+IMPORT_COLUMNS = ("phone", "name", "crm_id", "overall", "opted_out_at")
+CLIENT_COLUMNS = (*IMPORT_COLUMNS, "overall_source", "overall_changed_at", "carrier_blocked",
+                  *AUTOMATIONS)
+EXPORT_ONLY_COLUMNS = CLIENT_COLUMNS[len(IMPORT_COLUMNS):]
+# free text: written through guard_cell, read back through unguard_cell
+GUARDED_CLIENT_COLUMNS = ("name", "crm_id")
 EVENT_COLUMNS = ("id", "phone", "scope", "old_state", "new_state", "source", "actor", "channel",
                  "outcome", "reason", "inbound_message_id", "raw_text", "rule",
                  "classifier_version", "note", "occurred_at", "recorded_at")
 
-
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+GUARD = "'"
 
 
-def _cell(text: str | None) -> str:
+def guard_cell(text: str | None) -> str:
     """Return free text safe to open in a spreadsheet: no cell may start a formula.
 
     Anyone can text anything; "=HYPERLINK(…)" must stay text in a compliance officer's Excel.
     """
     text = text or ""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    return GUARD + text if _guarded(text) else text
+
+
+def unguard_cell(cell: str) -> str:
+    """Return the text that guard_cell turned into `cell`."""
+    return cell[1:] if cell.startswith(GUARD) and _guarded(cell[1:]) else cell
+
+
+def _guarded(text: str) -> bool:
+    # Text that already starts with apostrophes before a formula character gets one more too:
+    # otherwise "'=x" would be written as is and read back as "=x".
+    return text.lstrip(GUARD).startswith(FORMULA_STARTS)
 
 
 def _iso(moment) -> str:
@@ -37,7 +54,7 @@ def _iso(moment) -> str:
 def export_clients(out: TextIO) -> int:
     """Write one row per client (one per phone without clients); return the row count.
 
-    The first five columns are the import's, so an export can be imported elsewhere.
+    The first five columns are the import's, so `smsprefs import` reads the file back as it was.
     """
     writer = csv.writer(out)
     writer.writerow(CLIENT_COLUMNS)
@@ -59,8 +76,9 @@ def export_clients(out: TextIO) -> int:
                        "true" if p.carrier_blocked else "false",
                        *(switches[p.id].get(a, "on") for a in AUTOMATIONS)]
             for c in clients[p.id] or [None]:
-                writer.writerow([p.e164, _cell(c.name) if c else "",
-                                 _cell(c.crm_id) if c else "", *consent])
+                cells = [p.e164, c.name if c else "", c.crm_id if c else "", *consent]
+                writer.writerow([guard_cell(v) if column in GUARDED_CLIENT_COLUMNS else v
+                                 for column, v in zip(CLIENT_COLUMNS, cells, strict=True)])
                 count += 1
 
 
@@ -73,9 +91,9 @@ def export_events(out: TextIO) -> int:
              .order_by(ConsentEvent.id).objects())
     for e in query.iterator():
         writer.writerow([e.id, e.e164, e.scope, e.old_state, e.new_state, e.source,
-                         _cell(e.actor), e.channel, e.outcome, e.reason or "",
-                         _cell(e.inbound_message_id), _cell(e.raw_text), e.rule or "",
-                         e.classifier_version or "", _cell(e.note), _iso(e.occurred_at),
+                         guard_cell(e.actor), e.channel, e.outcome, e.reason or "",
+                         guard_cell(e.inbound_message_id), guard_cell(e.raw_text), e.rule or "",
+                         e.classifier_version or "", guard_cell(e.note), _iso(e.occurred_at),
                          _iso(e.recorded_at)])
         count += 1
     return count

@@ -1,6 +1,8 @@
 """Importing a CRM's clients and prior opt-outs from CSV, in batches, never relaxing consent.
 
-Columns: phone,name,crm_id,overall,opted_out_at. Each batch is one transaction of a few
+Columns: phone,name,crm_id,overall,opted_out_at, and no others (a misspelled `overall` must
+never import as "no opt-outs"), except those `export clients` adds, which are skipped: the
+import reads an export back as it was, names included. Each batch is one transaction of a few
 set-based queries; every row goes through rules.plan_change() like any other change, so
 rule 9 (imports never relax consent) holds row by row and refused rows leave an event.
 """
@@ -20,12 +22,20 @@ from store.clock import to_naive_utc, utcnow
 from store.consent import ensure_phones, explain_refusal, load_states
 from store.db import db
 from store.errors import InvalidPhone, InvalidRequest
+from store.exports import (
+    EXPORT_ONLY_COLUMNS,
+    GUARDED_CLIENT_COLUMNS,
+    IMPORT_COLUMNS,
+    unguard_cell,
+)
 from store.history import EventContext, persist_plans
+from store.models import Client
 from store.phones import parse_phone
 from store.rules import Actor, plan_change
 from store.states import IMPORT, OPTED_IN, OPTED_OUT, UNKNOWN
 
-COLUMNS = ("phone", "name", "crm_id", "overall", "opted_out_at")
+COLUMNS = IMPORT_COLUMNS
+BOM = "\ufeff"  # Excel starts its "CSV UTF-8" files with one
 MAX_REPORTED = 1000  # rows listed one by one in a report; the counts stay exact past it
 
 
@@ -38,6 +48,9 @@ class ImportReport:
     unchanged: int = 0
     skipped: int = 0
     invalid: int = 0
+    clients_created: int = 0
+    clients_updated: int = 0  # renamed, or given a new crm_id
+    ignored_columns: tuple[str, ...] = ()  # export-only columns present in the file
     problems: list[tuple[int, str, str]] = field(default_factory=list)  # (line, phone, reason)
 
     def note(self, line: int, phone: str, reason: str) -> None:
@@ -70,7 +83,7 @@ def import_csv(
     if reader.fieldnames:  # reads the header line; the cleaned names replace it
         reader.fieldnames = header
     actor = Actor(source=IMPORT, actor=f"import:{source_name}"[:120], channel="import")
-    report = ImportReport()
+    report = ImportReport(ignored_columns=tuple(c for c in header if c in EXPORT_ONLY_COLUMNS))
     for batch in chunked(_read_rows(reader, region, report), batch_size):
         _import_batch(batch, actor, report)
         if progress:
@@ -82,9 +95,13 @@ def _check_file(stream: TextIO) -> list[str]:
     """Read the whole file once; return its header, or raise InvalidRequest saying where."""
     reader = csv.reader(stream)
     try:
-        header = [h.strip().lower() for h in next(reader, [])]
-        for _ in reader:
-            pass
+        raw = next(reader, [])
+        header = [_column(h) for h in raw]
+        unnamed = [i for i, h in enumerate(header) if not h]
+        for row in reader:
+            if any(i < len(row) and row[i].strip() for i in unnamed):
+                raise InvalidRequest(f"line {reader.line_num}: a column without a name in the "
+                                     "header row holds a value; name the column or remove it")
     except UnicodeDecodeError:
         raise InvalidRequest(f"the file is not UTF-8 text (near line {reader.line_num + 1}); "
                              "save it from the spreadsheet as \"CSV UTF-8\"") from None
@@ -97,7 +114,21 @@ def _check_file(stream: TextIO) -> list[str]:
     repeated = sorted({h for h in header if h and header.count(h) > 1})
     if repeated:
         raise InvalidRequest(f"the header names {', '.join(repeated)} more than once")
+    unknown = [name.strip().lstrip(BOM) for name, h in zip(raw, header, strict=True)
+               if h and h not in COLUMNS and h not in EXPORT_ONLY_COLUMNS]
+    if unknown:
+        several = len(unknown) > 1
+        listed = ", ".join(f'"{name}"' for name in unknown)
+        raise InvalidRequest(
+            f"unknown column{'s' if several else ''} {listed}: an import reads "
+            f"{','.join(COLUMNS)} (and skips the other columns `smsprefs export clients` "
+            f"writes); rename or remove {'them' if several else 'it'}; nothing was imported")
     return header
+
+
+def _column(name: str) -> str:
+    """Return a header cell as the column it names: any case, spaces or BOM around it."""
+    return name.lstrip(BOM).strip().lower()
 
 
 def _read_rows(reader: csv.DictReader, region: str, report: ImportReport) -> Iterable[ImportRow]:
@@ -117,7 +148,9 @@ def _parse_row(record: dict, line: int, region: str) -> ImportRow:
     if any("\x00" in (value or "") for value in record.values()):
         raise InvalidRequest("the row contains a NUL character")
     e164 = parse_phone((record.get("phone") or "").strip(), region=region)
-    raw_name, crm_id = (record.get("name") or "").strip(), (record.get("crm_id") or "").strip()
+    text = {column: unguard_cell((record.get(column) or "").strip())
+            for column in GUARDED_CLIENT_COLUMNS}  # what the export wrote, read back
+    raw_name, crm_id = text["name"], text["crm_id"]
     name = None
     if raw_name or crm_id:
         name, crm_id = clean_client(raw_name or crm_id, crm_id)
@@ -151,8 +184,15 @@ def _import_batch(rows: list[ImportRow], actor: Actor, report: ImportReport) -> 
     with db.atomic():
         ensure_phones(r.e164 for r in rows)
         states = load_states((r.e164 for r in rows), lock=True)
-        upsert_clients([{"phone_id": states[r.e164].phone_id, "name": r.name, "crm_id": r.crm_id}
-                        for r in rows if r.name])
+        named = [{"phone_id": states[r.e164].phone_id, "name": r.name, "crm_id": r.crm_id}
+                 for r in rows if r.name]
+        if named:
+            phone_ids = {r["phone_id"] for r in named}
+            before = _client_records(phone_ids)
+            upsert_clients(named)
+            after = _client_records(phone_ids)
+            report.clients_created += len(after.keys() - before.keys())
+            report.clients_updated += sum(after.get(i) != was for i, was in before.items())
         plans = []
         for row in rows:
             if row.overall is None:
@@ -173,3 +213,10 @@ def _import_batch(rows: list[ImportRow], actor: Actor, report: ImportReport) -> 
             else:
                 report.unchanged += 1
         persist_plans(plans, return_ids=False)
+
+
+def _client_records(phone_ids: set[int]) -> dict[int, tuple[str, str | None]]:
+    """Return {client id: (name, crm_id)} of the clients on these phones."""
+    query = (Client.select(Client.id, Client.name, Client.crm_id)
+             .where(Client.phone.in_(sorted(phone_ids))).tuples())
+    return {client_id: (name, crm_id) for client_id, name, crm_id in query}

@@ -72,6 +72,42 @@ def test_export_clients_and_events(smsprefs, tmp_path):
     assert len(events.output.splitlines()) == 1 + 3  # header, overall and two cascades
 
 
+def test_export_clients_then_import_changes_nothing_names_included(smsprefs, tmp_path):
+    from store.clients import clients_of, upsert_client
+
+    upsert_client(PHONE, name="=SUM(A1:A9)", crm_id="+C1")
+    upsert_client(PHONE, name="'@ Ana", crm_id="C2")
+    upsert_client("+12125550101", name="Bo\u0301 Stone")
+    client_texts("+12125550101", "opt_out")
+    before = [(c.id, c.name, c.crm_id) for c in clients_of(PHONE)]
+    out = tmp_path / "clients.csv"
+    assert smsprefs("export", "clients", "-o", str(out)).exit_code == 0
+    assert "'=SUM(A1:A9),'+C1," in out.read_text()
+    result = smsprefs("import", str(out))
+    assert result.exit_code == 0, result.output
+    assert ("3 rows: 0 applied, 3 unchanged, 0 skipped, 0 invalid; "
+            "client records: 0 created, 0 updated") in result.output
+    assert "not imported (columns of `export clients` an import cannot set): overall_source" \
+        in result.output
+    assert [(c.id, c.name, c.crm_id) for c in clients_of(PHONE)] == before
+
+
+def test_import_with_an_unknown_column_stops_before_writing_naming_it(smsprefs, tmp_path):
+    from store.models import Client, ConsentEvent
+
+    csv = tmp_path / "crm.csv"
+    csv.write_text("\ufeffphone,name,crm_id,status,opted_out_at\n"
+                   "2125550100,Ana,C1,opted_out,2025-01-01\n", encoding="utf-8")
+    result = smsprefs("import", str(csv))
+    assert result.exit_code == 1
+    [error] = result.stderr.splitlines()  # one line, no progress bar before it
+    assert error.startswith('error: unknown column "status": an import reads '
+                            "phone,name,crm_id,overall,opted_out_at")
+    assert "nothing was imported" in error
+    assert (Phone.select().count(), Client.select().count(),
+            ConsentEvent.select().count()) == (0, 0, 0)
+
+
 def test_prefs_prints_the_card_with_its_lock(smsprefs):
     client_texts(PHONE, "opt_out", "price_reduction", text="STOP PRICE DROP")
     staff_sets(PHONE, overall="opted_out")

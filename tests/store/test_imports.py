@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import itertools
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from playhouse.test_utils import count_queries
 
-from store.clients import clients_of
+from store.clients import clients_of, upsert_client
 from store.consent import get_state
 from store.errors import InvalidRequest
+from store.exports import export_clients
 from store.history import list_events, verify
 from store.imports import import_csv
 from store.models import Client, ConsentEvent, Phone
@@ -161,3 +167,110 @@ def test_a_crm_id_under_a_new_name_renames_the_record():
     run("2125550100,John Smith,C1,,\n")
     run("2125550100,Jon Smith,C1,,\n")
     assert [(c.name, c.crm_id) for c in clients_of("+12125550100")] == [("Jon Smith", "C1")]
+
+
+# SPEC section 7: the import reads back what `export clients` writes, names included
+
+PREFIXES = ["", "=", "+", "-", "@", "\t", "\r", "'", "''", "'=", "' ", "'@", " "]
+free_text = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"),
+                    max_size=30)
+names = st.builds(str.__add__, st.sampled_from(PREFIXES), free_text)
+_phones = itertools.count()
+
+
+def snapshot() -> list[tuple]:
+    return sorted(Client.select(Client.id, Phone.e164, Client.name, Client.name_key,
+                                Client.crm_id).join(Phone).tuples())
+
+
+@settings(max_examples=40, deadline=None)
+@given(people=st.lists(st.tuples(names, st.one_of(st.none(), names)), min_size=1, max_size=6,
+                       unique_by=lambda p: p[1] or object()))
+def _export_then_import_changes_nothing(people):
+    Client.delete().execute()  # each example on its own: a failure shrinks to its cause
+    base = 5550000 + next(_phones) * 3
+    for i, (name, crm_id) in enumerate(people):
+        with contextlib.suppress(InvalidRequest):  # no name left once spaces are collapsed
+            upsert_client(f"+1212{base + i % 3:07d}", name=name, crm_id=crm_id)
+    before, events = snapshot(), ConsentEvent.select().count()
+    out = io.StringIO()
+    export_clients(out)
+    report = import_csv(io.StringIO(out.getvalue(), newline=""), source_name="export.csv")
+    assert (report.applied, report.skipped, report.invalid) == (0, 0, 0), report.problems
+    assert (report.clients_created, report.clients_updated) == (0, 0)
+    assert snapshot() == before
+    assert ConsentEvent.select().count() == events
+
+
+def test_an_export_imports_back_unchanged_whatever_the_names():
+    _export_then_import_changes_nothing()
+
+
+def test_a_formula_like_name_exported_and_imported_is_the_same_record():
+    upsert_client("+12125550100", name="=HYPERLINK(\"http://x\",\"Ana\")", crm_id="C1")
+    upsert_client("+12125550100", name="@Bob", crm_id=None)
+    upsert_client("+12125550100", name="'=already quoted", crm_id="-7")
+    out = io.StringIO()
+    export_clients(out)
+    assert "'=HYPERLINK" in out.getvalue() and "''=already quoted" in out.getvalue()
+    import_csv(io.StringIO(out.getvalue()), source_name="export.csv")
+    assert [(c.name, c.crm_id) for c in clients_of("+12125550100")] == [
+        ("'=already quoted", "-7"), ("=HYPERLINK(\"http://x\",\"Ana\")", "C1"), ("@Bob", None)]
+
+
+def test_the_columns_an_export_adds_are_skipped_and_named_in_the_report():
+    out = io.StringIO()
+    upsert_client("+12125550100", name="Ana")
+    export_clients(out)
+    report = import_csv(io.StringIO(out.getvalue()), source_name="export.csv")
+    assert report.ignored_columns == ("overall_source", "overall_changed_at", "carrier_blocked",
+                                      "price_reduction", "new_vehicle_arrival")
+    assert run("2125550101,Bob,,,\n").ignored_columns == ()
+
+
+@pytest.mark.parametrize(("header", "named"), [
+    ("phone,name,crm_id,status,opted_out_at", 'unknown column "status":'),
+    ("phone,name,crm_id,Overal,opted_out_at", 'unknown column "Overal":'),
+    ("phone,name,email,opt_out", 'unknown columns "email", "opt_out":'),
+    ("phone,name,crm id,overall", 'unknown column "crm id":'),
+], ids=["status", "misspelled", "two", "space"])
+def test_a_column_outside_the_list_stops_the_import_naming_it(header, named):
+    body = "2125550100,Ana,C1,opted_out,2024-01-01\n2125550101,Bob,C2,opted_out,\n"
+    with pytest.raises(InvalidRequest, match=re.escape(named)) as refused:
+        import_csv(io.StringIO(f"{header}\n{body}"), source_name="crm.csv")
+    message = str(refused.value)
+    assert "\n" not in message and "phone,name,crm_id,overall,opted_out_at" in message
+    assert "nothing was imported" in message
+    assert (Phone.select().count(), Client.select().count(),
+            ConsentEvent.select().count()) == (0, 0, 0)
+
+
+def test_header_names_are_read_in_any_case_with_spaces_and_a_bom_around_them():
+    csv_text = ("\ufeff Phone ,NAME, Crm_Id ,Overall,OPTED_OUT_AT\n"
+                "2125550100,Ana,C1,opted_out,2024-01-01\n")
+    report = import_csv(io.StringIO(csv_text), source_name="excel.csv")
+    assert report.applied == 1
+    assert [(c.name, c.crm_id) for c in clients_of("+12125550100")] == [("Ana", "C1")]
+    assert get_state("+12125550100").overall == "opted_out"
+
+
+@pytest.mark.parametrize(("header", "message"), [
+    ("phone,name,Name ,overall", "the header names name more than once"),
+    ("Phone Number,name,overall", "header row with a phone column"),
+    ("name,overall", "header row with a phone column"),
+], ids=["repeated-after-cleaning", "phone-misnamed", "no-phone"])
+def test_a_header_that_cannot_be_read_exactly_stops_the_import(header, message):
+    with pytest.raises(InvalidRequest, match=message):
+        import_csv(io.StringIO(f"{header}\n2125550100,Ana,Al,opted_out\n"), source_name="x.csv")
+    assert Phone.select().count() == 0
+
+
+def test_an_unnamed_column_may_be_empty_but_may_not_hold_values():
+    assert run_with("phone,name,,overall,", "2125550100,Ana,,opted_out,\n").applied == 1
+    with pytest.raises(InvalidRequest, match="line 3: a column without a name"):
+        run_with("phone,name,,overall", "2125550101,Bob,,opted_out\n2125550102,Cy,x,\n")
+    assert [p.e164 for p in Phone.select()] == ["+12125550100"]
+
+
+def run_with(header: str, body: str):
+    return import_csv(io.StringIO(f"{header}\n{body}"), source_name="crm.csv")
