@@ -33,12 +33,23 @@ from store.reviews import remind_overdue
 log = logging.getLogger("smsprefs.queue")
 
 
+# the names of huey's tables on PostgreSQL, which migration 0005 creates
+HUEY_TABLE_PREFIX = "huey"
+
+
 def make_huey(config: Config):
-    """Return the huey instance for the configured database."""
+    """Return the huey instance for the configured database (creating no table there).
+
+    On PostgreSQL the queue's tables belong to `smsprefs migrate` (migration 0005): huey's
+    own CREATE TABLE IF NOT EXISTS at construction races when processes start together.
+    On SQLite the queue is a local file of its own; huey creates its tables there inside
+    BEGIN EXCLUSIVE, which SQLite serializes across processes, so that one is safe.
+    """
     url = config.database_url.reveal()
     scheme, _, rest = normalize_url(url).partition("://")
     if scheme.startswith("postgres"):
-        return PostgresHuey("smsprefs", dsn=f"postgresql://{rest}")
+        return PostgresHuey("smsprefs", dsn=f"postgresql://{rest}",
+                            table_prefix=HUEY_TABLE_PREFIX, create_tables=False)
     path = Path(rest[1:])  # sqlite:///rel.db is rel.db; sqlite:////abs.db is /abs.db
     return SqliteHuey("smsprefs", filename=str(path.with_name(f"{path.stem}-queue.db")))
 

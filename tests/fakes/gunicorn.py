@@ -40,7 +40,7 @@ class Gunicorn:
 
     def worker_pids(self) -> list[int]:
         """Return the pids of the master's child processes (its workers)."""
-        return _children(self.pid)
+        return child_pids(self.pid)
 
 
 @contextmanager
@@ -59,7 +59,7 @@ def run_gunicorn(
     """
     with tempfile.TemporaryDirectory(prefix="gunicorn-") as tmp:
         log_path = Path(log_dir or tmp) / "gunicorn.log"
-        port = _free_port()
+        port = free_port()
         command = [
             sys.executable, "-m", "gunicorn", "--workers", str(workers),
             "--bind", f"127.0.0.1:{port}", app,
@@ -78,7 +78,8 @@ def run_gunicorn(
             _stop(process)
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -127,7 +128,8 @@ def _tail(server: Gunicorn, lines: int = 40) -> str:
         return f"(log unreadable: {err})"
 
 
-def _children(pid: int) -> list[int]:
+def child_pids(pid: int) -> list[int]:
+    """Return the pids of the live child processes of `pid`."""
     children = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
