@@ -10,7 +10,6 @@ from gateway.api_json import MAX_ACTOR, ONE_LINE, PROSE
 from gateway.api_messages import MAX_CAMPAIGN_NAME, STATUSES
 from store.automations import AUTOMATIONS
 from store.campaigns import EXCLUSIONS, MAX_TEXT
-from store.classifier import HELP, NONE, OPT_IN, OPT_OUT, REVIEW
 from store.clients import MAX_CRM_ID, MAX_NAME
 from store.phones import WRITTEN
 from store.states import (
@@ -19,6 +18,7 @@ from store.states import (
     CARRIER,
     CHANNELS,
     CLEAR,
+    INTENTS,
     KINDS,
     OVERALL,
     OVERALL_STATES,
@@ -162,7 +162,7 @@ def schemas() -> dict:
         "ClassifyInput": _object({"text": {"type": "string", "minLength": 1},
                                   "phone": _nullable(written_phone)}, optional=("phone",)),
         "Classification": _object({
-            "intent": {"type": "string", "enum": [OPT_OUT, OPT_IN, HELP, REVIEW, NONE]},
+            "intent": {"type": "string", "enum": list(INTENTS)},
             "scope": _nullable({"type": "string", "enum": ["all", *AUTOMATIONS]}),
             "rule": string, "version": string}),
         "OpenApiDocument": {"type": "object", "required": ["openapi", "paths"]},

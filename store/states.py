@@ -26,6 +26,10 @@ LOCKING_SOURCES = frozenset({CLIENT_KEYWORD, IMPORT})
 
 CHANNELS = ("sms", "slack", "api", "import", "carrier")
 
+# What the classifier reads an inbound text as (SPEC section 4).
+OPT_OUT, OPT_IN, HELP, REVIEW, NONE = "opt_out", "opt_in", "help", "review", "none"
+INTENTS = (OPT_OUT, OPT_IN, HELP, REVIEW, NONE)
+
 APPLIED, REFUSED = "applied", "refused"
 
 # Machine-readable reasons a change is refused.

@@ -1,13 +1,12 @@
-"""Tell whether a word of an inbound text is negated, in English or Spanish.
+"""Part of stage 3: whether a word of a request is negated, in English or Spanish.
 
-Part of the opt-out reading in store.revocation: "don't stop sending me deals" and "no me den
-de baja" ask for nothing to change, "why don't you stop" and "can't you just stop texting me"
-ask to stop. Word lists live in store.keywords.
+"don't stop sending me deals" and "no me den de baja" ask for nothing to change; "why don't
+you stop" and "can't you just stop texting me" ask to stop. Word lists live in lexicon.py.
 """
 
 from __future__ import annotations
 
-from store import keywords as kw
+from store.classifier import lexicon as kw
 
 _ASKED = frozenset({"you", "yall"})
 

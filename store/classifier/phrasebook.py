@@ -1,7 +1,8 @@
-"""Find word patterns and automation keyphrases in the words of an inbound text.
+"""The matcher the requests stage uses: word patterns (syntax in patterns.py) and the
+registered automations' keyphrases, found in the words of a piece of text.
 
-Patterns use the syntax described in store.keywords. Matching walks each pattern forward from
-the words that can start it, so it is linear in the number of words (no regular expressions).
+Matching walks each pattern forward from the words that can start it, so it is linear in the
+number of words (no regular expressions).
 """
 
 from __future__ import annotations
@@ -11,8 +12,13 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from store.automations import AUTOMATIONS
-from store.keywords import AUTOMATION, NAMING_NOUNS, NEGATIONS, SLOTS
-from store.normalize import normalize, words
+from store.classifier.lexicon import AUTOMATION, NAMING_NOUNS, NEGATIONS, SLOTS
+from store.classifier.normalize import fold, normalize, tokenize
+
+
+def words(text: str) -> tuple[str, ...]:
+    """Return the words of `text` as the classifier reads them."""
+    return tuple(t.word for t in tokenize(fold(text)))
 
 
 @dataclass(frozen=True)
@@ -177,6 +183,11 @@ class Marked:
 
     tokens: tuple[str, ...]
     names: tuple[str | None, ...]  # the automation each AUTOMATION word stands for
+    spans: tuple[tuple[int, int], ...]  # the words of the piece each marked word stands for
+
+    def words_of(self, start: int, end: int) -> tuple[int, int]:
+        """Return the piece's word range that marked words [start, end) stand for."""
+        return self.spans[start][0], self.spans[end - 1][1]
 
     def automations(self, start: int = 0) -> frozenset[str]:
         """Return the automations named from tokens[start] on."""
@@ -221,22 +232,26 @@ _FIRST_WORDS = frozenset(phrase[0] for phrase in _PHRASES)
 def mark(tokens: tuple[str, ...]) -> Marked:
     """Return `tokens` with automation keyphrases (and "alerts" etc. after them) marked."""
     if _FIRST_WORDS.isdisjoint(tokens):
-        return Marked(tokens, (None,) * len(tokens))
+        return Marked(tokens, (None,) * len(tokens), tuple((i, i + 1) for i in range(len(tokens))))
     out: list[str] = []
     names: list[str | None] = []
+    spans: list[tuple[int, int]] = []
     i, n = 0, len(tokens)
     while i < n:
         for length in range(min(_LONGEST, n - i), 0, -1):
             name = _PHRASES.get(tokens[i:i + length])
             if name:
+                start = i
                 out.append(AUTOMATION)
                 names.append(name)
                 i += length
                 while i < n and tokens[i] in NAMING_NOUNS:
                     i += 1
+                spans.append((start, i))
                 break
         else:
             out.append(tokens[i])
             names.append(None)
+            spans.append((i, i + 1))
             i += 1
-    return Marked(tuple(out), tuple(names))
+    return Marked(tuple(out), tuple(names), tuple(spans))

@@ -1,8 +1,8 @@
-"""The phrase patterns the inbound-text classifier reads (data only; SPEC section 4).
+"""The phrase patterns the classifier reads (data only; SPEC section 4).
 
-Imported by store.keywords, whose rules apply here too: patterns are compared with the words of a
-normalized text, and any change here needs a new store.classifier.CLASSIFIER_VERSION (the
-fingerprint in tests/store/test_classifier.py covers these lists through store.keywords).
+Patterns are compared with the words of a normalized text, intensifiers dropped ("leave me
+the hell alone" is read "leave me alone"); any change here needs a new VERSION in decide.py
+(tests/store/classifier/test_data.py keeps a fingerprint of this and lexicon.py).
 
 A pattern is space-separated elements:
   word       that word              a|b|c    any of these words
@@ -19,11 +19,14 @@ from __future__ import annotations
 # "no me den de baja"); one whose words name store.keywords.OTHER_LISTS is a review.
 PHRASES = (
     # lists and numbers
-    "take me off of? {det}? *3 {listword}",  # "take me off your VIP list"
-    "take me out of {det}? *3 {listword}",
-    "take my|this|that {phonemod}? {num} off",
+    "{takeverb} me|us off of? {det}? *3 {listword}",  # "take me off your VIP list"
+    "{takeverb} me|us out of {det}? *3 {listword}",
+    "{takeverb} my|this|that|our {phonemod}? {num} off|out",
+    "{takeverb} me|us off $",  # "would you mind taking me off"
+    "{be}? {taken} off|from {det}? *3 {listword}",  # "can I be taken off the list"
+    "{be} {taken} $",
     "{erase} me from {det}? *3 {listword}",
-    "{erase} me from {det}? {more}? {anymsgs}",
+    "{erase} me|us from {det}? {more}? *1 {anymsgs}",
     "remove me $",
     "delete me $",
     "{erase} my|this|that {phonemod}? {num}",
@@ -35,7 +38,9 @@ PHRASES = (
     "{neg} ever? send me {det}? {more}? {anymsgs}",
     "{neg} ever? send me anything",
     "{neg} {want} {det}? {more}? {msgs}",
-    "{neg} {want} to {receive} {det}? {more}? {msgs}",
+    "{neg} {want} to {receive} {det}? {more}? {anymsgs}",
+    "rather|prefer not {receive}|be|to",
+    "prefer|rather to? not {receive} {det}? {more}? {anymsgs}",
     "{neg} {want} to be {textedverb}",
     "{neg} {want} {you} to ever? {textverb} me",
     "can|could|would|will {you} please? just? not ever? {textverb} me $",
@@ -56,6 +61,18 @@ PHRASES = (
     "please stop $",
     "just stop $",
     "stop it $",
+    "{stopverb} {sendverb}? them|those|these|em $",  # "those arrival texts, please stop them"
+    "{turnverb} off {det}? {more}? {anymsgs}",  # "turn off the price drop alerts"
+    "{turnverb} {det}? {more}? {anymsgs} off",
+    "{turnverb} them|those|these|it|em off",
+    "enough with|of {det}? {more}? {anymsgs}",
+    "sick|tired of {det}? {more}? {anymsgs}",
+    "no more of? them|those|these $",
+    "knock|cut it off|out",
+    "appreciate it? if {you} stopped|quit|ceased {sendverb}",
+    "{want}|like {you} to not|never {textverb} me",
+    "quit|stop blowing up my {phonemod}?",
+    "lose|delete|forget|erase this|my {phonemod}? #|number",
     "make it|this|them stop $",
     "no more {det}? {anymsgs}",
     "no more of {det} {anymsgs}",
@@ -90,6 +107,8 @@ PHRASES = (
     "no me {es_send} nada",
     "no me {es_send} mas $",
     "no me {es_write}",
+    "no me vuelvan|vuelva|vuelvas a {es_sendinf}|escribir|mandar|enviar",
+    "no {es_send} mas? {es_det}? mensaje|mensajes|texto|textos",
     "no {es_want} recibir? mas? {es_det}? {anymsgs}",
     "no {es_sendinf} mas? {es_det}? {anymsgs}",
     "no {es_sendinf} mas $",

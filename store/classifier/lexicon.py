@@ -1,20 +1,13 @@
-"""The words and phrases the inbound-text classifier reads (data only; SPEC section 4).
+"""The words the classifier reads (data only; SPEC section 4). The phrase patterns are in
+patterns.py, whose {slot}s are the SLOTS below.
 
-Entries are compared with the words of a normalized text (store.normalize): lower case, no
+Entries are compared with the words of a normalized text (normalize.py): lower case, no
 accents, no apostrophes ("Don’t" is "dont", "más" is "mas"), "opt out" written "optout". Any
-change here changes how texts are read: bump store.classifier.CLASSIFIER_VERSION with it
-(tests/store/test_classifier.py holds a fingerprint of these lists per version).
-
-The phrase patterns live in store.patterns and are imported here, so that this module's
-fingerprint covers every list the classifier reads; their {slot}s are the SLOTS below.
+change here or in patterns.py changes how texts are read: bump VERSION in decide.py with it
+(tests/store/classifier/test_data.py holds a fingerprint of both per version).
 """
 
 from __future__ import annotations
-
-from store.patterns import DOUBT_CUES as DOUBT_CUES
-from store.patterns import PHRASES as PHRASES
-from store.patterns import REVIEW_PHRASES as REVIEW_PHRASES
-from store.patterns import WHOLE_MESSAGE_PHRASES as WHOLE_MESSAGE_PHRASES
 
 # Stands for one mention of a registered automation ("price drop texts"); see store.phrases.
 AUTOMATION = "@automation"
@@ -89,6 +82,64 @@ SCOPE_WORDS = PROMOTION_NOUNS | {
     "newsletter", "update", "survey", "campaign", "oferta", "promocion", "anuncio",
 }
 
+# Words that only add force, dropped before requests are sought: "leave me the hell alone",
+# "quit f***ing texting me", "I would really appreciate it".
+INTENSIFIERS = frozenset({
+    "hell", "heck", "fuck", "fucking", "fuckin", "freaking", "freakin", "frickin", "friggin",
+    "effing", "fing", "damn", "damned", "goddamn", "goddamned", "bloody", "dang", "darn",
+    "flipping", "flippin", "literally", "seriously", "honestly", "truly", "kindly",
+    "politely", "respectfully", "sincerely", "totally", "absolutely",
+})
+# "the" before these is part of the intensifier: "leave me the hell alone".
+INTENSIFIER_NOUNS = frozenset({"hell", "heck", "fuck"})
+# A request's scope is read up to the first of these: what follows affirms or excepts
+# ("stop the price drop texts but keep the rest coming", "STOP PRICE DROP. The others are
+# fine") and never widens it.
+CONTRAST = frozenset({
+    "but", "though", "although", "however", "except", "besides", "pero", "excepto", "menos",
+})
+# A later sentence with one of these affirms other texts; one without may widen a request
+# ("STOP PRICE DROP. And everything else").
+AFFIRM = frozenset({
+    "fine", "ok", "okay", "good", "great", "welcome", "keep", "continue", "coming", "still",
+    "love", "like", "enjoy", "appreciate", "want", "rest", "helpful", "useful", "alright",
+    "happy", "bien", "sigan", "seguir", "sigue", "quiero",
+})
+# An object that points back to texts named earlier: "those new arrival texts, stop them".
+PRONOUNS = frozenset({"them", "those", "these", "it", "em", "ones", "los", "las"})
+# What a stop, cancel or opt out may be about that is not texting (SPEC section 4): the request
+# goes to review (or is nothing without an opt-out word), never to a locked opt-out.
+NOT_TEXTING = frozenset({
+    # products, services, paperwork and money
+    "warranty", "warranties", "plan", "plans", "coverage", "insurance", "policy", "membership",
+    "appointment", "appointments", "service", "services", "order", "orders", "payment",
+    "payments", "autopay", "loan", "lease", "financing", "application", "app", "check",
+    "cheque", "paperwork", "papers", "contract", "reservation", "delivery", "registration",
+    "roadside", "assistance", "protection", "trial", "account", "card", "claim", "recall",
+    "sirius", "siriusxm", "xm", "radio", "onstar", "wifi", "hotspot", "tires", "detailing",
+    "maintenance", "oil", "repair", "repairs", "job", "smoking", "drinking",
+    "clause", "arbitration", "terms", "quote", "charges", "fees", "bill", "bills",
+    "invoice", "invoices", "statement", "statements", "address",
+    # a vehicle and what it does
+    "car", "truck", "vehicle", "suv", "engine", "noise", "noises", "leak", "leaking", "dent",
+    "brakes", "brake", "alarm", "light", "beeping", "squeaking", "rattle", "process", "sale",
+    # Spanish
+    "cita", "garantia", "seguro", "pago", "pagos", "prestamo", "servicio", "carro", "coche",
+    "camioneta", "cobros", "cobro", "facturas", "factura", "cuenta", "cuentas", "recibos",
+})
+# Other channels: named first in an object they make it about them ("stop the email
+# newsletters", "unsubscribe me from the emails, texting is fine").
+OTHER_CHANNELS = frozenset({
+    "brochure", "brochures", "mail", "mailings", "mailers", "letter", "letters", "catalog",
+    "catalogs", "catalogue", "flyer", "flyers", "postcard", "postcards", "email", "emails",
+    "emailing", "magazine", "magazines", "correo", "correos", "cartas", "carta",
+})
+# After STOP these make it a visit or another act, not a request to stop texting:
+# "STOP by anytime", "stop in Friday", "stop mailing me".
+NOT_TEXTING_AFTER_STOP = frozenset({
+    "by", "in", "over", "at", "mailing", "emailing", "charging", "billing", "worrying",
+})
+
 # Negation of the word that follows (within a few NEGATION_GAP words): "don't ever stop".
 NEGATIONS = frozenset({
     "dont", "never", "not", "cant", "cannot", "wont", "didnt", "doesnt", "shouldnt", "wouldnt",
@@ -127,12 +178,13 @@ TOKEN_ALIASES = {
     "plss": "please", "thx": "thanks", "thnx": "thanks", "thanx": "thanks", "tnx": "thanks",
     "u": "you", "ur": "your", "yr": "your", "txt": "text", "txts": "texts", "txting": "texting",
     "tx": "text", "msg": "message", "msgs": "messages", "mssg": "message", "msj": "mensaje",
-    "msjs": "mensajes", "donot": "dont", "dnt": "dont", "cellphone": "phone",
+    "msjs": "mensajes", "rmv": "remove", "rmove": "remove", "donot": "dont", "dnt": "dont", "cellphone": "phone",
 }
 TOKEN_PAIRS = {
     ("do", "not"): "dont", ("does", "not"): "doesnt", ("did", "not"): "didnt",
     ("will", "not"): "wont", ("can", "not"): "cannot", ("opt", "out"): "optout",
-    ("no", "longer"): "nolonger",
+    ("no", "longer"): "nolonger", ("un", "subscribe"): "unsubscribe",
+    ("un", "subscribed"): "unsubscribed", ("un", "stop"): "unstop",
 }
 
 # Typos. A whole message that is STOP with a letter doubled, missing, or two adjacent letters
@@ -151,8 +203,11 @@ MISSPELLINGS = frozenset({
 SLOTS = {
     "det": ("the", "these", "those", "this", "that", "your", "my", "any", "all", "yalls", "no",
             "such", "them"),
-    "more": ("more", "anymore", "further", "other"),
+    "more": ("more", "anymore", "further", "other", "future", "these", "those"),
     "msgs": (*sorted(MESSAGE_NOUNS), AUTOMATION),
+    "be": ("be", "get", "getting", "being"),
+    "taken": ("taken", "removed", "deleted", "dropped", "unsubscribed", "erased"),
+    "turnverb": ("turn", "switch", "shut", "cut"),
     "anymsgs": (*sorted(MESSAGE_NOUNS | PROMOTION_NOUNS), AUTOMATION),
     "neg": ("dont", "never", "nolonger"),
     "textverb": ("text", "texting", "message", "messaging", "contact", "contacting", "sms",
@@ -167,7 +222,9 @@ SLOTS = {
     "listword": ("list", "lists", "system", "database", "contacts", "roster"),
     "phonemod": ("phone", "cell", "mobile", "telephone"),
     "num": ("number", "numbers", "phone", "cell", "info", "information", "contact", "digits"),
-    "erase": ("lose", "delete", "remove", "erase", "forget", "scratch", "drop"),
+    "erase": ("lose", "delete", "remove", "erase", "forget", "scratch", "drop", "losing",
+              "deleting", "removing", "erasing", "forgetting", "dropping"),
+    "takeverb": ("take", "taking", "took", "get", "getting", "put", "putting"),
     "you": ("you", "yall", "guys"),
     "callverb": ("calling", "calls", "call", "phoning", "emailing", "emails", "email", "ringing"),
     "optword": ("stop", "stopall", "unsubscribe", "optout", "baja"),

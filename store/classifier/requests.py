@@ -1,0 +1,266 @@
+"""Stage 3: the requests in a text. A request is an opt-out word at the start of the text or of
+one of its pieces ("STOP", "Thanks\\nBAJA"), or a revocation in words in a clause ("would you
+mind taking me off your list"), with its negation ("don't stop sending deals") and the words
+that only a person should judge (review). Each request's scope is resolved by scope.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from store.classifier import lexicon as kw
+from store.classifier import patterns
+from store.classifier.clauses import Piece, Reading
+from store.classifier.negation import negated, stop_after
+from store.classifier.phrasebook import Marked, PhraseBook, mark
+from store.classifier.scope import (
+    ALL,
+    OPT_OUT_TOKENS,
+    OTHER,
+    TEXTING,
+    about,
+    affirms,
+    pointed_back,
+    region_end,
+    rest,
+)
+from store.classifier.spelling import is_stop_typo, is_typo
+
+_T = TypeVar("_T")
+_KEYS = tuple(tuple(w.split()) for w in sorted(kw.OPT_OUT_WORDS, key=len, reverse=True))
+LEAD_FILLER = kw.FILLER | kw.OPT_OUT_EXTRA_FILLER
+_PHRASES = PhraseBook(patterns.PHRASES)
+_WHOLE_PHRASES = PhraseBook(patterns.WHOLE_MESSAGE_PHRASES)
+_REVIEW_PHRASES = PhraseBook(patterns.REVIEW_PHRASES)
+_DOUBT_CUES = PhraseBook(patterns.DOUBT_CUES)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One opt-out found: its scope ("all" or an automation), rule, and deciding words."""
+
+    scope: str
+    rule: str
+    span: tuple[int, int]  # the text's words [start, end) that decided it
+    normalized: str | None = None  # the piece it was read from, for keyword_line
+
+
+@dataclass
+class Findings:
+    """Everything stage 3 found in a text."""
+
+    requests: list[Request] = field(default_factory=list)
+    reviews: list[tuple[int, int]] = field(default_factory=list)  # words a person should see
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class Words:
+    """A piece's words, intensifiers dropped and keyphrases marked, mapped back to the text."""
+
+    marked: Marked
+    index: tuple[int, ...]  # the text's word index of each word kept
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        return self.marked.tokens
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Return the text's word range that marked words [start, end) stand for."""
+        a, b = self.marked.words_of(start, max(end, start + 1))
+        return self.index[a], self.index[b - 1] + 1
+
+
+def words_of(piece_words: tuple[str, ...], first: int) -> Words:
+    """Return a piece's words ready to match: "leave me the hell alone" is "leave me alone"."""
+    kept = [
+        i for i, w in enumerate(piece_words)
+        if w not in kw.INTENSIFIERS and not (
+            w == "the" and i + 1 < len(piece_words)
+            and piece_words[i + 1] in kw.INTENSIFIER_NOUNS)
+    ]
+    marked = mark(tuple(piece_words[i] for i in kept))
+    return Words(marked, tuple(first + i for i in kept))
+
+
+def find(reading: Reading) -> Findings:
+    """Return the requests, reviews and negations in a text."""
+    found = Findings()
+    whole = words_of(reading.words, 0)
+    named = [(whole.index[whole.marked.spans[k][0]], n)
+             for k, n in enumerate(whole.marked.names) if n]
+    if len(reading.sentences) > 1:
+        _lines(found, reading.sentences, _may_lead, named)
+    match = _WHOLE_PHRASES.whole(whole.tokens, LEAD_FILLER)
+    if match:
+        found.requests.append(_in_words(whole, match.start, match.end, named))
+    for clause in _unique(reading.clauses):  # a repeated clause reads the same
+        _clause(found, words_of(clause.words, clause.first), named)
+    if len(reading.parts) > 1:  # "I bought a car, STOP", "Not interested - stop"
+        _lines(found, reading.parts, _may_lead_clause, named)
+    if not (found.requests or found.reviews or found.negated) and _doubtful(whole.tokens):
+        found.reviews.append((0, len(reading.words)))
+    return found
+
+
+def lead(words: Words, *, whole: bool, until: int | None = None,
+         earlier: frozenset[str] = frozenset()) -> Request | None:
+    """Read a text (`whole`) or one piece of it that is an opt-out word, maybe after filler.
+
+    `until` ends the scope early: the first later clause that affirms other texts. `earlier`
+    are the automations named before this piece, which a pronoun may point back to.
+    """
+    tokens = words.tokens
+    i = 0
+    while i < len(tokens) and tokens[i] in LEAD_FILLER:
+        i += 1
+    if i == len(tokens):
+        return None
+    size = _key_at(tokens, i)
+    end = min(region_end(tokens, i), len(tokens) if until is None else until)
+    if not size:
+        typo = is_typo(tokens[i]) and about(tokens, i + 1, after_stop=True) != OTHER
+        if typo and rest(words.marked, i + 1, LEAD_FILLER, opt_out=True, end=end).filler_only:
+            return Request(ALL, "typo", words.span(i, i + 1))
+        return None
+    span = words.span(i, i + size)
+    after = rest(words.marked, i + size, LEAD_FILLER, opt_out=True, end=end)
+    back = pointed_back(words.marked, i + size, end, earlier)
+    if back and not after.automations:
+        return Request(back, "scoped_keyword", words.span(i, end))  # "Stop sending those"
+    if after.filler_only:
+        if not whole:
+            return Request(ALL, "keyword_line", span)
+        plain = i == 0 and i + size == len(tokens)
+        return Request(ALL, "keyword" if plain else "keyword_with_filler", span)
+    if after.automations:
+        # Another scope past one automation widens it; STOP ALL names all itself.
+        key = " ".join(tokens[i:i + size])
+        if not (after.wider_than_one or key in kw.MEANS_ALL):
+            (name,) = after.automations
+            return Request(name, "scoped_keyword", words.span(i, end))
+        return Request(ALL, "keyword_widened", words.span(i, end))
+    if about(tokens, i + size, after_stop=True) == OTHER:
+        return None  # "STOP by anytime", "stop mailing me the brochures": review
+    starts_with_stop = i == 0 and tokens[0] in kw.STARTS_WITH_STOP
+    if after.all_scope_like or (starts_with_stop and after.scope_like):
+        return Request(ALL, "keyword_widened", span)  # "STOP DEALS", "cancel promotions"
+    if whole and starts_with_stop:
+        return Request(ALL, "starts_with_stop", span)
+    return None
+
+
+def _key_at(tokens: tuple[str, ...], i: int) -> int:
+    """Return how many words the opt-out word at tokens[i] spans (0: none there)."""
+    for key in _KEYS:
+        if tokens[i:i + len(key)] == key:
+            return len(key)
+    return 0
+
+
+def _in_words(words: Words, start: int, end: int, named: list[tuple[int, str]]) -> Request:
+    """Return a revocation in words at marked [start, end), with its scope."""
+    tokens = words.tokens
+    region = region_end(tokens, start)
+    after = rest(words.marked, start, kw.FILLER, end=region)
+    span = words.span(start, end)
+    if after.automations:
+        if len(after.automations) > 1 or after.widened:
+            return Request(ALL, "natural_language_widened", words.span(start, region))
+        (name,) = after.automations
+        return Request(name, "scoped_natural_language", words.span(start, region))
+    earlier = frozenset(n for at, n in named if at < span[0])
+    back = pointed_back(words.marked, start, min(end + 3, region), earlier)
+    if back:
+        return Request(back, "scoped_natural_language", words.span(start, min(end + 3, region)))
+    return Request(ALL, "natural_language", span)
+
+
+def _lines(found: Findings, pieces: tuple[Piece, ...], may_lead,
+           named: list[tuple[int, str]]) -> None:
+    """Add each piece that is an opt-out word, maybe with filler (keyword_line)."""
+    for piece in _unique(pieces):
+        if may_lead(piece.words):
+            earlier = frozenset(n for at, n in named if at < piece.first)
+            request = lead(words_of(piece.words, piece.first), whole=False, earlier=earlier)
+            if request:
+                found.requests.append(Request(request.scope, request.rule, request.span,
+                                              piece.normalized))
+
+
+def _clause(found: Findings, words: Words, named: list[tuple[int, str]]) -> None:
+    tokens = words.tokens
+    negated_at: set[int] = set()
+    for match in _PHRASES.find(tokens, LEAD_FILLER):
+        if match.phrase.negative:
+            stop_at = stop_after(tokens, match.end)
+            if stop_at is not None:  # "I don't want the texts to stop"
+                negated_at.add(stop_at)
+                found.negated = True
+                continue
+        elif negated(tokens, match.start):  # "no me den de baja": its BAJA is negated too
+            negated_at.update(range(match.start, match.end))
+            found.negated = True
+            continue
+        matched = tokens[match.start:match.end]
+        if not kw.OTHER_LISTS.isdisjoint(matched) or (
+                TEXTING.isdisjoint(matched) and about(tokens, match.end) == OTHER):
+            # a phrase naming texts is about them whatever follows ("no more texts about my
+            # warranty"); one naming none is read with its object ("stop sending me the deed")
+            found.reviews.append(words.span(match.start, match.end))  # "the waiting list"
+            continue
+        found.requests.append(_in_words(words, match.start, match.end, named))
+    for i, token in enumerate(tokens):
+        if token in OPT_OUT_TOKENS or token in kw.REVIEW_WORDS or is_typo(token):
+            if i in negated_at or negated(tokens, i):
+                found.negated = True
+            elif token in OPT_OUT_TOKENS or about(tokens, i + 1) != OTHER:
+                # an opt-out word is always worth a look; "remove the paint protection" is not
+                found.reviews.append(words.span(i, i + 1))
+    review = next(_REVIEW_PHRASES.find(tokens, kw.FILLER), None)
+    if review is not None and not (TEXTING.isdisjoint(tokens[review.start:review.end])
+                                   and about(tokens, review.end) == OTHER):
+        found.reviews.append(words.span(review.start, review.end))
+
+
+def later_affirmation(reading: Reading) -> int | None:
+    """Return the first word of the first clause after the first that affirms other texts
+    ("stop new arrivals, the other texts are fine")."""
+    for clause in reading.clauses[1:]:
+        if affirms(clause.words):
+            return clause.first
+    return None
+
+
+def _unique(items: Iterable[_T]) -> Iterator[_T]:
+    seen: set = set()
+    for item in items:
+        key = item.words if isinstance(item, Piece) else item
+        if key not in seen:
+            seen.add(key)
+            yield item
+
+
+def _first_word(tokens: tuple[str, ...]) -> str:
+    return next((token for token in tokens if token not in LEAD_FILLER), "")
+
+
+def _may_lead(tokens: tuple[str, ...]) -> bool:
+    """Return whether the first word past filler could start an opt-out (a cheap check)."""
+    first = _first_word(tokens)
+    return first in OPT_OUT_TOKENS or is_typo(first)
+
+
+def _may_lead_clause(tokens: tuple[str, ...]) -> bool:
+    """Return whether the first word past filler is one that opts out even after a comma."""
+    first = _first_word(tokens)
+    return first in kw.CLAUSE_KEYWORDS or is_stop_typo(first)
+
+
+def _doubtful(tokens: tuple[str, ...]) -> bool:
+    """Return whether a text pairs a doubt about texts with texts or a number (review)."""
+    if kw.DOUBT_NOUNS.isdisjoint(tokens):
+        return False
+    return next(_DOUBT_CUES.find(tokens, ()), None) is not None
