@@ -11,27 +11,34 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from store.classifier.normalize import Folded, Token, fold, squash, tokenize
+from store.classifier.normalize import Token, fold, squash, tokenize
 
-_SENTENCE_END = re.compile(r"[.!?;\n]+")
-_CLAUSE_END = re.compile(r"[:,]+")
-_PART_END = re.compile(
-    r"[()\[\]{}\u2013-\u2015]+|(?<![^\W_])[-\u2010-\u2012]+|[-\u2010-\u2012]+(?![^\W_])"
+# One pass finds every separator and how far it cuts: 0 a sentence, 1 a clause, 2 a part.
+_SEPARATOR = re.compile(
+    r"(?P<sentence>[.!?;\n]+)|(?P<clause>[:,]+)"
+    r"|(?P<part>[()\[\]{}\u2013-\u2015]+|(?<![^\W_])[-\u2010-\u2012]+|[-\u2010-\u2012]+(?![^\W_]))"
 )
+_LEVEL = {"sentence": 0, "clause": 1, "part": 2}
 
 
-@dataclass(frozen=True)
-class Piece:
+class Piece(NamedTuple):
     """A run of the text's words: tokens[first:first + len(words)] of the whole text."""
 
     first: int
     words: tuple[str, ...]
-    normalized: str
+    folded: str
+    bounds: tuple[int, int]  # where the piece is in the folded text
 
     @property
     def end(self) -> int:
         return self.first + len(self.words)
+
+    @property
+    def normalized(self) -> str:
+        """Return the piece's text, normalized (what a keyword_line was read from)."""
+        return squash(self.folded[self.bounds[0]:self.bounds[1]])
 
 
 @dataclass(frozen=True)
@@ -50,31 +57,30 @@ def read(text: str) -> Reading:
     """Return the reading of an inbound text."""
     folded = fold(text)
     tokens = tokenize(folded)
-    sentences = _pieces(folded, tokens, _SENTENCE_END)
-    clauses = _pieces(folded, tokens, _SENTENCE_END, _CLAUSE_END)
+    cuts = [(m.start(), m.end(), _LEVEL[m.lastgroup]) for m in _SEPARATOR.finditer(folded.text)]
+    words = tuple(t.word for t in tokens)
     return Reading(
         normalized=squash(folded.text),
         tokens=tokens,
-        words=tuple(t.word for t in tokens),
-        sentences=sentences,
-        clauses=clauses,
-        parts=_pieces(folded, tokens, _SENTENCE_END, _CLAUSE_END, _PART_END),
+        words=words,
+        sentences=_pieces(folded.text, tokens, words, [c for c in cuts if c[2] == 0]),
+        clauses=_pieces(folded.text, tokens, words, [c for c in cuts if c[2] <= 1]),
+        parts=_pieces(folded.text, tokens, words, cuts),
     )
 
 
-def _pieces(folded: Folded, tokens: tuple[Token, ...], *ends: re.Pattern) -> tuple[Piece, ...]:
-    """Return the words between separators, with the text they stand in (linear)."""
-    cuts = sorted({(m.start(), m.end()) for p in ends for m in p.finditer(folded.text)})
+def _pieces(folded: str, tokens: tuple[Token, ...], words: tuple[str, ...],
+            cuts: list[tuple[int, int, int]]) -> tuple[Piece, ...]:
+    """Return the words between separators, with where they stand (linear)."""
+    if not cuts:
+        return (Piece(0, words, folded, (0, len(folded))),) if words else ()
     pieces: list[Piece] = []
     i, start = 0, 0
-    for cut_start, cut_end in [*cuts, (len(folded.text), len(folded.text))]:
-        if cut_start < start:
-            continue  # overlapping separators ("!," ): already cut
+    for cut_start, cut_end, _ in [*cuts, (len(folded), len(folded), 0)]:
         first = i
         while i < len(tokens) and tokens[i].at < cut_start:
             i += 1
         if i > first:
-            words = tuple(t.word for t in tokens[first:i])
-            pieces.append(Piece(first, words, squash(folded.text[start:cut_start])))
+            pieces.append(Piece(first, words[first:i], folded, (start, cut_start)))
         start = cut_end
     return tuple(pieces)

@@ -88,10 +88,10 @@ INTENSIFIERS = frozenset({
     "hell", "heck", "fuck", "fucking", "fuckin", "freaking", "freakin", "frickin", "friggin",
     "effing", "fing", "damn", "damned", "goddamn", "goddamned", "bloody", "dang", "darn",
     "flipping", "flippin", "literally", "seriously", "honestly", "truly", "kindly",
-    "politely", "respectfully", "sincerely", "totally", "absolutely",
+    "politely", "respectfully", "sincerely", "totally", "absolutely", "effin", "frigging",
 })
-# "the" before these is part of the intensifier: "leave me the hell alone".
-INTENSIFIER_NOUNS = frozenset({"hell", "heck", "fuck"})
+# "the" before these is part of the intensifier: "leave me the hell alone", "the f alone".
+INTENSIFIER_NOUNS = frozenset({"hell", "heck", "fuck", "f", "eff"})
 # A request's scope is read up to the first of these: what follows affirms or excepts
 # ("stop the price drop texts but keep the rest coming", "STOP PRICE DROP. The others are
 # fine") and never widens it.
@@ -178,7 +178,8 @@ TOKEN_ALIASES = {
     "plss": "please", "thx": "thanks", "thnx": "thanks", "thanx": "thanks", "tnx": "thanks",
     "u": "you", "ur": "your", "yr": "your", "txt": "text", "txts": "texts", "txting": "texting",
     "tx": "text", "msg": "message", "msgs": "messages", "mssg": "message", "msj": "mensaje",
-    "msjs": "mensajes", "rmv": "remove", "rmove": "remove", "donot": "dont", "dnt": "dont", "cellphone": "phone",
+    "msjs": "mensajes", "rmv": "remove", "rmove": "remove", "donot": "dont", "dnt": "dont",
+    "cellphone": "phone",
 }
 TOKEN_PAIRS = {
     ("do", "not"): "dont", ("does", "not"): "doesnt", ("did", "not"): "didnt",

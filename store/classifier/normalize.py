@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from typing import NamedTuple
 
 from store.classifier.lexicon import TOKEN_ALIASES, TOKEN_PAIRS
 
@@ -30,8 +32,7 @@ _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*|#(?![^\W_])")
 _PAIR_STARTS = frozenset(first for first, _ in TOKEN_PAIRS)
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):  # a named tuple: a text makes dozens, and a dataclass costs 4 µs each
     """One word: its folded form, where it is in the folded text, and in the text as sent."""
 
     word: str
@@ -46,7 +47,7 @@ class Folded:
     folded character came from in the original."""
 
     text: str
-    origin: tuple[int, ...]
+    origin: Sequence[int]
 
 
 class _CharMap(dict):
@@ -77,8 +78,18 @@ def _keep(char: str) -> str:
 _CHARS = _CharMap()
 
 
+# Most texts are plain ASCII: folded by one translate, each character staying in its place.
+_ASCII = {code: _keep(chr(code)) for code in range(128) if not chr(code).isalnum()}
+_ASCII.update({ord(c): c.lower() for c in map(chr, range(65, 91))})
+_ASCII[ord("`")] = "'"
+
+
 def fold(text: str) -> Folded:
     """Return `text` folded character by character, keeping line breaks and origins."""
+    if text.isascii():
+        folded = text.translate(_ASCII)
+        if len(folded) == len(text):  # nothing dropped: every character where it was
+            return Folded(folded, range(len(text)))
     out: list[str] = []
     origin: list[int] = []
     for i, char in enumerate(text):
@@ -108,12 +119,16 @@ def normalize(text: str) -> str:
 
 def tokenize(folded: Folded) -> tuple[Token, ...]:
     """Return the words of a folded text, respellings folded ("u" is "you", "do not" "dont")."""
-    origin = folded.origin
+    origin, aliases = folded.origin, TOKEN_ALIASES
     raw = []
+    singles = 0
     for m in _TOKEN.finditer(folded.text):
-        word = "number" if m.group() == "#" else m.group().replace("'", "")
-        raw.append(Token(word, m.start(), origin[m.start()], origin[m.end() - 1] + 1))
-    tokens = [_alias(t) for t in _spelled_out(raw)]
+        word = m.group()
+        word = "number" if word == "#" else word.replace("'", "") if "'" in word else word
+        singles += len(word) == 1
+        raw.append(Token(aliases.get(word, word), m.start(), origin[m.start()],
+                         origin[m.end() - 1] + 1))
+    tokens = _spelled_out(raw) if singles >= 3 else raw
     if _PAIR_STARTS.isdisjoint(t.word for t in tokens):
         return tuple(tokens)
     paired: list[Token] = []
@@ -126,15 +141,8 @@ def tokenize(folded: Folded) -> tuple[Token, ...]:
     return tuple(paired)
 
 
-def _alias(token: Token) -> Token:
-    alias = TOKEN_ALIASES.get(token.word)
-    return Token(alias, token.at, token.start, token.end) if alias else token
-
-
 def _spelled_out(raw: list[Token]) -> list[Token]:
     """Join runs of three or more single letters into one word ("S T O P", "s.t.o.p")."""
-    if sum(len(t.word) == 1 for t in raw) < 3:
-        return raw
     out: list[Token] = []
     run: list[Token] = []
     for token in [*raw, None]:

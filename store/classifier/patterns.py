@@ -21,7 +21,7 @@ PHRASES = (
     # lists and numbers
     "{takeverb} me|us off of? {det}? *3 {listword}",  # "take me off your VIP list"
     "{takeverb} me|us out of {det}? *3 {listword}",
-    "{takeverb} my|this|that|our {phonemod}? {num} off|out",
+    "{takeverb} my|this|that|our {phonemod}? {num}|name|names off|out",
     "{takeverb} me|us off $",  # "would you mind taking me off"
     "{be}? {taken} off|from {det}? *3 {listword}",  # "can I be taken off the list"
     "{be} {taken} $",
@@ -39,6 +39,12 @@ PHRASES = (
     "{neg} ever? send me anything",
     "{neg} {want} {det}? {more}? {msgs}",
     "{neg} {want} to {receive} {det}? {more}? {anymsgs}",
+    "{neg} {want} to {receive} them|these|those|anything|any|em $",
+    "{neg} {want} them|these|those|em $",  # "price drop texts again. I don't want them"
+    "{neg} {want} to be on {det}? *2 {listword}",
+    "nolonger|not interested in {receive} {det}? {more}? {anymsgs}",
+    "not send|text me {det}? {more}? {anymsgs}",
+    "{stopverb} {det}? text|texting|sms communication|communications|contact|messaging",
     "rather|prefer not {receive}|be|to",
     "prefer|rather to? not {receive} {det}? {more}? {anymsgs}",
     "{neg} {want} to be {textedverb}",
@@ -68,6 +74,7 @@ PHRASES = (
     "enough with|of {det}? {more}? {anymsgs}",
     "sick|tired of {det}? {more}? {anymsgs}",
     "no more of? them|those|these $",
+    "no more $",
     "knock|cut it off|out",
     "appreciate it? if {you} stopped|quit|ceased {sendverb}",
     "{want}|like {you} to not|never {textverb} me",
@@ -124,6 +131,10 @@ PHRASES = (
     "cancelar|cancelen|parar {es_det}? {anymsgs}",
     "cancelar|cancela|cancelen|cancele {es_det}? suscripcion|subscripcion $",
 )
+
+# These name no texts of their own: after one automation was named in the text they point back
+# to it ("those price reduction messages? no more please"), as a pronoun does.
+ELLIPTICAL = frozenset({"no more $", "stop it $", "make it|this|them stop $", "enough"})
 
 # Revocations only when the whole message is the phrase (filler allowed): "no more" is an
 # opt-out alone, not in "no more than 20k".

@@ -7,9 +7,9 @@ number of words (no regular expressions).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from store.automations import AUTOMATIONS
 from store.classifier.lexicon import AUTOMATION, NAMING_NOUNS, NEGATIONS, SLOTS
@@ -183,7 +183,7 @@ class Marked:
 
     tokens: tuple[str, ...]
     names: tuple[str | None, ...]  # the automation each AUTOMATION word stands for
-    spans: tuple[tuple[int, int], ...]  # the words of the piece each marked word stands for
+    spans: Sequence[tuple[int, int]]  # the words of the piece each marked word stands for
 
     def words_of(self, start: int, end: int) -> tuple[int, int]:
         """Return the piece's word range that marked words [start, end) stand for."""
@@ -229,10 +229,16 @@ AUTOMATION_WORDS = frozenset(w for phrase in _PHRASES for w in phrase)
 _FIRST_WORDS = frozenset(phrase[0] for phrase in _PHRASES)
 
 
+@lru_cache(maxsize=512)
+def _identity(n: int) -> tuple[tuple[int, int], ...]:
+    """Return the spans of n words none of which was folded into another."""
+    return tuple((i, i + 1) for i in range(n))
+
+
 def mark(tokens: tuple[str, ...]) -> Marked:
     """Return `tokens` with automation keyphrases (and "alerts" etc. after them) marked."""
     if _FIRST_WORDS.isdisjoint(tokens):
-        return Marked(tokens, (None,) * len(tokens), tuple((i, i + 1) for i in range(len(tokens))))
+        return Marked(tokens, (None,) * len(tokens), _identity(len(tokens)))
     out: list[str] = []
     names: list[str | None] = []
     spans: list[tuple[int, int]] = []

@@ -6,7 +6,7 @@ that only a person should judge (review). Each request's scope is resolved by sc
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -14,12 +14,13 @@ from store.classifier import lexicon as kw
 from store.classifier import patterns
 from store.classifier.clauses import Piece, Reading
 from store.classifier.negation import negated, stop_after
-from store.classifier.phrasebook import Marked, PhraseBook, mark
+from store.classifier.phrasebook import Marked, Match, PhraseBook, mark
 from store.classifier.scope import (
     ALL,
     OPT_OUT_TOKENS,
     OTHER,
     TEXTING,
+    TEXTS,
     about,
     affirms,
     pointed_back,
@@ -61,7 +62,7 @@ class Words:
     """A piece's words, intensifiers dropped and keyphrases marked, mapped back to the text."""
 
     marked: Marked
-    index: tuple[int, ...]  # the text's word index of each word kept
+    index: Sequence[int]  # the text's word index of each word kept
 
     @property
     def tokens(self) -> tuple[str, ...]:
@@ -75,12 +76,13 @@ class Words:
 
 def words_of(piece_words: tuple[str, ...], first: int) -> Words:
     """Return a piece's words ready to match: "leave me the hell alone" is "leave me alone"."""
-    kept = [
-        i for i, w in enumerate(piece_words)
-        if w not in kw.INTENSIFIERS and not (
-            w == "the" and i + 1 < len(piece_words)
-            and piece_words[i + 1] in kw.INTENSIFIER_NOUNS)
-    ]
+    if kw.INTENSIFIERS.isdisjoint(piece_words) and kw.INTENSIFIER_NOUNS.isdisjoint(piece_words):
+        return Words(mark(piece_words), range(first, first + len(piece_words)))
+    n = len(piece_words)
+    # "the hell" is dropped whole; "hell" or "f" without "the" is a word like any other
+    the_noun = {j for i, w in enumerate(piece_words) if w == "the" and i + 1 < n
+                and piece_words[i + 1] in kw.INTENSIFIER_NOUNS for j in (i, i + 1)}
+    kept = [i for i, w in enumerate(piece_words) if w not in kw.INTENSIFIERS and i not in the_noun]
     marked = mark(tuple(piece_words[i] for i in kept))
     return Words(marked, tuple(first + i for i in kept))
 
@@ -95,7 +97,7 @@ def find(reading: Reading) -> Findings:
         _lines(found, reading.sentences, _may_lead, named)
     match = _WHOLE_PHRASES.whole(whole.tokens, LEAD_FILLER)
     if match:
-        found.requests.append(_in_words(whole, match.start, match.end, named))
+        found.requests.append(_in_words(whole, match, named))
     for clause in _unique(reading.clauses):  # a repeated clause reads the same
         _clause(found, words_of(clause.words, clause.first), named)
     if len(reading.parts) > 1:  # "I bought a car, STOP", "Not interested - stop"
@@ -160,9 +162,9 @@ def _key_at(tokens: tuple[str, ...], i: int) -> int:
     return 0
 
 
-def _in_words(words: Words, start: int, end: int, named: list[tuple[int, str]]) -> Request:
-    """Return a revocation in words at marked [start, end), with its scope."""
-    tokens = words.tokens
+def _in_words(words: Words, match: Match, named: list[tuple[int, str]]) -> Request:
+    """Return a revocation in words, with its scope."""
+    tokens, start, end = words.tokens, match.start, match.end
     region = region_end(tokens, start)
     after = rest(words.marked, start, kw.FILLER, end=region)
     span = words.span(start, end)
@@ -173,6 +175,8 @@ def _in_words(words: Words, start: int, end: int, named: list[tuple[int, str]]) 
         return Request(name, "scoped_natural_language", words.span(start, region))
     earlier = frozenset(n for at, n in named if at < span[0])
     back = pointed_back(words.marked, start, min(end + 3, region), earlier)
+    if not back and match.phrase.text in patterns.ELLIPTICAL and len(earlier) == 1:
+        (back,) = earlier  # "those price drop texts? no more please"
     if back:
         return Request(back, "scoped_natural_language", words.span(start, min(end + 3, region)))
     return Request(ALL, "natural_language", span)
@@ -211,12 +215,13 @@ def _clause(found: Findings, words: Words, named: list[tuple[int, str]]) -> None
             # warranty"); one naming none is read with its object ("stop sending me the deed")
             found.reviews.append(words.span(match.start, match.end))  # "the waiting list"
             continue
-        found.requests.append(_in_words(words, match.start, match.end, named))
+        found.requests.append(_in_words(words, match, named))
     for i, token in enumerate(tokens):
         if token in OPT_OUT_TOKENS or token in kw.REVIEW_WORDS or is_typo(token):
             if i in negated_at or negated(tokens, i):
                 found.negated = True
-            elif token in OPT_OUT_TOKENS or about(tokens, i + 1) != OTHER:
+            elif (token in OPT_OUT_TOKENS or is_typo(token)
+                  or about(tokens, i + 1) in (None, TEXTS)):
                 # an opt-out word is always worth a look; "remove the paint protection" is not
                 found.reviews.append(words.span(i, i + 1))
     review = next(_REVIEW_PHRASES.find(tokens, kw.FILLER), None)

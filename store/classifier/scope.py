@@ -14,7 +14,9 @@ from store.classifier.phrasebook import AUTOMATION_WORDS, Marked
 from store.classifier.spelling import is_typo
 
 ALL = "all"
-OTHER = "other"  # the request is about something that is not texting
+# What a request's object is: texting, something that is not (SPEC section 4: review), or
+# some other thing the lists do not know ("remove the pinstripe").
+TEXTS, OTHER, THING = "texts", "other", "thing"
 
 _SCOPE_LIKE = kw.SCOPE_WORDS | AUTOMATION_WORDS
 # Words that name texting itself; "sending", "contacting" or "calling" could be about anything.
@@ -123,7 +125,7 @@ def _names_texts(tokens: tuple[str, ...], k: int) -> bool:
 
 def about(tokens: tuple[str, ...], start: int, *, after_stop: bool = False) -> str | None:
     """Return OTHER when the object after tokens[:start] is not texting ("the brochures"),
-    "texts" when it is, or None when no object says.
+    TEXTS when it is, THING when it is something else, or None when there is no object.
 
     The object is read over a few words past determiners: "stop sending me the price drop
     texts" is about texts; "opt out of the roadside assistance plan" and "stop the email
@@ -136,14 +138,15 @@ def about(tokens: tuple[str, ...], start: int, *, after_stop: bool = False) -> s
         k += 1
     if k < len(tokens) and tokens[k] in kw.OTHER_CHANNELS:
         return OTHER
-    seen_other = False
+    seen_other = seen_thing = False
     for token in tokens[k:k + 6]:
         if token in kw.CONTRAST or token in _SUBJECTS:
             break  # a new clause begins: "STOP I already bought a car"
         if token in TEXTING:
-            return "texts"
+            return TEXTS
         seen_other = seen_other or token in kw.NOT_TEXTING or token in kw.OTHER_CHANNELS
-    return OTHER if seen_other else None
+        seen_thing = seen_thing or token not in kw.FILLER
+    return OTHER if seen_other else THING if seen_thing else None
 
 
 def pointed_back(words: Marked, start: int, end: int, earlier: frozenset[str]) -> str | None:

@@ -4,6 +4,8 @@ doubled, missing, or two letters swapped: STOPP, STP, SOTP — not a different w
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from store.classifier import lexicon as kw
 from store.classifier.normalize import squeeze
 
@@ -18,6 +20,7 @@ def _near_misses(word: str) -> frozenset[str]:
 _TYPOS = _near_misses(kw.TYPO_OF)
 
 
+@lru_cache(maxsize=4096)
 def is_typo(word: str) -> bool:
     """Return whether `word` is an obvious misspelling of an opt-out word (not the word)."""
     return word in kw.MISSPELLINGS or is_stop_typo(word)
