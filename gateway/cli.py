@@ -121,17 +121,41 @@ def export(what: str, output: Path | None) -> None:
     click.echo(f"wrote {count} {what} rows to {output}", err=True)
 
 
+def _evaluate(ctx: click.Context, _param, files: tuple[Path, ...]) -> None:
+    """Print how the classifier reads labelled corpus FILEs; exit 1 if a target is missed."""
+    if not files or ctx.resilient_parsing:
+        return
+    from gateway.evaluation import CorpusError, evaluate, report
+
+    met = True
+    for path in files:
+        try:
+            evaluation = evaluate(path)
+        except (CorpusError, OSError, UnicodeDecodeError) as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+        click.echo("\n".join(report(path, evaluation)) + "\n")
+        met = met and evaluation.meets_targets()
+    ctx.exit(0 if met else 1)
+
+
 @main.command()
 @click.argument("text")
 @click.option("--phone", help="Read YES in this phone's context (opted out, asked to opt in).")
+@click.option("--eval", "eval_files", multiple=True, is_eager=True, expose_value=False,
+              callback=_evaluate, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Instead, measure the classifier on a labelled corpus FILE.csv (columns "
+                   "text,intent,scope,category,source; may repeat): precision and recall per "
+                   "intent, scope, confusion matrix and misses. Exits 1 if a target is missed.")
 @click.pass_obj
 def classify(config: Config, text: str, phone: str | None) -> None:
-    """Classify TEXT as an inbound text would be, and print the result as JSON."""
+    """Classify TEXT as an inbound text would be, and print the result as JSON.
+
+    An empty TEXT (a picture message without words) is intent none, as SPEC section 4 says.
+    """
     from store.consent import classify_for
     from store.phones import parse_phone
 
-    if not text.strip():
-        _fail(StoreError("the text is empty"))
     try:
         e164 = parse_phone(phone, region=config.default_region) if phone else None
     except StoreError as exc:
@@ -153,6 +177,44 @@ def prefs(config: Config, phone: str) -> None:
         card = load_card(phone, region=config.default_region)
     except StoreError as exc:
         _fail(exc)
+    for line in card_lines(card.state, clients=card.clients, events=card.events,
+                           zone=config.dealership_timezone, pending_review=card.pending_review):
+        click.echo(line)
+
+
+@main.command()
+@click.argument("phone")
+@click.argument("event_id", type=click.IntRange(min=1, max=2**63 - 1))
+@click.option("--note", required=True, help="What the client meant (required).")
+@click.option("--actor", required=True, help="Who marks it misread (recorded on the events).")
+@click.pass_obj
+def misread(config: Config, phone: str, event_id: int, note: str, actor: str) -> None:
+    """Mark the opt-out EVENT_ID of PHONE misread: undo it as staff (SPEC rule 11).
+
+    Only an opt-out the classifier read from natural language, that the client has not
+    confirmed by texting again, and that nothing changed since. Recorded with channel api
+    (the command line is a program's interface, like the API). Exits 1 with the reason
+    when the rule refuses it; the refused attempt is recorded too.
+    """
+    from store.cards import load_card
+    from store.consent import correct_misread
+    from store.phones import parse_phone
+    from store.rules import Actor
+    from store.wording import card_lines
+
+    if not actor.strip() or len(actor.strip()) > 120:  # the width of an event's actor
+        _fail(StoreError("--actor must name who marks it misread, in at most 120 characters"))
+    try:
+        e164 = parse_phone(phone, region=config.default_region)
+        result = correct_misread(e164, event_id, note=note,
+                                 actor=Actor(source="staff", actor=actor.strip(), channel="api"))
+    except StoreError as exc:
+        _fail(exc)
+    if result.refusal is not None:
+        click.echo(f"not changed ({result.refusal.reason}): {result.refusal}", err=True)
+        sys.exit(1)
+    card = load_card(e164, region=config.default_region)
+    click.echo(f"marked event {event_id} misread; consent is back to its state before it:")
     for line in card_lines(card.state, clients=card.clients, events=card.events,
                            zone=config.dealership_timezone, pending_review=card.pending_review):
         click.echo(line)

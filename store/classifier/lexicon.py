@@ -106,7 +106,15 @@ AFFIRM = frozenset({
     "happy", "bien", "sigan", "seguir", "sigue", "quiero",
 })
 # An object that points back to texts named earlier: "those new arrival texts, stop them".
-PRONOUNS = frozenset({"them", "those", "these", "it", "em", "ones", "los", "las"})
+PRONOUNS = frozenset({
+    "them", "those", "these", "that", "it", "em", "ones", "los", "las", "lo", "la",
+})
+# Within a clause these end a request's scope as a contrast does: "no more PRICE DROP please,
+# keep everything else", "STOP NEW ARRIVALS still send me deals".
+KEEP = frozenset({"keep", "still", "sigan", "sigue"})
+# A bare "stop sending" after an automation was named points back to it; "stop texting me"
+# names texting itself and does not.
+ELLIPTICAL_AFTER_STOP = frozenset({"sending", "send", "them", "those", "that", "it"})
 # What a stop, cancel or opt out may be about that is not texting (SPEC section 4): the request
 # goes to review (or is nothing without an opt-out word), never to a locked opt-out.
 NOT_TEXTING = frozenset({
@@ -143,7 +151,7 @@ NOT_TEXTING_AFTER_STOP = frozenset({
 # Negation of the word that follows (within a few NEGATION_GAP words): "don't ever stop".
 NEGATIONS = frozenset({
     "dont", "never", "not", "cant", "cannot", "wont", "didnt", "doesnt", "shouldnt", "wouldnt",
-    "nolonger", "nunca", "jamas",
+    "nolonger", "noneed", "nunca", "jamas",
 })
 NEGATION_GAP = frozenset({
     "ever", "please", "you", "guys", "yall", "just", "even", "to", "want", "wanna", "need", "i",
@@ -179,13 +187,15 @@ TOKEN_ALIASES = {
     "u": "you", "ur": "your", "yr": "your", "txt": "text", "txts": "texts", "txting": "texting",
     "tx": "text", "msg": "message", "msgs": "messages", "mssg": "message", "msj": "mensaje",
     "msjs": "mensajes", "rmv": "remove", "rmove": "remove", "donot": "dont", "dnt": "dont",
-    "cellphone": "phone",
+    "cellphone": "phone", "txtin": "texting", "textin": "texting", "txtn": "texting",
+    "mo": "more", "xfa": "porfavor", "m": "me", "q": "que",
 }
 TOKEN_PAIRS = {
     ("do", "not"): "dont", ("does", "not"): "doesnt", ("did", "not"): "didnt",
     ("will", "not"): "wont", ("can", "not"): "cannot", ("opt", "out"): "optout",
     ("no", "longer"): "nolonger", ("un", "subscribe"): "unsubscribe",
-    ("un", "subscribed"): "unsubscribed", ("un", "stop"): "unstop",
+    ("un", "subscribed"): "unsubscribed", ("un", "stop"): "unstop", ("e", "mail"): "email",
+    ("e", "mails"): "emails", ("no", "need"): "noneed",
 }
 
 # Typos. A whole message that is STOP with a letter doubled, missing, or two adjacent letters
@@ -209,6 +219,11 @@ SLOTS = {
     "be": ("be", "get", "getting", "being"),
     "taken": ("taken", "removed", "deleted", "dropped", "unsubscribed", "erased"),
     "turnverb": ("turn", "switch", "shut", "cut"),
+    # verbs of ending something, read with their object: "discontinue the price drop messages"
+    "endverb": ("stop", "quit", "cease", "discontinue", "disable", "deactivate", "halt",
+                "cancel", "end", "block", "unsubscribe", "kill", "drop", "remove", "delete"),
+    "pron": ("them", "those", "these", "that", "it", "em", "they"),
+    "es_pron": ("los", "las", "lo", "la"),
     "anymsgs": (*sorted(MESSAGE_NOUNS | PROMOTION_NOUNS), AUTOMATION),
     "neg": ("dont", "never", "nolonger"),
     "textverb": ("text", "texting", "message", "messaging", "contact", "contacting", "sms",

@@ -68,12 +68,31 @@ PHRASES = (
     "just stop $",
     "stop it $",
     "{stopverb} {sendverb}? them|those|these|em $",  # "those arrival texts, please stop them"
+    # a verb of ending with texts as its object, a few words on: "discontinue the price drop
+    # messages", "disable the new arrivals notifications for my number"
+    "{endverb} me|us? from|of? {det}? {more}? *2 {anymsgs}",
+    "{endverb}|{turnverb} {pron} off? $",  # "please discontinue them", "shut that off"
+    "remove|delete|unsubscribe|take me|us from|off {pron}",
+    "{takeverb} me|us off {det}? {more}? *1 {anymsgs}",
+    "be {taken} from|off {det}? {more}? *2 {anymsgs}",
+    "want|wanna|need out of? {det}? *2 {anymsgs}|{listword}",
+    "{anymsgs} can|could|should|must|need to? stop|go|end $",  # "the price drop texts can go"
+    "{want}|like|need {pron} to stop|end $",  # "I'd like those to stop"
+    "{you} to stop|quit|end {pron}",  # "I'm gonna need you to stop that"
+    "all set|good|done on|with {det}? {more}? {anymsgs}",
+    "all set|good|done on|with {pron} $",
+    "not|nolonger interested in {det}? {more}? *1 {anymsgs}",
+    "{neg} {sendverb}|send|text me? {det}? {more}? {anymsgs}",
+    "{neg} send me any|no more $",
+    "prefer|rather {you} not {textverb} me",
+    "mind not {textverb} me",
+    "mind nolonger {sendverb} me? {det}? {more}? {anymsgs}",
     "{turnverb} off {det}? {more}? {anymsgs}",  # "turn off the price drop alerts"
     "{turnverb} {det}? {more}? {anymsgs} off",
     "{turnverb} them|those|these|it|em off",
     "enough with|of {det}? {more}? {anymsgs}",
     "sick|tired of {det}? {more}? {anymsgs}",
-    "no more of? them|those|these $",
+    "no more of? {pron} $",
     "no more $",
     "knock|cut it off|out",
     "appreciate it? if {you} stopped|quit|ceased {sendverb}",
@@ -115,6 +134,8 @@ PHRASES = (
     "no me {es_send} mas $",
     "no me {es_write}",
     "no me vuelvan|vuelva|vuelvas a {es_sendinf}|escribir|mandar|enviar",
+    "no {es_pron} quiero|necesito|queremos",  # "las alertas de price drop, ya no las quiero"
+    "quitenlas|quitenlos|quitelas|quitelos|borrenlas|borrenlos|cancelenlas|cancelenlos",
     "no {es_send} mas? {es_det}? mensaje|mensajes|texto|textos",
     "no {es_want} recibir? mas? {es_det}? {anymsgs}",
     "no {es_sendinf} mas? {es_det}? {anymsgs}",
@@ -134,7 +155,21 @@ PHRASES = (
 
 # These name no texts of their own: after one automation was named in the text they point back
 # to it ("those price reduction messages? no more please"), as a pronoun does.
-ELLIPTICAL = frozenset({"no more $", "stop it $", "make it|this|them stop $", "enough"})
+ELLIPTICAL = frozenset({"no more $", "stop it $", "make it|this|them stop $", "enough",
+                        "{neg} send me any|no more $", "{stopverb} {sendverb}",
+                        "no {es_pron} quiero|necesito|queremos",
+                        "quitenlas|quitenlos|quitelas|quitelos|borrenlas|borrenlos|cancelenlas|"
+                        "cancelenlos"})
+
+# These say "it" or "those" and nothing else: with nothing named before them to point back to
+# ("cancel it") they go to review, never to an opt-out.
+NEEDS_ANTECEDENT = frozenset({
+    "{endverb}|{turnverb} {pron} off? $", "remove|delete|unsubscribe|take me|us from|off {pron}",
+    "{want}|like|need {pron} to stop|end $", "{you} to stop|quit|end {pron}",
+    "all set|good|done on|with {pron} $", "{neg} {want} them|these|those|em $",
+    "no {es_pron} quiero|necesito|queremos", "{turnverb} them|those|these|it|em off",
+    "quitenlas|quitenlos|quitelas|quitelos|borrenlas|borrenlos|cancelenlas|cancelenlos",
+})
 
 # Revocations only when the whole message is the phrase (filler allowed): "no more" is an
 # opt-out alone, not in "no more than 20k".

@@ -21,6 +21,7 @@ from store.classifier.scope import (
     OTHER,
     TEXTING,
     TEXTS,
+    THING,
     about,
     affirms,
     pointed_back,
@@ -30,6 +31,7 @@ from store.classifier.scope import (
 from store.classifier.spelling import is_stop_typo, is_typo
 
 _T = TypeVar("_T")
+_DETERMINERS = frozenset({"the", "my", "your", "this", "our", "that", "his", "her", "their"})
 _KEYS = tuple(tuple(w.split()) for w in sorted(kw.OPT_OUT_WORDS, key=len, reverse=True))
 LEAD_FILLER = kw.FILLER | kw.OPT_OUT_EXTRA_FILLER
 _PHRASES = PhraseBook(patterns.PHRASES)
@@ -91,13 +93,16 @@ def find(reading: Reading) -> Findings:
     """Return the requests, reviews and negations in a text."""
     found = Findings()
     whole = words_of(reading.words, 0)
+    # where the text names an automation (its name) or texts in general (None): what a later
+    # pronoun or ellipsis may point back to
     named = [(whole.index[whole.marked.spans[k][0]], n)
-             for k, n in enumerate(whole.marked.names) if n]
+             for k, n in enumerate(whole.marked.names) if n or whole.tokens[k] in TEXTING]
     if len(reading.sentences) > 1:
         _lines(found, reading.sentences, _may_lead, named)
     match = _WHOLE_PHRASES.whole(whole.tokens, LEAD_FILLER)
-    if match:
-        found.requests.append(_in_words(whole, match, named))
+    request = _in_words(whole, match, named) if match else None
+    if request:
+        found.requests.append(request)
     for clause in _unique(reading.clauses):  # a repeated clause reads the same
         _clause(found, words_of(clause.words, clause.first), named)
     if len(reading.parts) > 1:  # "I bought a car, STOP", "Not interested - stop"
@@ -130,6 +135,11 @@ def lead(words: Words, *, whole: bool, until: int | None = None,
     span = words.span(i, i + size)
     after = rest(words.marked, i + size, LEAD_FILLER, opt_out=True, end=end)
     back = pointed_back(words.marked, i + size, end, earlier)
+    elliptical = (not whole and len(earlier) == 1 and after.filler_only
+                  and not kw.ELLIPTICAL_AFTER_STOP.isdisjoint(tokens[i + size:end])
+                  and kw.MESSAGES_IN_GENERAL.isdisjoint(tokens[i + size:end]))
+    if elliptical:  # "price drop alerts?? i dont need those, pls stop sending"
+        (back,) = earlier
     if back and not after.automations:
         return Request(back, "scoped_keyword", words.span(i, end))  # "Stop sending those"
     if after.filler_only:
@@ -144,8 +154,9 @@ def lead(words: Words, *, whole: bool, until: int | None = None,
             (name,) = after.automations
             return Request(name, "scoped_keyword", words.span(i, end))
         return Request(ALL, "keyword_widened", words.span(i, end))
-    if about(tokens, i + size, after_stop=True) == OTHER:
-        return None  # "STOP by anytime", "stop mailing me the brochures": review
+    object_ = about(tokens, i + size, after_stop=True)
+    if object_ == OTHER or (object_ == THING and tokens[i + size] in _DETERMINERS):
+        return None  # "STOP by anytime", "stop the body work on the bumper": review
     starts_with_stop = i == 0 and tokens[0] in kw.STARTS_WITH_STOP
     if after.all_scope_like or (starts_with_stop and after.scope_like):
         return Request(ALL, "keyword_widened", span)  # "STOP DEALS", "cancel promotions"
@@ -162,8 +173,8 @@ def _key_at(tokens: tuple[str, ...], i: int) -> int:
     return 0
 
 
-def _in_words(words: Words, match: Match, named: list[tuple[int, str]]) -> Request:
-    """Return a revocation in words, with its scope."""
+def _in_words(words: Words, match: Match, named: list[tuple[int, str | None]]) -> Request | None:
+    """Return a revocation in words, with its scope; None when it points back to nothing."""
     tokens, start, end = words.tokens, match.start, match.end
     region = region_end(tokens, start)
     after = rest(words.marked, start, kw.FILLER, end=region)
@@ -173,28 +184,43 @@ def _in_words(words: Words, match: Match, named: list[tuple[int, str]]) -> Reque
             return Request(ALL, "natural_language_widened", words.span(start, region))
         (name,) = after.automations
         return Request(name, "scoped_natural_language", words.span(start, region))
-    earlier = frozenset(n for at, n in named if at < span[0])
+    earlier = frozenset(n for at, n in named if n and at < span[0])
     back = pointed_back(words.marked, start, min(end + 3, region), earlier)
-    if not back and match.phrase.text in patterns.ELLIPTICAL and len(earlier) == 1:
-        (back,) = earlier  # "those price drop texts? no more please"
+    if not back and len(earlier) == 1 and _elliptical(match, tokens[start:region]):
+        (back,) = earlier  # "those price drop texts? no more please", "... pls stop sending"
     if back:
         return Request(back, "scoped_natural_language", words.span(start, min(end + 3, region)))
+    if match.phrase.text in patterns.NEEDS_ANTECEDENT and not _texts_before(named, span):
+        return None  # "cancel it": cancel what? a person reads it
     return Request(ALL, "natural_language", span)
 
 
+def _elliptical(match: Match, region: tuple[str, ...]) -> bool:
+    """Return whether a request names nothing of its own and so means what came before."""
+    if match.phrase.text in patterns.ELLIPTICAL:
+        return True
+    return (not kw.ELLIPTICAL_AFTER_STOP.isdisjoint(region)
+            and TEXTING.isdisjoint(region) and kw.MESSAGES_IN_GENERAL.isdisjoint(region))
+
+
+def _texts_before(named: list[tuple[int, str | None]], span: tuple[int, int]) -> bool:
+    """Return whether texts or an automation were named before `span` in the text."""
+    return any(at < span[0] for at, _ in named)
+
+
 def _lines(found: Findings, pieces: tuple[Piece, ...], may_lead,
-           named: list[tuple[int, str]]) -> None:
+           named: list[tuple[int, str | None]]) -> None:
     """Add each piece that is an opt-out word, maybe with filler (keyword_line)."""
     for piece in _unique(pieces):
         if may_lead(piece.words):
-            earlier = frozenset(n for at, n in named if at < piece.first)
+            earlier = frozenset(n for at, n in named if n and at < piece.first)
             request = lead(words_of(piece.words, piece.first), whole=False, earlier=earlier)
             if request:
                 found.requests.append(Request(request.scope, request.rule, request.span,
                                               piece.normalized))
 
 
-def _clause(found: Findings, words: Words, named: list[tuple[int, str]]) -> None:
+def _clause(found: Findings, words: Words, named: list[tuple[int, str | None]]) -> None:
     tokens = words.tokens
     negated_at: set[int] = set()
     for match in _PHRASES.find(tokens, LEAD_FILLER):
@@ -209,13 +235,17 @@ def _clause(found: Findings, words: Words, named: list[tuple[int, str]]) -> None
             found.negated = True
             continue
         matched = tokens[match.start:match.end]
-        if not kw.OTHER_LISTS.isdisjoint(matched) or (
-                TEXTING.isdisjoint(matched) and about(tokens, match.end) == OTHER):
+        if (not kw.OTHER_LISTS.isdisjoint(matched) or not kw.OTHER_CHANNELS.isdisjoint(matched)
+                or _about_something_else(tokens, match.end, matched)):
             # a phrase naming texts is about them whatever follows ("no more texts about my
             # warranty"); one naming none is read with its object ("stop sending me the deed")
             found.reviews.append(words.span(match.start, match.end))  # "the waiting list"
             continue
-        found.requests.append(_in_words(words, match, named))
+        request = _in_words(words, match, named)
+        if request is None:
+            found.reviews.append(words.span(match.start, match.end))
+        else:
+            found.requests.append(request)
     for i, token in enumerate(tokens):
         if token in OPT_OUT_TOKENS or token in kw.REVIEW_WORDS or is_typo(token):
             if i in negated_at or negated(tokens, i):
@@ -228,6 +258,22 @@ def _clause(found: Findings, words: Words, named: list[tuple[int, str]]) -> None
     if review is not None and not (TEXTING.isdisjoint(tokens[review.start:review.end])
                                    and about(tokens, review.end) == OTHER):
         found.reviews.append(words.span(review.start, review.end))
+
+
+def _about_something_else(tokens: tuple[str, ...], end: int, matched: tuple[str, ...]) -> bool:
+    """Return whether a revocation in words is about something that is not texting.
+
+    A phrase naming texts is about them whatever follows ("no more texts about my warranty");
+    one naming none is read with its object ("stop sending me the deed"), and an opt-out OF
+    something unknown is no revocation ("can I opt out of the dealer-installed LoJack").
+    """
+    if not TEXTING.isdisjoint(matched):
+        return False
+    object_ = about(tokens, end)
+    if object_ == OTHER:
+        return True
+    explicit = end < len(tokens) and tokens[end] in ("of", "from")
+    return object_ == THING and explicit and matched[-1] in ("optout", "unsubscribe")
 
 
 def later_affirmation(reading: Reading) -> int | None:

@@ -78,7 +78,7 @@ class Rest:
 def region_end(tokens: tuple[str, ...], start: int) -> int:
     """Return where the scope of a request starting at `start` ends: at the first contrast."""
     for k in range(start, len(tokens)):
-        if tokens[k] in kw.CONTRAST:
+        if tokens[k] in kw.CONTRAST or tokens[k] in kw.KEEP:
             return k
     return len(tokens)
 
