@@ -50,9 +50,10 @@ def token_check(config: Config):
         if token is None:
             return _unauthorized("the API is off: SMSPREFS_API_TOKEN is not set on the gateway")
         scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not given.strip():
+        given = given.strip(" \t")  # not str.strip(): it would drop \x85 and other Unicode
+        if scheme.lower() != "bearer" or not given:
             return _unauthorized("send the API token as Authorization: Bearer <token>")
-        if not hmac.compare_digest(given.strip().encode(), token):
+        if not hmac.compare_digest(given.encode("utf-8", "replace"), token):
             return _unauthorized("the API token is not valid")
         return None
 

@@ -40,6 +40,11 @@ def register(app: Flask) -> None:
     def store_error(exc: StoreError):
         return error_response(STORE_STATUS.get(type(exc), 400), exc.code, str(exc))
 
+    @app.errorhandler(UnicodeError)
+    def undecodable(exc: UnicodeError):
+        # werkzeug decodes a raw query string as UTF-8 and raises on bytes that are not
+        return error_response(400, "bad_request", "the request is not valid UTF-8")
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_")

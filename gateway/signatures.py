@@ -66,7 +66,7 @@ class WebhookAuth:
             return None
         secret = self.config.vonage_signature_secret.reveal()
         scheme, _, token = (authorization or "").partition(" ")
-        token = token.strip()
+        token = token.strip(" \t")  # not str.strip(): it would drop \x85 and other Unicode
         if scheme.lower() != "bearer" or not token:
             raise unauthorized("the webhook has no Bearer token")
         if not token.isascii():

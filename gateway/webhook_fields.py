@@ -71,15 +71,21 @@ class SmsReceipt(WebhookFields):
     msisdn: _address(False)
 
 
-class MessagesInbound(WebhookFields):
-    """A Messages API inbound message (only SMS is read)."""
+class MessagesFields(WebhookFields):
+    """What every Messages API webhook may carry at its top level."""
 
     message_uuid: _token(100, "Vonage's message uuid")
-    from_: _address(True) = Field(alias="from")
     to: _address(False)
-    text: Text
     channel: _optional_token(20, "a channel name")
+    message_type: _optional_token(20, "a message type")
     timestamp: StrictStr | None = Field(None, description="an ISO 8601 time, a string")
+
+
+class MessagesInbound(MessagesFields):
+    """A Messages API inbound message (only SMS is read)."""
+
+    from_: _address(True) = Field(alias="from")
+    text: Text
 
 
 class MessagesError(WebhookFields):
@@ -87,10 +93,10 @@ class MessagesError(WebhookFields):
     detail: StrictStr | None = None
 
 
-class MessagesStatus(WebhookFields):
+class MessagesStatus(MessagesFields):
     """A Messages API status update."""
 
-    message_uuid: _token(100, "Vonage's message uuid")
+    from_: _address(False) = Field(alias="from")
     status: _token(40, "a message status")
     error: MessagesError | None = None
 
