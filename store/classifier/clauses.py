@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from store.classifier.normalize import Token, fold, squash, tokenize
+from store.classifier.normalize import Tokens, fold, squash, tokenize
 
 # One pass finds every separator and how far it cuts: 0 a sentence, 1 a clause, 2 a part.
 _SEPARATOR = re.compile(
@@ -46,7 +46,7 @@ class Reading:
     """A text as read: normalized, its words, and its sentences, clauses and parts."""
 
     normalized: str
-    tokens: tuple[Token, ...]
+    tokens: Tokens
     words: tuple[str, ...]
     sentences: tuple[Piece, ...]
     clauses: tuple[Piece, ...]
@@ -58,7 +58,7 @@ def read(text: str) -> Reading:
     folded = fold(text)
     tokens = tokenize(folded)
     cuts = [(m.start(), m.end(), _LEVEL[m.lastgroup]) for m in _SEPARATOR.finditer(folded.text)]
-    words = tuple(t.word for t in tokens)
+    words = tokens.words
     return Reading(
         normalized=squash(folded.text),
         tokens=tokens,
@@ -69,16 +69,17 @@ def read(text: str) -> Reading:
     )
 
 
-def _pieces(folded: str, tokens: tuple[Token, ...], words: tuple[str, ...],
+def _pieces(folded: str, tokens: Tokens, words: tuple[str, ...],
             cuts: list[tuple[int, int, int]]) -> tuple[Piece, ...]:
     """Return the words between separators, with where they stand (linear)."""
     if not cuts:
         return (Piece(0, words, folded, (0, len(folded))),) if words else ()
     pieces: list[Piece] = []
+    at = tokens.at
     i, start = 0, 0
     for cut_start, cut_end, _ in [*cuts, (len(folded), len(folded), 0)]:
         first = i
-        while i < len(tokens) and tokens[i].at < cut_start:
+        while i < len(at) and at[i] < cut_start:
             i += 1
         if i > first:
             pieces.append(Piece(first, words[first:i], folded, (start, cut_start)))

@@ -76,7 +76,7 @@ def classify(text: str, *, yes_is_opt_in: bool = False) -> Classification:
 def _result(reading: Reading, intent: str, scope: str | None, rule: str,
             spans: list[tuple[int, int]] = (), normalized: str | None = None) -> Classification:
     tokens = reading.tokens
-    chars = sorted({(tokens[a].start, tokens[b - 1].end) for a, b in spans if b > a})
+    chars = sorted({(tokens.start[a], tokens.end[b - 1]) for a, b in spans if b > a})
     return Classification(intent, scope, rule, VERSION, normalized or reading.normalized,
                           tuple(_merge(chars)))
 

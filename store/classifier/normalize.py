@@ -29,16 +29,17 @@ _UN = re.compile(r"\bun[ _\-\u2010-\u2015]+(?=(?:subscribe|subscribed|stop)\b)")
 # A word (apostrophes inside it dropped: "don't" is "dont"), or a "#" that ends a word, which
 # stands for "number" ("wrong #", "lose my #"); "#STOP", "#123" keep theirs.
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*|#(?![^\W_])")
-_PAIR_STARTS = frozenset(first for first, _ in TOKEN_PAIRS)
 
 
-class Token(NamedTuple):  # a named tuple: a text makes dozens, and a dataclass costs 4 µs each
-    """One word: its folded form, where it is in the folded text, and in the text as sent."""
+class Tokens(NamedTuple):
+    """A text's words, each with where it is in the folded text (where the clause stage looks
+    for punctuation) and in the text as sent. Kept as parallel tuples: a text has dozens of
+    words, and an object per word cost more than the rest of reading it."""
 
-    word: str
-    at: int  # index in the folded text, where the clause stage looks for punctuation
-    start: int  # [start, end) in the original text
-    end: int
+    words: tuple[str, ...]
+    at: tuple[int, ...]
+    start: tuple[int, ...]  # [start, end) in the original text
+    end: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -117,46 +118,53 @@ def normalize(text: str) -> str:
     return squash(fold(text).text)
 
 
-def tokenize(folded: Folded) -> tuple[Token, ...]:
+def tokenize(folded: Folded) -> Tokens:
     """Return the words of a folded text, respellings folded ("u" is "you", "do not" "dont")."""
-    origin, aliases = folded.origin, TOKEN_ALIASES
-    raw = []
-    singles = 0
+    origin, aliases, pairs = folded.origin, TOKEN_ALIASES, TOKEN_PAIRS
+    words: list[str] = []
+    at: list[int] = []
+    start: list[int] = []
+    end: list[int] = []
+    letters = longest = 0  # the run of single letters, for "S T O P"
     for m in _TOKEN.finditer(folded.text):
+        a, b = m.span()
         word = m.group()
-        word = "number" if word == "#" else word.replace("'", "") if "'" in word else word
-        singles += len(word) == 1
-        raw.append(Token(aliases.get(word, word), m.start(), origin[m.start()],
-                         origin[m.end() - 1] + 1))
-    tokens = _spelled_out(raw) if singles >= 3 else raw
-    if _PAIR_STARTS.isdisjoint(t.word for t in tokens):
-        return tuple(tokens)
-    paired: list[Token] = []
-    for token in tokens:
-        pair = TOKEN_PAIRS.get((paired[-1].word, token.word)) if paired else None
-        if pair:
-            paired[-1] = Token(pair, paired[-1].at, paired[-1].start, token.end)
-        else:
-            paired.append(token)
-    return tuple(paired)
-
-
-def _spelled_out(raw: list[Token]) -> list[Token]:
-    """Join runs of three or more single letters into one word ("S T O P", "s.t.o.p")."""
-    out: list[Token] = []
-    run: list[Token] = []
-    for token in [*raw, None]:
-        if token is not None and len(token.word) == 1 and token.word.isalpha():
-            run.append(token)
+        if "'" in word:
+            word = word.replace("'", "")
+        elif word == "#":
+            word = "number"
+        word = aliases.get(word, word)
+        if words and (words[-1], word) in pairs:  # one pass: the pairs are few and short
+            words[-1] = pairs[words[-1], word]
+            end[-1] = origin[b - 1] + 1
             continue
-        if len(run) >= 3:
-            out.append(Token("".join(t.word for t in run), run[0].at, run[0].start, run[-1].end))
+        letters = letters + 1 if len(word) == 1 and word.isalpha() else 0
+        longest = max(longest, letters)
+        words.append(word)
+        at.append(a)
+        start.append(origin[a])
+        end.append(origin[b - 1] + 1)
+    if longest >= 3:
+        groups = _spelled_out(words)
+        words, at = [g[2] for g in groups], [at[i] for i, _, _ in groups]
+        start, end = [start[i] for i, _, _ in groups], [end[j - 1] for _, j, _ in groups]
+    return Tokens(tuple(words), tuple(at), tuple(start), tuple(end))
+
+
+def _spelled_out(words: list[str]) -> list[tuple[int, int, str]]:
+    """Group runs of three or more single letters into one word ("S T O P", "s.t.o.p")."""
+    groups: list[tuple[int, int, str]] = []
+    i, n = 0, len(words)
+    while i < n:
+        j = i
+        while j < n and len(words[j]) == 1 and words[j].isalpha():
+            j += 1
+        if j - i >= 3:
+            groups.append((i, j, "".join(words[i:j])))
         else:
-            out.extend(run)
-        run = []
-        if token is not None:
-            out.append(token)
-    return out
+            groups.extend((k, k + 1, words[k]) for k in range(i, max(j, i + 1)))
+        i = max(j, i + 1)
+    return groups
 
 
 def squeeze(word: str) -> str:

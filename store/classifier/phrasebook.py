@@ -18,7 +18,7 @@ from store.classifier.normalize import fold, normalize, tokenize
 
 def words(text: str) -> tuple[str, ...]:
     """Return the words of `text` as the classifier reads them."""
-    return tuple(t.word for t in tokenize(fold(text)))
+    return tokenize(fold(text)).words
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ from store.classifier.normalize import fold, tokenize
 
 
 def words_at(text: str) -> list[tuple[str, str]]:
-    return [(t.word, text[t.start:t.end]) for t in tokenize(fold(text))]
+    tokens = tokenize(fold(text))
+    return [(w, text[a:b]) for w, a, b in zip(tokens.words, tokens.start, tokens.end,
+                                              strict=True)]
 
 
 @pytest.mark.parametrize(("text", "expected"), [
