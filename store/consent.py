@@ -10,13 +10,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from store.automations import get_automation
+from store.automations import AUTOMATIONS, get_automation
 from store.clock import to_naive_utc, utcnow
 from store.db import db, insert_rows, lock_rows
-from store.errors import ConsentRefused, InvalidRequest
-from store.history import EventContext, persist_plans
+from store.errors import ConsentRefused, InvalidRequest, NotFound
+from store.history import EventContext, find_event, misread_facts, persist_plans
 from store.models import AutomationSwitch, Phone
 from store.rules import (
+    ALREADY_CORRECTED,
+    CONFIRMED_BY_CLIENT,
+    NOT_CLIENT_OPT_OUT,
+    NOT_NATURAL_LANGUAGE,
+    NOTE_REQUIRED,
+    STATE_CHANGED,
     WITH_REFUSED_PART,
     Actor,
     ConsentState,
@@ -24,6 +30,7 @@ from store.rules import (
     Switch,
     plan_carrier,
     plan_change,
+    plan_misread,
 )
 from store.states import (
     CARRIER_SOURCE,
@@ -51,6 +58,11 @@ class ChangeResult:
     @property
     def changed(self) -> bool:
         return bool(self.plan.changes)
+
+    @property
+    def refusal(self) -> ConsentRefused | None:
+        """Return why the request was refused (its events are recorded), or None."""
+        return _refusal(self.plan) if self.plan.refused else None
 
 
 def state_from_rows(phone: Phone, switches: Iterable[AutomationSwitch]) -> ConsentState:
@@ -159,6 +171,29 @@ def apply_client_intent(
                               context=context, restore_cascade=False)
 
 
+def correct_misread(e164: str, event_id: int, *, actor: Actor, note: str | None) -> ChangeResult:
+    """Mark the opt-out event `event_id` of `e164` misread and undo it (SPEC rule 11).
+
+    Overall and the switches that opt-out changed go back to their state before it, as a
+    change by `actor` (staff) with reason misread, the note, and the opt-out's id on every
+    new event. A refusal is recorded as an event too and returned, never raised
+    (result.refusal): raising would roll the refusal back with a caller's transaction.
+    NotFound for a phone never seen or an event not of this phone.
+    """
+    if not Phone.select().where(Phone.e164 == e164).exists():
+        raise NotFound(f"no client or consent is recorded for {e164}")
+    note = note.strip() if note and note.strip() else None
+    context = EventContext(note=note, corrects_event_id=event_id)
+    with db.atomic():
+        state = _locked_state(e164)
+        opt_out = find_event(e164, event_id)
+        facts = misread_facts(opt_out)
+        plan = plan_misread(state, opt_out=opt_out, cascade=facts.cascade, actor=actor,
+                            note=note, corrected=facts.corrected, confirmed=facts.confirmed)
+        event_ids = persist_plans([(plan, actor, context)])
+    return ChangeResult(state=plan.after, plan=plan, event_ids=event_ids)
+
+
 def set_carrier_block(
     e164: str, *, blocked: bool, actor: Actor = CARRIER_ACTOR, context: EventContext | None = None
 ) -> list[int]:
@@ -189,10 +224,10 @@ def _refusal(plan: Plan) -> ConsentRefused:
 
 def explain_refusal(scope: str, reason: str) -> str:
     """Return a sentence a salesperson understands for one refused scope."""
-    if scope == "overall":
+    if scope in AUTOMATIONS:
+        what, start = AUTOMATIONS[scope].label, f"START {AUTOMATIONS[scope].keyphrase}"
+    else:  # overall (or, for a misread refused, an event of no consent scope)
         what, start = "the overall preference", "START"
-    else:
-        what, start = get_automation(scope).label, f"START {get_automation(scope).keyphrase}"
     return {
         "locked": f"{what} was turned off by the client's own text (or an imported opt-out); "
         f"only the client can turn it back on, by texting {start}",
@@ -200,6 +235,16 @@ def explain_refusal(scope: str, reason: str) -> str:
         "and when the client consented",
         "opted_out": f"{what} cannot be turned on while the client is opted out",
         "import_never_relaxes": "the phone is opted out, and an import never relaxes consent",
+        NOT_CLIENT_OPT_OUT: "only an opt-out the client's text made can be marked misread",
+        NOT_NATURAL_LANGUAGE: "the client texted an opt-out word (such as STOP, a typo of it, "
+        "or STOP with an automation's name); that is never a misreading, so only the client "
+        f"can undo it, by texting {start}",
+        ALREADY_CORRECTED: "this opt-out was already marked misread",
+        CONFIRMED_BY_CLIENT: "the client texted an opt-out again after this one, which "
+        f"confirms it; only the client can undo it, by texting {start}",
+        STATE_CHANGED: "the preferences this opt-out changed have changed again since; "
+        "undoing it now would undo that later change too",
+        NOTE_REQUIRED: "marking an opt-out misread needs a note of what the client meant",
     }.get(reason, f"{what}: refused ({reason})")
 
 

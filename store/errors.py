@@ -36,7 +36,9 @@ class NotFound(StoreError):
 class ConsentRefused(StoreError):
     """A consent rule refused the change; nothing was applied.
 
-    `reason` is machine-readable: `locked`, `opted_out` or `evidence_required`.
+    `reason` is machine-readable: `locked`, `opted_out` or `evidence_required`; for a
+    misread correction (SPEC rule 11) also `not_client_opt_out`, `not_natural_language`,
+    `already_corrected`, `confirmed_by_client`, `state_changed` or `note_required`.
     `refusals` maps each refused scope to its reason.
     """
 

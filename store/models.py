@@ -86,6 +86,8 @@ class ConsentEvent(BaseModel):
     rule = CharField(max_length=60, null=True)
     classifier_version = CharField(max_length=20, null=True)
     note = TextField(null=True)
+    # The opt-out event a misread correction undoes (SPEC rule 11), on each of its events.
+    corrects = ForeignKeyField("self", null=True, backref="corrections", on_delete="RESTRICT")
     occurred_at = DateTimeField()  # when it happened (an import's opted_out_at may be older)
     recorded_at = DateTimeField(default=utcnow)
 

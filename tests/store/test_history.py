@@ -88,3 +88,72 @@ def test_verify_finds_hand_made_events_that_broke_a_rule():
     found = {(m.e164, m.expected) for m in verify()}
     assert found == {(PHONE, "only the client's own text may lift this lock"),
                      ("+12125550101", "staff need an evidence note for this change")}
+
+
+def nl_opt_out(e164: str = PHONE, rule: str = "natural_language") -> int:
+    from store.consent import apply_client_intent
+    from store.history import EventContext
+
+    context = EventContext(inbound_message_id="m1", raw_text="take me off your list", rule=rule)
+    return apply_client_intent(e164, intent="opt_out", scope="all", context=context).event_ids[0]
+
+
+def forge_misread(e164: str, corrects: int, old: str, new: str, *, note: str | None = "n",
+                  scope: str = "overall") -> None:
+    """Write a misread correction by hand, with its state."""
+    from store.clock import utcnow
+
+    now = utcnow()
+    phone = Phone.get(Phone.e164 == e164)
+    ConsentEvent.insert(phone=phone, scope=scope, old_state=old, new_state=new, source="staff",
+                        actor="U_FORGER", channel="slack", outcome="applied", reason="misread",
+                        note=note, corrects=corrects, occurred_at=now, recorded_at=now).execute()
+    if scope == "overall":
+        Phone.update(overall=new, overall_source="staff").where(Phone.id == phone.id).execute()
+    else:
+        (AutomationSwitch.update(state=new, source="staff")
+         .where(AutomationSwitch.phone == phone, AutomationSwitch.automation == scope).execute())
+
+
+def test_verify_replays_a_misread_correction_as_a_lawful_end_of_a_lock():
+    from store.consent import correct_misread
+    from tests.factories import STAFF
+
+    opt_out = nl_opt_out()
+    assert correct_misread(PHONE, opt_out, actor=STAFF, note="meant the mailing list").changed
+    assert list(verify()) == []
+
+
+def test_verify_flags_misread_corrections_that_break_rule_11():
+    keyword = nl_opt_out(rule="keyword")  # an opt-out word: never misread
+    forge_misread(PHONE, keyword, "opted_out", "unknown")
+    confirmed = nl_opt_out("+12125550101")
+    client_texts("+12125550101", "opt_out", "price_reduction", text="STOP PRICE DROP")
+    forge_misread("+12125550101", confirmed, "opted_out", "unknown")
+    no_note = nl_opt_out("+12125550102")
+    forge_misread("+12125550102", no_note, "opted_out", "unknown", note=" ")
+    elsewhere = nl_opt_out("+12125550103")  # returns overall to opted_in, never its state
+    forge_misread("+12125550103", elsewhere, "opted_out", "opted_in")
+    found = {(m.e164, m.expected) for m in verify()}
+    assert found == {
+        (PHONE, "rule 11: only an opt-out read from natural language may be marked misread"),
+        ("+12125550101", "rule 11: the client confirmed this opt-out by texting again"),
+        ("+12125550102", "rule 11: a misread correction is made by staff, with a note"),
+        ("+12125550103",
+         "rule 11: a misread correction returns the state from before the opt-out"),
+    }
+
+
+def test_verify_flags_a_second_correction_and_a_lock_handed_to_staff_without_one():
+    from store.consent import correct_misread
+    from tests.factories import STAFF
+
+    opt_out = nl_opt_out()
+    correct_misread(PHONE, opt_out, actor=STAFF, note="meant the mailing list")
+    staff_sets(PHONE, overall="opted_out")
+    forge_misread(PHONE, opt_out, "opted_out", "unknown")
+    client_texts("+12125550101", "opt_out")
+    forge("+12125550101", "opted_out", "opted_out")  # the lock quietly becomes staff's
+    found = {(m.e164, m.expected) for m in verify()}
+    assert found == {(PHONE, "rule 11: this opt-out was corrected already"),
+                     ("+12125550101", "only the client's own text may lift this lock")}
