@@ -7,19 +7,21 @@ import logging
 from flask import Blueprint, current_app, jsonify
 
 from gateway.api_json import actor_of, bad_request, iso, phone_of, query_int, read_body
+from gateway.errors import error_response
 from store.automations import AUTOMATIONS
 from store.cards import load_card
 from store.clients import find_phones, upsert_client
-from store.consent import change_consent, classify_for
+from store.consent import change_consent, classify_for, correct_misread
 from store.errors import ConsentRefused, NotFound
 from store.history import list_events
 from store.models import ConsentEvent
 from store.phones import mask
-from store.rules import Actor
+from store.rules import NOTE_REQUIRED, Actor
 
 log = logging.getLogger("smsprefs.api")
 
 MAX_EVENTS = 500
+MAX_EVENT_ID = 2**63 - 1  # event ids are BIGINT
 
 
 def add_routes(bp: Blueprint) -> None:
@@ -27,6 +29,7 @@ def add_routes(bp: Blueprint) -> None:
     bp.put("/clients/<phone>")(put_client)
     bp.patch("/clients/<phone>/preferences")(patch_preferences)
     bp.get("/clients/<phone>/events")(get_events)
+    bp.post("/clients/<phone>/misread")(post_misread)
     bp.post("/classify")(post_classify)
 
 
@@ -58,6 +61,26 @@ def patch_preferences(phone: str):
     return jsonify(client_document(e164))
 
 
+def post_misread(phone: str):
+    """Mark a natural-language opt-out misread, undoing it as staff (SPEC rule 11)."""
+    e164 = phone_of(phone)
+    body = read_body({"event_id": int, "actor": str, "note": str})
+    if not 1 <= body["event_id"] <= MAX_EVENT_ID:
+        raise bad_request(f"event_id must be a consent event id, from 1 to {MAX_EVENT_ID}")
+    actor = Actor(source="staff", actor=actor_of(body), channel="api")
+    result = correct_misread(e164, body["event_id"], actor=actor, note=body["note"])
+    refusal = result.refusal
+    if refusal is not None:  # recorded as an event already
+        log.info("API misread correction of %s event %s by %s refused: %s", mask(e164),
+                 body["event_id"], actor.actor, refusal.reason)
+        if refusal.reason == NOTE_REQUIRED:  # like evidence_required: the same caller can fix it
+            return error_response(422, refusal.reason, str(refusal))
+        raise refusal
+    log.info("API misread correction of %s event %s by %s", mask(e164), body["event_id"],
+             actor.actor)
+    return jsonify(client_document(e164))
+
+
 def get_events(phone: str):
     e164 = phone_of(phone)
     limit = query_int("limit", default=100, low=1, high=MAX_EVENTS)
@@ -74,9 +97,8 @@ def get_events(phone: str):
 
 
 def post_classify():
+    # an empty text (a picture without words) is read like any other: intent none (SPEC 4)
     body = read_body({"text": str}, {"phone": str}, client_text="text")
-    if not body["text"].strip():
-        raise bad_request("text is empty: give the text a client sent")
     e164 = phone_of(body["phone"]) if "phone" in body else None
     result = classify_for(e164, body["text"])
     return jsonify({"intent": result.intent, "scope": result.scope, "rule": result.rule,
@@ -113,6 +135,7 @@ def event_document(event: ConsentEvent) -> dict:
         "channel": event.channel, "outcome": event.outcome, "reason": event.reason,
         "inbound_message_id": event.inbound_message_id, "raw_text": event.raw_text,
         "rule": event.rule, "classifier_version": event.classifier_version,
-        "note": event.note, "occurred_at": iso(event.occurred_at),
+        "note": event.note, "corrects_event_id": event.corrects_id,
+        "occurred_at": iso(event.occurred_at),
         "recorded_at": iso(event.recorded_at),
     }

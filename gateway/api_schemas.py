@@ -6,6 +6,7 @@ code that enforces them, so the document cannot drift from what the endpoints ac
 
 from __future__ import annotations
 
+from gateway.api_clients import MAX_EVENT_ID
 from gateway.api_json import MAX_ACTOR, ONE_LINE, PROSE
 from gateway.api_messages import MAX_CAMPAIGN_NAME, STATUSES
 from store.automations import AUTOMATIONS
@@ -118,6 +119,9 @@ def schemas() -> dict:
             "outcome": {"type": "string", "enum": [APPLIED, REFUSED]},
             **{k: _nullable(string) for k in ("reason", "inbound_message_id", "raw_text",
                                               "rule", "classifier_version", "note")},
+            "corrects_event_id": _nullable({
+                **integer, "description": "on the events of a misread correction: the "
+                "opt-out event it undoes (reason misread)"}),
             "occurred_at": when, "recorded_at": when,
         }),
         "Events": _object({"phone": phone,
@@ -159,7 +163,15 @@ def schemas() -> dict:
                 "reason": _nullable(string)})},
             "next_after": _nullable(integer),
         }),
-        "ClassifyInput": _object({"text": {"type": "string", "minLength": 1},
+        "MisreadInput": _object({
+            "event_id": {**integer, "minimum": 1, "maximum": MAX_EVENT_ID,
+                         "description": "the opt-out event (its id in the events list)"},
+            "actor": actor,
+            "note": {"type": "string", "minLength": 1, "pattern": PROSE,
+                     "description": "what the client meant; a blank note is refused"},
+        }),
+        "ClassifyInput": _object({"text": {"type": "string",
+                                           "description": "may be empty: intent none"},
                                   "phone": _nullable(written_phone)}, optional=("phone",)),
         "Classification": _object({
             "intent": {"type": "string", "enum": list(INTENTS)},

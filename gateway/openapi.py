@@ -85,6 +85,23 @@ def _paths() -> dict:
             "patch": _operation("Change consent as staff, all or nothing", client,
                                 errors=("409", "422"), body="PreferencesInput"),
         },
+        "/clients/{phone}/misread": {
+            "parameters": [_ref("parameters", "phone")],
+            "post": _operation(
+                "Mark an opt-out the classifier read from natural language as misread, "
+                "undoing it as staff", client, errors=("404",), body="MisreadInput",
+                answers={
+                    "409": _json(
+                        "SPEC rule 11 refuses it (error: not_client_opt_out, "
+                        "not_natural_language, already_corrected, confirmed_by_client, "
+                        "state_changed, opted_out); nothing was applied, and the refused "
+                        "attempt is recorded", _ref("schemas", "Refusal")),
+                    "422": _json(
+                        "The phone is not valid (invalid_phone), or the note is blank "
+                        "(note_required, recorded as a refused attempt)",
+                        _ref("schemas", "Error")),
+                }),
+        },
         "/clients/{phone}/events": {
             "parameters": [_ref("parameters", "phone")],
             "get": _operation("List consent events, newest first",

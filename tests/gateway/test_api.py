@@ -433,9 +433,19 @@ def test_classify_gives_yes_the_meaning_the_phone_allows(api):
     assert (body["intent"], body["rule"]) == ("opt_in", "yes_in_context")
 
 
-@pytest.mark.parametrize(("body", "status"), [({"text": ""}, 400), ({"text": " \n"}, 400),
-                                              ({}, 400), ({"text": "STOP", "phone": "x"}, 422)])
-def test_classify_refuses_an_empty_text_or_a_bad_phone(api, body, status):
+@pytest.mark.parametrize("text", ["", " \n", "\x00\u200b"])
+def test_classify_reads_an_empty_text_as_none(api, text):
+    # SPEC section 4: a picture message without words, a blank reply, is none, never an error
+    response = api("POST", "/classify", json={"text": text})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["intent"], body["scope"]) == ("none", None)
+    assert body["rule"] and body["version"]
+
+
+@pytest.mark.parametrize(("body", "status"), [({}, 400), ({"text": None}, 400),
+                                              ({"text": "STOP", "phone": "x"}, 422)])
+def test_classify_refuses_a_missing_text_or_a_bad_phone(api, body, status):
     assert api("POST", "/classify", json=body).status_code == status
 
 

@@ -159,10 +159,11 @@ def test_classify_reads_yes_in_the_phone_context(smsprefs):
 
 
 @pytest.mark.parametrize("text", ["", "   "])
-def test_classify_refuses_an_empty_text(smsprefs, text):
+def test_classify_reads_an_empty_text_as_none(smsprefs, text):
     result = smsprefs("classify", text)
-    assert result.exit_code == 1
-    assert "the text is empty" in result.output
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert (body["intent"], body["scope"]) == ("none", None)
 
 
 def test_classify_handles_a_ten_thousand_character_text(smsprefs):
@@ -208,3 +209,68 @@ def test_send_queues_an_allowed_text_and_refuses_a_blocked_one(smsprefs):
     assert json.loads(blocked.output)["reason"] == "opted_out"
     bad = smsprefs("send", "--to", PHONE, "--text", "x", "--kind", "automation")
     assert bad.exit_code == 1 and "must name its automation" in bad.output
+
+
+def natural_opt_out(e164: str = PHONE, rule: str = "natural_language") -> int:
+    """Apply an opt-out the classifier read from natural language; return its event id."""
+    from store.consent import apply_client_intent
+    from store.history import EventContext
+
+    context = EventContext(inbound_message_id="m1", raw_text="take me off your list", rule=rule)
+    return apply_client_intent(e164, intent="opt_out", scope="all", context=context).event_ids[0]
+
+
+def test_misread_undoes_a_natural_language_opt_out_and_prints_the_card(smsprefs):
+    from store.consent import get_state
+    from store.history import list_events
+
+    event = natural_opt_out()
+    result = smsprefs("misread", "(212) 555-0100", str(event), "--note",
+                      "meant the mailing list", "--actor", "jo")
+    assert result.exit_code == 0, result.output
+    assert f"marked event {event} misread" in result.output
+    assert "Overall: ❔ Unknown by jo" in result.output
+    state = get_state(PHONE)
+    assert (state.overall, state.overall_source, state.locked) == ("unknown", "staff", False)
+    last = list_events(PHONE)[0]
+    assert (last.actor, last.channel, last.reason, last.note, last.corrects_id) == (
+        "jo", "api", "misread", "meant the mailing list", event)
+
+
+@pytest.mark.parametrize(("rule", "note", "reason"), [
+    ("keyword", "meant the mailing list", "not_natural_language"),
+    ("natural_language", " ", "note_required"),
+])
+def test_misread_refused_exits_1_with_the_reason_and_is_recorded(smsprefs, rule, note, reason):
+    from store.consent import get_state
+    from store.history import list_events
+
+    event = natural_opt_out(rule=rule)
+    result = smsprefs("misread", PHONE, str(event), "--note", note, "--actor", "jo")
+    assert result.exit_code == 1
+    assert f"not changed ({reason}):" in result.output
+    assert get_state(PHONE).locked
+    assert (list_events(PHONE)[0].outcome, list_events(PHONE)[0].reason) == ("refused", reason)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["2125550199", "1"], "no client or consent is recorded"),
+    (["2125550100", "99"], "has no consent event 99"),
+    (["banana", "1"], "is not a phone number"),
+    (["2125550100", "0"], "0 is not in the range"),
+    (["2125550100", "1", "--actor", " "], "--actor must name who marks it misread"),
+])
+def test_misread_of_an_unknown_or_bad_phone_or_event_is_a_clear_error(smsprefs, args, message):
+    natural_opt_out()
+    options = ["--note", "n"] + ([] if "--actor" in args else ["--actor", "jo"])
+    result = smsprefs("misread", *args, *options)
+    assert result.exit_code in (1, 2)
+    assert message in result.output
+
+
+def test_misread_needs_a_note_and_an_actor(smsprefs):
+    event = natural_opt_out()
+    for missing in (["--actor", "jo"], ["--note", "n"]):
+        result = smsprefs("misread", PHONE, str(event), *missing)
+        assert result.exit_code == 2
+        assert "Missing option" in result.output
