@@ -6,16 +6,14 @@ import logging
 import re
 
 from bot import blocks, ids, with_db
-from bot.alert_blocks import alert_message
+from bot.alerts import redraw_posted
 from bot.cards import draw, staff
 from bot.permissions import NOT_EDITOR
-from store.alerts import details
 from store.automations import AUTOMATIONS
 from store.clients import clients_of
 from store.consent import change_consent, get_state
-from store.errors import ConsentRefused
-from store.history import list_events
-from store.models import Alert
+from store.errors import ConsentRefused, NotFound
+from store.history import corrections_of, get_event, list_events
 from store.phones import mask
 from store.reviews import decide_review
 
@@ -92,11 +90,31 @@ def register(app, config, permissions) -> None:
             respond(text=f"<@{outcome.decided_by}> already decided this one.",
                     replace_original=False)
         log.info("%s decided review %s: %s", user, outcome.review.id, decision)
-        for alert in Alert.select().where(Alert.review == outcome.review.id,
-                                          Alert.slack_ts.is_null(False)):
-            text, blocks_ = alert_message(details(alert))
-            client.chat_update(channel=alert.slack_channel, ts=alert.slack_ts, text=text,
-                               blocks=blocks_)
+        redraw_posted(client, review_id=outcome.review.id)
+
+    @app.action(ids.MISREAD)
+    @with_db
+    def misread(ack, action, body, respond, client):
+        """Open the modal asking what the client meant (SPEC rule 11); editors only."""
+        ack()
+        user = body["user"]["id"]
+        if refuse_unless_editor(user, respond):
+            return
+        try:
+            event = get_event(int(action["value"]))
+        except (NotFound, ValueError):
+            respond(text="This opt-out is no longer in the history.", replace_original=False)
+            return
+        done = corrections_of(event.id)
+        if done:  # no note to ask for: say who did it, and redraw the stale alert
+            who = f"<@{done[0].actor}>" if done[0].channel == "slack" else done[0].actor
+            respond(text=f"{who} already marked this opt-out misread.", replace_original=False)
+            redraw_posted(client, event_id=event.id)
+            return
+        e164 = event.phone.e164
+        names = ", ".join(c.name for c in clients_of(e164)) or "this client"
+        client.views_open(trigger_id=body["trigger_id"],
+                          view=blocks.misread_modal(e164, names, event.id, event.raw_text))
 
 
 def _change(e164: str, zone: str, user: str, **request) -> dict:

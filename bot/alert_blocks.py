@@ -7,6 +7,7 @@ from bot.blocks import context, section
 from store.alerts import AlertDetails
 from store.automations import AUTOMATIONS
 from store.phones import mask
+from store.rules import is_misread_candidate
 
 DECIDED = {"opted_out": "opted the client out", "dismissed": "marked it not an opt-out"}
 
@@ -23,9 +24,9 @@ def _quote(text: str | None) -> str:
     return "\n" + "\n".join(f"> {line}" for line in body.splitlines() or [""])
 
 
-def _done(d: AlertDetails) -> str:
+def _done(events) -> str:
     parts = []
-    for e in d.events:
+    for e in events:
         if e.outcome != "applied":
             continue
         if e.scope == "overall":
@@ -38,8 +39,8 @@ def _done(d: AlertDetails) -> str:
     return "; ".join(parts)
 
 
-def alert_message(d: AlertDetails) -> tuple[str, list[dict]]:
-    """Return (text, blocks) of one alert."""
+def alert_message(d: AlertDetails, *, correction=()) -> tuple[str, list[dict]]:
+    """Return (text, blocks) of one alert; `correction`: the events marking it misread."""
     kind = d.alert.kind
     if kind == "opt_out":
         scoped = [e for e in d.events if e.scope in AUTOMATIONS and e.source != "cascade"]
@@ -58,13 +59,38 @@ def alert_message(d: AlertDetails) -> tuple[str, list[dict]]:
         head = f"⚠️ Possible opt-out from {_who(d)} — please decide"
     text = head + _quote(d.text)
     blocks = [section(text)]
-    done = _done(d)
+    done = _done(d.events)
     if done:
         blocks.append(context(f"What was done: {done}."))
     if d.review is not None:
         blocks += review_controls(d.review)
     plain = head.replace("*", "")
+    if kind == "opt_out":
+        blocks += misread_controls(d, list(correction))
+        if correction:
+            plain += " (marked misread)"
     return plain, blocks
+
+
+def misread_controls(d: AlertDetails, correction: list) -> list[dict]:
+    """Return who marked the opt-out misread, or the button to, for a natural-language one.
+
+    An opt-out from an opt-out word, a STOP typo or STOP <keyphrase> gets no button: it can
+    never be marked misread (SPEC rule 11).
+    """
+    if correction:
+        first = correction[0]
+        who = f"<@{first.actor}>" if first.channel == "slack" else first.actor
+        note = (first.note or "").strip()
+        note = note if len(note) <= 300 else note[:299] + "…"
+        return [context(f"↩️ Marked misread by {who}: “{note}”. Back to how it was before "
+                        f"this text: {_done(correction)}.")]
+    opt_out = next((e for e in d.events if e.id == d.alert.event_id), None)
+    if opt_out is None or not is_misread_candidate(opt_out):
+        return []
+    return [{"type": "actions", "block_id": f"misread:{opt_out.id}", "elements": [
+        {"type": "button", "action_id": ids.MISREAD, "value": str(opt_out.id),
+         "text": {"type": "plain_text", "text": "Not what they meant"}}]}]
 
 
 def review_controls(review) -> list[dict]:

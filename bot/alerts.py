@@ -14,6 +14,8 @@ from typing import Protocol
 from bot.alert_blocks import alert_message
 from store.alerts import claim_alerts, details, mark_posted, retry_alert
 from store.clock import to_aware
+from store.history import corrections_of
+from store.models import Alert
 
 log = logging.getLogger("smsprefs.alerts")
 EVENT_TYPE = "smsprefs_alert"
@@ -81,6 +83,26 @@ class SlackNotifier:
         return None
 
 
+def render(alert) -> tuple[str, list[dict]]:
+    """Return (text, blocks) of `alert` as things stand now: decided, marked misread."""
+    correction = corrections_of(alert.event_id) if alert.kind == "opt_out" else []
+    return alert_message(details(alert), correction=correction)
+
+
+def redraw_posted(client, *, review_id: int | None = None, event_id: int | None = None) -> None:
+    """Update in place the posted alerts of a review or an event, after someone acted on it."""
+    from slack_sdk.errors import SlackApiError
+
+    match = Alert.review == review_id if review_id is not None else Alert.event == event_id
+    for alert in Alert.select().where(match, Alert.slack_ts.is_null(False)):
+        text, blocks = render(alert)
+        try:
+            client.chat_update(channel=alert.slack_channel, ts=alert.slack_ts, text=text,
+                               blocks=blocks)
+        except (SlackApiError, OSError) as exc:  # the change stands; only its echo is lost
+            log.warning("could not update alert %s in Slack: %s", alert.id, exc)
+
+
 def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 600))
 
@@ -93,7 +115,7 @@ def deliver_alerts(notifier: Notifier, *, limit: int = 20) -> dict[str, int]:
         if not alerts:
             return counts
         for alert in alerts:
-            text, blocks = alert_message(details(alert))
+            text, blocks = render(alert)
             try:
                 channel, ts = notifier.post(alert, text, blocks)
             except AlertFailed as exc:

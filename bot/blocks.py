@@ -115,6 +115,8 @@ def history(e164: str, events, zone: str) -> tuple[str, list[dict]]:
             AUTOMATIONS[e.scope].label if e.scope in AUTOMATIONS else e.scope
         verb = f"{e.old_state} → {e.new_state}" if e.outcome == "applied" else \
             f"refused {e.new_state} ({e.reason})"
+        if e.outcome == "applied" and e.reason:  # a misread correction
+            verb += f" ({e.reason})"
         note = f" — “{_short(e.note, 80)}”" if e.note else ""
         text = f" — texted “{_short(e.raw_text, 60)}”" if e.raw_text else ""
         actor = f"<@{e.actor}>" if e.channel == "slack" else e.actor
@@ -141,5 +143,30 @@ def opt_in_modal(e164: str, names: str, response_url: str | None) -> dict:
                          "multiline": True, "max_length": 1000, "placeholder": {
                              "type": "plain_text",
                              "text": "e.g. Signed the consent form at the desk, Nov 26"}}},
+        ],
+    }
+
+
+def misread_modal(e164: str, names: str, event_id: int, text: str | None) -> dict:
+    """Return the modal that asks what the client meant before undoing their opt-out."""
+    metadata = json.dumps({"phone": e164, "event_id": event_id})
+    quoted = "\n".join(f"> {line}" for line in _short(text or "", 500).splitlines() or [""])
+    return {
+        "type": "modal", "callback_id": ids.MISREAD_MODAL, "private_metadata": metadata,
+        "title": {"type": "plain_text", "text": "Not what they meant"},
+        "submit": {"type": "plain_text", "text": "Undo the opt-out"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            section(f"*{_short(names, 200)}* ({display(e164)}) texted:\n{quoted}"),
+            context("Their texts go back to how they were before this message, and the lock "
+                    "is lifted. It is recorded as your correction, with your note. If they "
+                    "did mean to stop, cancel: only they can opt back in."),
+            {"type": "input", "block_id": ids.MISREAD_BLOCK,
+             "label": {"type": "plain_text", "text": "What did the client mean?"},
+             "element": {"type": "plain_text_input", "action_id": ids.MISREAD_INPUT,
+                         "multiline": True, "max_length": 1000, "placeholder": {
+                             "type": "plain_text",
+                             "text": "e.g. Called back: she meant the brochure mailing list, "
+                                     "not texts"}}},
         ],
     }

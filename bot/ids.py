@@ -7,6 +7,9 @@ PICK = "smsprefs:pick:"  # + index; value: the phone
 REVIEW = "smsprefs:review:"  # + opt_out | not_opt_out; value: the review id
 OPT_IN_MODAL = "smsprefs:optin"  # callback_id; private_metadata: {"phone", "response_url"}
 EVIDENCE_BLOCK, EVIDENCE_INPUT = "evidence", "note"
+MISREAD = "smsprefs:misread"  # an opt-out alert's "Not what they meant"; value: the event id
+MISREAD_MODAL = "smsprefs:misread_modal"  # callback_id; private_metadata: {"phone", "event_id"}
+MISREAD_BLOCK, MISREAD_INPUT = "misread", "note"
 
 
 def switches_block(e164: str, drawn: str) -> str:

@@ -1,4 +1,5 @@
-"""The opt-in modal: staff give the evidence of consent; the card redraws where it was."""
+"""The modals: the opt-in's evidence of consent (the card redraws where it was), and what a
+client meant by an opt-out marked misread (the alert redraws, saying who corrected it)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import logging
 from slack_sdk.webhook import WebhookClient
 
 from bot import ids, with_db
+from bot.alerts import redraw_posted
 from bot.cards import draw, staff
 from bot.permissions import NOT_EDITOR
-from store.consent import change_consent
-from store.errors import ConsentRefused
+from store.consent import change_consent, correct_misread
+from store.errors import ConsentRefused, StoreError
 from store.phones import mask
 
 log = logging.getLogger("smsprefs.bot")
@@ -40,3 +42,27 @@ def register(app, config, permissions) -> None:
             WebhookClient(metadata["response_url"]).send(
                 replace_original=True,
                 **draw(e164, config.dealership_timezone, notice=f"Opted in by <@{user}>."))
+
+    @app.view(ids.MISREAD_MODAL)
+    @with_db
+    def misread(ack, body, view, client):
+        user = body["user"]["id"]
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        e164, event_id = metadata.get("phone"), metadata.get("event_id")
+        note = (view["state"]["values"].get(ids.MISREAD_BLOCK, {})
+                .get(ids.MISREAD_INPUT, {}).get("value") or "")
+        if not permissions.may_edit(user):
+            ack(response_action="errors", errors={ids.MISREAD_BLOCK: NOT_EDITOR})
+            return
+        try:
+            result = correct_misread(e164, int(event_id), actor=staff(user), note=note)
+        except (StoreError, TypeError, ValueError) as exc:
+            ack(response_action="errors", errors={ids.MISREAD_BLOCK: f"Not changed: {exc}."})
+            return
+        if result.refusal is not None:  # recorded; said in plain words where the note is
+            ack(response_action="errors",
+                errors={ids.MISREAD_BLOCK: f"Not changed: {result.refusal}."})
+            return
+        ack()
+        log.info("%s marked opt-out %s of %s misread", user, event_id, mask(e164))
+        redraw_posted(client, event_id=int(event_id))

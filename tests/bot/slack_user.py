@@ -53,9 +53,12 @@ def click(client, slack, action: dict, card: dict, *, user=EDITOR, name="click",
     return slack.wait_for_responses(before + 1, name=name)[-1].body
 
 
-def submit(client, view: dict, note: str):
-    values = {"evidence": {"note": {"type": "plain_text_input", "value": note}}}
-    payload = view_submission_payload(view, values, user_id=EDITOR, trigger_id=trigger_id())
+def submit(client, view: dict, note: str, *, user=EDITOR):
+    """Submit a modal with `note` typed in its one input (the evidence, or what was meant)."""
+    block = next(b for b in view["blocks"] if b["type"] == "input")
+    values = {block["block_id"]: {block["element"]["action_id"]: {
+        "type": "plain_text_input", "value": note}}}
+    payload = view_submission_payload(view, values, user_id=user, trigger_id=trigger_id())
     return post(client, action_body(payload))
 
 
