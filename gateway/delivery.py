@@ -1,27 +1,121 @@
 """One delivery round: claim what is due, check consent again, hand it to the transport.
 
 Paced to VONAGE_MAX_RPS; passing failures go back in the queue with a growing delay,
-permanent ones are recorded. The lease in store.outbox keeps two workers off one message.
+permanent ones are recorded. The claim in store.outbox keeps two workers off one message;
+a heartbeat renews it while the text is in flight, so the claim of a worker that died ends
+within LEASE, and a live worker keeps it however long one send takes. What became of a
+send is recorded through a database blip (retried, the claim kept alive meanwhile): a
+claim left to end would send an accepted text a second time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
+from peewee import InterfaceError, OperationalError, PeeweeException
+
 from gateway.transports import PermanentError, SmsTransport, TransientError
-from store.consent import mark_opt_in_requested
-from store.outbox import DEFERRED, claim_due, mark_failed, mark_sent, recheck, retry_later
+from store.db import db
+from store.outbox import (
+    DEFERRED,
+    claim_due,
+    mark_failed,
+    mark_sent,
+    recheck,
+    renew_claim,
+    retry_later,
+)
 from store.phones import mask
 
 log = logging.getLogger("smsprefs.delivery")
 ASKS_FOR_YES = re.compile(r"\breply\s+[\"'“]?yes\b", re.IGNORECASE)
-# One message is claimed at a time, so only the one in flight waits for its lease when a
-# worker dies; the lease outlasts the transport's timeout several times over.
-LEASE = timedelta(seconds=90)
+# A claim on a message, renewed every RENEW_EVERY seconds while its worker lives: a worker
+# killed mid-send frees its message within LEASE, a slow send (the transport waits up to
+# 10 s to connect and 10 s to read) keeps it.
+LEASE = timedelta(seconds=8)
+RENEW_EVERY = 2.0  # four beats to a lease: a beat or two late (a busy database) loses nothing
+# A thread holding a lease this long is stuck (a round lasts 50 s, a send at most about
+# 20 s, recording it at most RECORD_FOR): its leases are no longer renewed, so they end.
+MAX_HOLD = 240.0
+# How long the outcome of a send is retried through a database outage (PostgreSQL
+# restarting or failing over takes seconds to a minute), and the longest wait between tries.
+RECORD_FOR = 120.0
+RECORD_BACKOFF_MAX = 2.0
+
+
+class Heartbeat:
+    """Renew leases every `every` seconds, on a thread of its own, while the block runs.
+
+    hold(key, renew) adds a lease (renew() returns False once it was lost) and drop(key)
+    removes it; holds(key) says whether it is still held. A lease held past `max_hold` is
+    no longer renewed: a thread stuck that long must not keep other workers waiting.
+    """
+
+    def __init__(self, *, every: float = RENEW_EVERY, max_hold: float = MAX_HOLD):
+        self.every = every
+        self.max_hold = max_hold
+        self._held: dict[str, tuple[Callable[[], bool], float]] = {}
+        self._lost: set[str] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lease-heartbeat", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Renew nothing more (waiting briefly for a renewal under way)."""
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=self.every + 5)
+
+    def hold(self, key: str, renew: Callable[[], bool]) -> None:
+        with self._lock:
+            self._held[key] = (renew, time.monotonic())
+            self._lost.discard(key)
+
+    def drop(self, key: str) -> None:
+        with self._lock:
+            self._held.pop(key, None)
+
+    def holds(self, key: str) -> bool:
+        with self._lock:
+            return key not in self._lost
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                with db.connection_context():
+                    self._beat()
+            except PeeweeException as exc:
+                log.warning("could not renew leases (%s); trying again in %ss",
+                            _first_line(exc), self.every)
+
+    def _beat(self) -> None:
+        with self._lock:
+            held = list(self._held.items())
+        for key, (renew, since) in held:
+            if self._stop.is_set():
+                return
+            if time.monotonic() - since > self.max_hold:
+                log.error("%s held for over %ss: no longer renewed", key, self.max_hold)
+                lost = True
+            else:
+                lost = not renew()
+            if lost:
+                with self._lock:
+                    self._held.pop(key, None)
+                    self._lost.add(key)
 
 
 class Pacer:
@@ -48,21 +142,49 @@ def backoff(attempts: int) -> timedelta:
 
 def deliver_due(transport: SmsTransport, pacer: Pacer, *, budget: float = 50.0,
                 batch: int = 1, lease: timedelta = LEASE, zone: str = "America/New_York",
-                keep=lambda: True) -> dict[str, int]:
+                keep=lambda: True, heartbeat: Heartbeat | None = None) -> dict[str, int]:
     """Send what is due until nothing is, `budget` seconds pass, or keep() says stop.
 
-    Returns {"sent", "cancelled", "retry", "failed", "next_retry"} where next_retry is the
-    shortest delay (seconds) before a retried message is due, or 0.
+    Claims are renewed by `heartbeat` (by one of its own when not given). Returns the
+    counts {"sent", "cancelled", "retry", "failed"}.
     """
-    counts = {"sent": 0, "cancelled": 0, "retry": 0, "failed": 0, "next_retry": 0}
+    if heartbeat is None:
+        with Heartbeat(every=min(RENEW_EVERY, lease.total_seconds() / 3)) as own:
+            return deliver_due(transport, pacer, budget=budget, batch=batch, lease=lease,
+                               zone=zone, keep=keep, heartbeat=own)
+    counts = {"sent": 0, "cancelled": 0, "retry": 0, "failed": 0}
     deadline = time.monotonic() + budget
-    while time.monotonic() < deadline and keep():  # keep() renews this worker's lease
+    while time.monotonic() < deadline and keep():  # keep(): this worker still holds its lease
         messages = claim_due(limit=batch, lease=lease)
         if not messages:
             break
         for message in messages:
-            _deliver_one(message, transport, pacer, counts, zone)
+            heartbeat.hold(_claim_key(message), _claim_renewal(message, lease))
+        try:
+            for message in messages:
+                _deliver_one(message, transport, pacer, counts, zone)
+        finally:
+            for message in messages:
+                heartbeat.drop(_claim_key(message))
     return counts
+
+
+def _claim_key(message) -> str:
+    return f"message {message.id}"
+
+
+def _claim_renewal(message, lease: timedelta) -> Callable[[], bool]:
+    held_until = message.lease_until
+
+    def renew() -> bool:
+        nonlocal held_until
+        renewed = renew_claim(message.id, held_until=held_until, lease=lease)
+        if renewed is None:
+            return False
+        held_until = renewed
+        return True
+
+    return renew
 
 
 def _deliver_one(message, transport: SmsTransport, pacer: Pacer, counts: dict,
@@ -80,21 +202,61 @@ def _deliver_one(message, transport: SmsTransport, pacer: Pacer, counts: dict,
     try:
         provider_id = transport.send(to=message.to, text=message.text, client_ref=str(message.id))
     except TransientError as exc:
-        delay = backoff(message.attempts)
-        retry_later(message.id, delay=delay, reason=f"retry: {exc}")
+        delay, why = backoff(message.attempts), f"retry: {exc}"
+        record(lambda: retry_later(message.id, delay=delay, reason=why), who)
         counts["retry"] += 1
-        seconds = int(delay.total_seconds())
-        counts["next_retry"] = min(counts["next_retry"] or seconds, seconds)
-        log.warning("retrying %s in %ss: %s", who, seconds, exc)
+        log.warning("retrying %s in %ss: %s", who, int(delay.total_seconds()), exc)
         return
     except PermanentError as exc:
-        mark_failed(message.id, reason=str(exc))
+        why = str(exc)
+        record(lambda: mark_failed(message.id, reason=why), who)
         counts["failed"] += 1
         log.error("failed %s: %s", who, exc)
         return
-    mark_sent(message.id, vonage_message_id=provider_id)
-    if ASKS_FOR_YES.search(message.text):
-        # a YES within 24 hours of this text is the client's opt-in (SPEC section 4)
-        mark_opt_in_requested(message.to)
+    # a YES within 24 hours of a text asking for it is the client's opt-in (SPEC section 4)
+    asked = message.to if ASKS_FOR_YES.search(message.text) else None
+    record(lambda: mark_sent(message.id, vonage_message_id=provider_id, asked_to_opt_in=asked),
+           who)
     counts["sent"] += 1
     log.info("sent %s via %s as %s", who, transport.name, provider_id)
+
+
+def record(write: Callable[[], None], who: str, *, patience: float | None = None) -> None:
+    """Run `write`, the outcome of a send of `who`, retrying through a database blip.
+
+    The text has left (or Vonage answered): giving up here would leave the message claimed
+    until its claim ends, and then send it again. So a lost connection is reopened and the
+    write tried again, with a short backoff, for RECORD_FOR seconds; the caller's heartbeat
+    keeps the claim alive meanwhile. No transaction is open across the send itself.
+    """
+    deadline = time.monotonic() + (RECORD_FOR if patience is None else patience)
+    wait = 0.2
+    while True:
+        try:
+            write()
+            return
+        except (OperationalError, InterfaceError) as exc:
+            if time.monotonic() + wait > deadline:
+                log.error("could not record what became of %s (%s): it may be sent again "
+                          "when its claim ends", who, _first_line(exc))
+                raise
+            log.warning("could not record what became of %s (%s); trying again in %.1fs",
+                        who, _first_line(exc), wait)
+            time.sleep(wait)
+            _reconnect()
+            wait = min(wait * 2, RECORD_BACKOFF_MAX)
+
+
+def _reconnect() -> None:
+    """Drop this thread's connection, which may be dead, and open another if the database
+    answers (a pool checks the connections it hands out)."""
+    with contextlib.suppress(PeeweeException):
+        if not db.is_closed():
+            db.close()
+    with contextlib.suppress(PeeweeException):
+        db.connect(reuse_if_open=True)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

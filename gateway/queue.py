@@ -2,6 +2,9 @@
 
 The outbox table is the durable record; huey only says when to look at it. So a crash
 between a commit and its wake-up loses nothing: the minute sweep finds what is due.
+A worker that starts looks at once, and a wake-up that finds another worker's lease busy
+looks again when that lease would end: a worker killed mid-round is taken over within
+LEASE_TTL, not at the next sweep.
 Storage: PostgresHuey in the same PostgreSQL in production, a local SQLite file otherwise.
 """
 
@@ -12,7 +15,7 @@ import os
 import socket
 import threading
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from huey import PostgresHuey, SqliteHuey, crontab
@@ -20,14 +23,15 @@ from huey.signals import SIGNAL_INTERRUPTED
 
 from bot.alerts import ConsoleNotifier, Notifier, SlackNotifier, deliver_alerts
 from gateway.config import Config
-from gateway.delivery import Pacer, deliver_due
+from gateway.delivery import Heartbeat, Pacer, deliver_due
 from gateway.transports import SmsTransport, make_transport
 from gateway.webhooks import reply_settings
+from store.clock import utcnow
 from store.db import db, normalize_url
 from store.inbound import assemble_stale_parts
-from store.leases import acquire, release
+from store.leases import acquire, book_alarm, ends_at, release, renew
 from store.nonces import forget_old_nonces
-from store.outbox import anything_due
+from store.outbox import anything_due, next_due_at
 from store.reviews import remind_overdue
 
 log = logging.getLogger("smsprefs.queue")
@@ -81,30 +85,49 @@ class Queue:
             self._transport = make_transport(self.config)
         return self._transport
 
-    def wake(self, delay: int = 0) -> None:
+    def wake(self, delay: float = 0) -> None:
         """Ask the worker to deliver what is due (now, or after `delay` seconds)."""
+        self._call(self.deliver, delay)
+
+    def _call(self, task, delay: float = 0) -> None:
         try:
             if delay:
-                self.deliver.schedule(delay=delay)
+                task.schedule(delay=delay)
             else:
-                self.deliver()
+                task()
         except Exception:  # the sweep will find it: never fail the request over a wake-up
-            log.exception("could not wake the send worker; the minute sweep will deliver")
+            log.exception("could not wake the send worker; the minute sweep will do it")
 
     def _deliver(self) -> None:
-        with db.connection_context(), lease("deliver") as keep:
-            if keep is None:
-                return  # another worker is delivering; it keeps going while anything is due
-            counts = deliver_due(self.transport, self.pacer, keep=keep,
-                                 zone=self.config.dealership_timezone)
         with db.connection_context():
-            # a wake-up that came while this round held the lease found it busy: look again
+            with lease("deliver") as heartbeat:
+                if heartbeat is None:
+                    # another worker is delivering; should it have died, look when its
+                    # lease ends (a live one renews it, and looks again before it stops)
+                    self._look_when_free("deliver", self.deliver)
+                    return
+                counts = deliver_due(self.transport, self.pacer, heartbeat=heartbeat,
+                                     keep=lambda: heartbeat.holds("deliver"),
+                                     zone=self.config.dealership_timezone)
             if anything_due():
-                self.wake()
-        if counts["next_retry"]:
-            self.wake(delay=counts["next_retry"])
-        if any(counts[k] for k in ("sent", "cancelled", "retry", "failed")):
+                self.wake()  # came due as the round ended, or the round ran out of time
+            else:
+                # a retry, a scheduled text, or the claim of a dead worker's text ending
+                coming = next_due_at(within=SOON)
+                if coming is not None:
+                    self._alarm("deliver", coming, self.deliver)
+        if any(counts.values()):
             log.info("delivery round: %s", counts)
+
+    def _look_when_free(self, name: str, task) -> None:
+        self._alarm(name, ends_at(name) or utcnow(), task)
+
+    def _alarm(self, name: str, at: datetime, task) -> None:
+        """Run `task` at `at`, unless a wake-up of it is booked for then or sooner already
+        (so wake-ups finding a lease busy schedule one retry between them, not one each)."""
+        at += ALARM_MARGIN
+        if book_alarm(f"{name}:alarm", at):
+            self._call(task, delay=max((at - utcnow()).total_seconds(), 0.001))
 
     def _sweep(self) -> None:
         with db.connection_context():
@@ -122,45 +145,57 @@ class Queue:
 
     def wake_alerts(self) -> None:
         """Ask the worker to post pending alerts to Slack."""
-        try:
-            self.post_alerts()
-        except Exception:  # the sweep will find them: never fail the request over this
-            log.exception("could not wake the alert poster; the minute sweep will post")
+        self._call(self.post_alerts)
 
     def _post_alerts(self) -> None:
-        with db.connection_context(), lease("alerts") as keep:
-            if keep is None:
+        with db.connection_context(), lease("alerts") as heartbeat:
+            if heartbeat is None:
+                self._look_when_free("alerts", self.post_alerts)
                 return
             counts = deliver_alerts(self.notifier)
         if counts["retry"]:
-            self.post_alerts.schedule(delay=10)
+            self._call(self.post_alerts, delay=10)
         if counts["posted"] or counts["retry"]:
             log.info("alerts round: %s", counts)
 
     def consumer(self, *, workers: int = 2):
-        """Return a huey consumer for these tasks (locks left by a dead worker are flushed)."""
+        """Return a huey consumer for these tasks, having asked it to look at once.
+
+        A worker (re)started after a crash delivers what is due now, not at the next sweep.
+        """
         # poll the queue at least every 2 s when idle (huey's default backs off to 10 s)
-        return self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
-                                         max_delay=2.0)
+        consumer = self.huey.create_consumer(workers=workers, worker_type="thread",
+                                             periodic=True, max_delay=2.0)
+        self.wake()
+        self.wake_alerts()
+        return consumer
 
 
-LEASE_TTL = timedelta(seconds=90)
+# A worker lease, renewed every few seconds by its holder's heartbeat: a worker killed
+# while holding it is taken over this long after its last renewal.
+LEASE_TTL = timedelta(seconds=8)
+ALARM_MARGIN = timedelta(seconds=0.5)  # look just after a lease ends, not just before
+SOON = timedelta(seconds=60)  # what comes due later than this, the minute sweep finds
 
 
 @contextmanager
 def lease(name: str):
-    """Hold the worker lease `name` while the block runs; yield None when another holds it.
+    """Hold the worker lease `name` while the block runs, renewed by a heartbeat thread.
 
-    Otherwise yield a function that renews it (False once it was lost).
+    Yield None when another worker holds it; otherwise the Heartbeat, whose holds(name)
+    turns False if the lease was lost (the block should then stop).
     """
     holder = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:80]
     if not acquire(name, holder, ttl=LEASE_TTL):
         yield None
         return
-    try:
-        yield lambda: acquire(name, holder, ttl=LEASE_TTL)
-    finally:
-        release(name, holder)
+    with Heartbeat() as heartbeat:
+        heartbeat.hold(name, lambda: renew(name, holder, ttl=LEASE_TTL))
+        try:
+            yield heartbeat
+        finally:
+            heartbeat.stop()  # no renewal may come after the release
+            release(name, holder)
 
 
 def make_notifier(config: Config) -> Notifier:

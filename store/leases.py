@@ -2,12 +2,14 @@
 processes) or posts alerts, and a process that dies without a word frees it by expiring.
 
 huey's task locks have no expiry: a worker stopped mid-task (a Heroku restart) would hold
-them forever. These do, and the holder renews its lease as it goes.
+them forever. These do, and the holder renews its lease as it goes. Alarms, in the same
+table, book the next wake-up of a loop, so that many wake-ups finding a lease busy schedule
+one retry between them, not one each.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from store.clock import utcnow
 from store.db import db
@@ -18,8 +20,7 @@ def acquire(name: str, holder: str, *, ttl: timedelta) -> bool:
     """Take or renew the lease `name` for `holder` for `ttl`; False when another holds it."""
     now = utcnow()
     with db.atomic():
-        WorkerLease.insert(name=name, holder=holder, expires_at=now - timedelta(seconds=1)) \
-            .on_conflict_ignore().execute()
+        _ensure_row(name, now)
         taken = (WorkerLease.update(holder=holder, expires_at=now + ttl)
                  .where(WorkerLease.name == name,
                         (WorkerLease.holder == holder) | (WorkerLease.expires_at < now))
@@ -27,7 +28,50 @@ def acquire(name: str, holder: str, *, ttl: timedelta) -> bool:
     return bool(taken)
 
 
+def renew(name: str, holder: str, *, ttl: timedelta) -> bool:
+    """Extend the lease `name` by `ttl` if `holder` still holds it; False once it was lost.
+
+    Unlike acquire(), a lease that already ended is not taken back: another worker may have
+    taken it and let it go meanwhile, so the holder must stop, not carry on.
+    """
+    now = utcnow()
+    renewed = (WorkerLease.update(expires_at=now + ttl)
+               .where(WorkerLease.name == name, WorkerLease.holder == holder,
+                      WorkerLease.expires_at >= now)
+               .execute())
+    return bool(renewed)
+
+
 def release(name: str, holder: str) -> None:
     """Give the lease back (only if `holder` still holds it)."""
     (WorkerLease.update(expires_at=utcnow() - timedelta(seconds=1))
      .where(WorkerLease.name == name, WorkerLease.holder == holder).execute())
+
+
+def ends_at(name: str) -> datetime | None:
+    """Return when the lease `name` ends, or None when nobody holds it."""
+    row = WorkerLease.get_or_none(WorkerLease.name == name)
+    if row is None or row.expires_at < utcnow():
+        return None
+    return row.expires_at
+
+
+def book_alarm(name: str, at: datetime) -> bool:
+    """Book the wake-up `name` at `at`; False when one is booked already, at `at` or sooner.
+
+    The caller schedules the wake-up only when this returns True. An alarm whose time has
+    passed is free again, so a wake-up that got lost costs one alarm period, not more.
+    """
+    now = utcnow()
+    with db.atomic():
+        _ensure_row(name, now)
+        booked = (WorkerLease.update(holder="alarm", expires_at=at)
+                  .where(WorkerLease.name == name,
+                         (WorkerLease.expires_at < now) | (WorkerLease.expires_at > at))
+                  .execute())
+    return bool(booked)
+
+
+def _ensure_row(name: str, now: datetime) -> None:
+    WorkerLease.insert(name=name, holder="", expires_at=now - timedelta(seconds=1)) \
+        .on_conflict_ignore().execute()

@@ -13,7 +13,7 @@ from peewee import Case
 
 from store.campaigns import check_text
 from store.clock import to_naive_utc, utcnow
-from store.consent import get_state, set_carrier_block
+from store.consent import get_state, mark_opt_in_requested, set_carrier_block
 from store.db import db, lock_rows
 from store.models import Alert, OutboundMessage, Phone, Review
 from store.phones import try_parse_phone
@@ -45,6 +45,12 @@ def queue_message(
         send_at=decision.send_at or now, created_at=now, updated_at=now)
 
 
+def _due(now: datetime):
+    """Pending and due, or claimed by a worker whose claim ended (it died mid-send)."""
+    return ((OutboundMessage.status.in_(PENDING) & (OutboundMessage.send_at <= now))
+            | ((OutboundMessage.status == "sending") & (OutboundMessage.lease_until < now)))
+
+
 def claim_due(*, limit: int = 50, lease: timedelta = timedelta(minutes=2),
               now: datetime | None = None) -> list[OutboundMessage]:
     """Claim up to `limit` messages that are due, for this worker only, until the lease ends.
@@ -52,8 +58,7 @@ def claim_due(*, limit: int = 50, lease: timedelta = timedelta(minutes=2),
     A message whose worker died mid-send is claimed again once its lease ends.
     """
     now = to_naive_utc(now) if now else utcnow()
-    due = ((OutboundMessage.status.in_(PENDING) & (OutboundMessage.send_at <= now))
-           | ((OutboundMessage.status == "sending") & (OutboundMessage.lease_until < now)))
+    due = _due(now)
     with db.atomic():
         # replies that expire (opt-out confirmations, HELP) go before any campaign backlog
         replies_first = Case(None, [(OutboundMessage.expires_at.is_null(False), 0)], 1)
@@ -72,14 +77,47 @@ def claim_due(*, limit: int = 50, lease: timedelta = timedelta(minutes=2),
         return list(OutboundMessage.select().where(OutboundMessage.id.in_(ids)))
 
 
+def renew_claim(message_id: int, *, held_until: datetime, lease: timedelta) -> datetime | None:
+    """Extend the claim on a message being sent; return its new end, None if it was lost.
+
+    `held_until` is the end this worker last set: a worker that claimed the message again
+    after the lease ended has set another, and the claim is then its, not ours.
+    """
+    until = utcnow() + lease
+    renewed = (OutboundMessage.update(lease_until=until)
+               .where(OutboundMessage.id == message_id, OutboundMessage.status == "sending",
+                      OutboundMessage.lease_until == held_until)
+               .execute())
+    return until if renewed else None
+
+
 DEFERRED = "deferred"
 
 
 def anything_due(*, now: datetime | None = None) -> bool:
-    """Return whether a message is waiting to be sent now."""
+    """Return whether a message is waiting to be sent now (or claimed by a worker that died)."""
     now = to_naive_utc(now) if now else utcnow()
-    return (OutboundMessage.select().where(OutboundMessage.status.in_(PENDING),
-                                           OutboundMessage.send_at <= now).exists())
+    return OutboundMessage.select().where(_due(now)).exists()
+
+
+def next_due_at(*, within: timedelta, now: datetime | None = None) -> datetime | None:
+    """Return when the next message falls due within `within`, or None.
+
+    That is a retry or a scheduled text coming due, or the claim of a message in flight
+    ending (if its worker died, the message is then claimed again).
+    """
+    now = to_naive_utc(now) if now else utcnow()
+    horizon = now + within
+    retry = (OutboundMessage.select(OutboundMessage.send_at)
+             .where(OutboundMessage.status.in_(PENDING), OutboundMessage.send_at > now,
+                    OutboundMessage.send_at <= horizon)
+             .order_by(OutboundMessage.send_at).first())
+    claim = (OutboundMessage.select(OutboundMessage.lease_until)
+             .where(OutboundMessage.status == "sending", OutboundMessage.lease_until >= now,
+                    OutboundMessage.lease_until <= horizon)
+             .order_by(OutboundMessage.lease_until).first())
+    times = [*([retry.send_at] if retry else []), *([claim.lease_until] if claim else [])]
+    return min(times) if times else None
 
 
 def recheck(message: OutboundMessage, *, now: datetime | None = None,
@@ -114,10 +152,18 @@ def recheck(message: OutboundMessage, *, now: datetime | None = None,
     return None
 
 
-def mark_sent(message_id: int, *, vonage_message_id: str | None) -> None:
-    """Record that Vonage accepted the message."""
-    _finish(message_id, status="sent", reason=None, vonage_message_id=vonage_message_id,
-            sent_at=utcnow())
+def mark_sent(message_id: int, *, vonage_message_id: str | None,
+              asked_to_opt_in: str | None = None) -> None:
+    """Record that Vonage accepted the message (one transaction, safe to repeat).
+
+    `asked_to_opt_in`: the phone the text asked to reply YES, so a YES within 24 hours is
+    its opt-in (SPEC section 4).
+    """
+    with db.atomic():
+        _finish(message_id, status="sent", reason=None, vonage_message_id=vonage_message_id,
+                sent_at=utcnow())
+        if asked_to_opt_in:
+            mark_opt_in_requested(asked_to_opt_in)
 
 
 def mark_failed(message_id: int, *, reason: str) -> None:

@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -18,14 +17,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.fakes.gunicorn import child_pids, free_port
+from tests.fakes.gunicorn import child_pids, free_port, with_bytecode_cache
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("SMSPREFS_TEST_DATABASE_URL")
 BOOTS = 20
 WEB_WORKERS = 2
 BIN = Path(sys.executable).parent
-PYCACHE = Path(tempfile.gettempdir()) / f"smsprefs-boot-pycache-{os.getuid()}"
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="SMSPREFS_TEST_DATABASE_URL is not set")
 
@@ -59,16 +57,11 @@ def fresh_database(name: str):
 
 
 def environment(url: str, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
-           "DATABASE_URL": url, "WEB_CONCURRENCY": str(WEB_WORKERS),
-           "SMSPREFS_API_TOKEN": "boot-token", "WEBHOOK_TOKEN": "boot-webhook-token",
-           "SMS_TRANSPORT": "console", **extra}
-    # Bytecode cached once for all the boots, outside the repo and the venv, as a deployed
-    # app has it: compiling phonenumbers' 19 MB of data modules in every process (when
-    # PYTHONDONTWRITEBYTECODE is set) would make each boot take half a minute.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
-    return env
+    return with_bytecode_cache({
+        **os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+        "DATABASE_URL": url, "WEB_CONCURRENCY": str(WEB_WORKERS),
+        "SMSPREFS_API_TOKEN": "boot-token", "WEBHOOK_TOKEN": "boot-webhook-token",
+        "SMS_TRANSPORT": "console", **extra})
 
 
 class Boot:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -221,3 +222,203 @@ def test_an_account_wide_refusal_keeps_texts_waiting_instead_of_failing_them(fak
     counts = run(vonage)
     assert counts["failed"] == 0 and counts["sent"] == 1
     assert OutboundMessage.get_by_id(message.id).status == "sent"
+
+
+# --- a claim kept while the text is in flight, a send recorded through a database blip --
+
+
+def in_another_thread(work):
+    """Run `work` on a thread of its own (its own connection, as a worker thread has)."""
+    import threading
+
+    failures = []
+
+    def run_it():
+        try:
+            work()
+        except BaseException as exc:  # handed to the test's thread
+            failures.append(exc)
+
+    thread = threading.Thread(target=run_it)
+    thread.start()
+    thread.join(60)
+    if failures:
+        raise failures[0]
+
+
+def test_a_claim_is_renewed_while_its_text_is_in_flight(fake, vonage):
+    from store.db import db
+    from store.outbox import claim_due
+
+    queue_message(to=PHONE, text="hi", kind="manual")
+    taken_by_another = []
+
+    def another_worker_claims():
+        with db.connection_context():
+            taken_by_another.extend(claim_due(limit=1, lease=timedelta(seconds=5)))
+
+    class Slow:
+        name = "slow"
+
+        def send(self, **kw):
+            time.sleep(1.5)  # three times the claim: only its renewals keep it ours
+            in_another_thread(another_worker_claims)
+            return vonage.send(**kw)
+
+    assert run(Slow(), lease=timedelta(seconds=0.5))["sent"] == 1
+    assert taken_by_another == [] and fake.count() == 1
+
+
+def cut_the_connection(database) -> None:
+    """Kill this thread's PostgreSQL connection from the server side, as a restart does."""
+    import psycopg
+
+    from store.db import db
+
+    pid = db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+    with psycopg.connect(database.url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+def test_a_sent_text_is_recorded_through_a_database_blip_and_never_sent_again(
+        database, fake, vonage, monkeypatch):
+    from peewee import OperationalError
+
+    from store.db import is_postgres
+
+    message = queue_message(to=PHONE, text="You're unsubscribed", kind="manual")
+    failures = []
+    if is_postgres():
+        class CutAfterSending:  # Vonage takes the text, then the database goes away
+            name = "vonage"
+
+            def send(self, **kw):
+                provider_id = vonage.send(**kw)
+                cut_the_connection(database)
+                return provider_id
+
+        transport = CutAfterSending()
+    else:  # SQLite has no server to lose: the edge's writes fail twice instead
+        real_mark_sent = delivery.mark_sent
+
+        def flaky_mark_sent(*args, **kw):
+            if len(failures) < 2:
+                failures.append(1)
+                raise OperationalError("disk I/O error")
+            return real_mark_sent(*args, **kw)
+
+        monkeypatch.setattr(delivery, "mark_sent", flaky_mark_sent)
+        transport = vonage
+
+    assert run(transport, lease=timedelta(seconds=0.5))["sent"] == 1
+    stored = OutboundMessage.get_by_id(message.id)
+    assert (stored.status, stored.vonage_message_id) == ("sent", fake.sent[0].message_id)
+    time.sleep(0.6)  # the claim would have ended by now: nothing is left to send again
+    assert run(vonage)["sent"] == 0
+    assert fake.count() == 1
+
+
+def test_recording_gives_up_after_its_patience_and_says_so(caplog):
+    from peewee import OperationalError
+
+    def always_down():
+        raise OperationalError("server closed the connection unexpectedly")
+
+    with pytest.raises(OperationalError):
+        delivery.record(always_down, "message 1 (manual) to …0100", patience=0.5)
+    assert "may be sent again" in caplog.text
+
+
+# --- the worker: takes over a dead worker's lease when it ends, looks at once at start ---
+
+
+@pytest.fixture
+def queue(database, tmp_path, monkeypatch):
+    """Return the send worker's Queue on the test database, recording what it schedules."""
+    from gateway.queue import Queue
+
+    config = Config.from_env({"DATABASE_URL": database.url, "SMS_TRANSPORT": "console"},
+                             dotenv=False)
+    queue = Queue(config)
+    queue.scheduled = []
+    monkeypatch.setattr(queue, "_call",
+                        lambda task, delay=0: queue.scheduled.append((task.name, delay)))
+    return queue
+
+
+def test_a_wake_up_finding_the_lease_busy_looks_again_when_it_ends(queue):
+    from store.leases import acquire
+
+    acquire("deliver", "a worker killed mid-round", ttl=timedelta(seconds=4))
+    in_another_thread(queue._deliver)
+    in_another_thread(queue._deliver)  # a second wake-up: that retry is booked already
+    [(task, delay)] = queue.scheduled
+    assert task == "deliver" and 3.5 <= delay <= 4.6
+
+
+def test_the_claim_of_a_dead_workers_text_is_looked_at_when_it_ends(queue):
+    from store.outbox import claim_due
+
+    queue_message(to=PHONE, text="hi", kind="manual")
+    claim_due(limit=1, lease=timedelta(seconds=3))  # a worker that then died
+    in_another_thread(queue._deliver)
+    [(task, delay)] = queue.scheduled
+    assert task == "deliver" and 2.5 <= delay <= 3.6
+
+
+def test_a_worker_looks_at_once_when_it_starts(queue):
+    queue.consumer(workers=1)
+    assert sorted(queue.scheduled) == [("alerts", 0), ("deliver", 0)]
+
+
+def start_worker(env: dict, log_path: Path, cwd: Path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.fakes.gunicorn import with_bytecode_cache
+
+    with log_path.open("ab") as log:
+        return subprocess.Popen([str(Path(sys.executable).parent / "smsprefs"), "worker"],
+                                env=with_bytecode_cache({**os.environ, **env}), cwd=cwd,
+                                stdout=log, stderr=subprocess.STDOUT)
+
+
+def test_a_worker_killed_mid_send_is_taken_over_within_15_seconds(database, fake, tmp_path):
+    from tests.fakes.vonage_server import Ok
+
+    recipients = [f"+1212558{n:04d}" for n in range(4)]
+    for phone in recipients:
+        queue_message(to=phone, text="Your car is ready", kind="manual")
+    # the second text hangs at Vonage: the worker is mid-send, holding every lease it has
+    fake.script([Ok(), Hang(60, then=Http(500))])
+    env = {"DATABASE_URL": database.url, "VONAGE_API_KEY": "key",
+           "VONAGE_API_SECRET": "secret", "VONAGE_FROM_NUMBER": "12125550199",
+           "VONAGE_REST_HOST": fake.host, "VONAGE_API_HOST": fake.host,
+           "REQUESTS_CA_BUNDLE": str(fake.ca_path), "SMSPREFS_API_TOKEN": "t"}
+    log = tmp_path / "workers.log"
+    first = start_worker(env, log, tmp_path)
+    second = None
+    try:
+        deadline = time.monotonic() + 60
+        while len(fake.received) < 2:
+            assert first.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        first.kill()  # kill -9: no goodbye, its leases stay until they end
+        first.wait()
+        killed = time.monotonic()
+        second = start_worker(env, log, tmp_path)
+        fake.wait_for_sent(2, timeout=30)
+        took = time.monotonic() - killed
+        assert took <= 15, f"the new worker sent its first text {took:.1f}s after the kill"
+        # the text in flight went too, once its claim ended; Vonage never took it twice
+        fake.wait_for_sent(4, timeout=30)
+        assert sorted(r.to for r in fake.sent) == [p.lstrip("+") for p in recipients]
+    except BaseException:
+        print(log.read_text())
+        raise
+    finally:
+        for worker in (first, second):
+            if worker is not None and worker.poll() is None:
+                worker.kill()
+                worker.wait()

@@ -1,4 +1,5 @@
-"""Worker leases: one holder at a time, renewed by its holder, free once expired."""
+"""Worker leases: one holder at a time, renewed by its holder, free once expired; alarms:
+one booked wake-up per loop, the soonest."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from store.leases import acquire, release
+from store.clock import utcnow
+from store.leases import acquire, book_alarm, ends_at, release, renew
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -28,3 +30,41 @@ def test_a_dead_holders_lease_expires():
     assert not acquire("deliver", "alive", ttl=timedelta(seconds=30))
     time.sleep(0.3)
     assert acquire("deliver", "alive", ttl=timedelta(seconds=30))
+
+
+def test_renewing_extends_only_a_lease_still_held():
+    assert acquire("deliver", "a", ttl=timedelta(milliseconds=300))
+    assert renew("deliver", "a", ttl=timedelta(seconds=30))
+    time.sleep(0.4)
+    assert not acquire("deliver", "b", ttl=timedelta(seconds=30))  # the renewal held it
+    assert not renew("deliver", "b", ttl=timedelta(seconds=30))
+    release("deliver", "a")
+    # once given back (or ended) it is not taken back by a late renewal: another worker
+    # may have come and gone meanwhile, so the old holder must stop
+    assert not renew("deliver", "a", ttl=timedelta(seconds=30))
+    assert acquire("deliver", "b", ttl=timedelta(seconds=30))
+
+
+def test_ends_at_says_when_a_held_lease_ends():
+    assert ends_at("deliver") is None
+    before = utcnow()
+    acquire("deliver", "a", ttl=timedelta(seconds=10))
+    assert before + timedelta(seconds=9) < ends_at("deliver") <= utcnow() + timedelta(seconds=10)
+    release("deliver", "a")
+    assert ends_at("deliver") is None
+
+
+def test_one_alarm_is_booked_at_a_time_the_soonest():
+    now = utcnow()
+    assert book_alarm("deliver:alarm", now + timedelta(seconds=10))
+    assert not book_alarm("deliver:alarm", now + timedelta(seconds=20))  # one rings sooner
+    assert not book_alarm("deliver:alarm", now + timedelta(seconds=10))
+    assert book_alarm("deliver:alarm", now + timedelta(seconds=5))  # sooner: booked
+    assert acquire("deliver", "a", ttl=timedelta(seconds=30))  # alarms are not the lease
+
+
+def test_an_alarm_whose_time_passed_is_free_again():
+    assert book_alarm("deliver:alarm", utcnow() + timedelta(milliseconds=100))
+    assert not book_alarm("deliver:alarm", utcnow() + timedelta(seconds=30))
+    time.sleep(0.2)
+    assert book_alarm("deliver:alarm", utcnow() + timedelta(seconds=30))
