@@ -125,7 +125,7 @@ def call(client, endpoint, phone_segment, pairs, *, body=None, content_type="app
 
 # --- properties 1 and 2: anything in any field -----------------------------------------------
 
-@settings(HOSTILE, max_examples=100)
+@settings(HOSTILE, max_examples=80)
 @given(data=st.data(), endpoint=st.sampled_from(list(ENDPOINTS)),
        content_type=st.one_of(st.just("application/json"), st.none(),
                               st.sampled_from(CONTENT_TYPES)))
@@ -170,19 +170,21 @@ def wrong_type(kind) -> st.SearchStrategy:
                                      st.one_of(not_null, containers), min_size=1, max_size=2))
 
 
-TYPED = [(e, f) for e, spec in ENDPOINTS.items() for f in spec[2]]
-
-
-@pytest.mark.parametrize(("endpoint", "key"), TYPED, ids=[f"{e}:{f}" for e, f in TYPED])
-@settings(HOSTILE, max_examples=12)
+@pytest.mark.parametrize("endpoint", list(ENDPOINTS))
+@settings(HOSTILE, max_examples=6)
 @given(data=st.data())
-def test_a_field_of_the_wrong_type_is_400(client, data, endpoint, key):
-    phone = fresh_phone()
-    pairs = data.draw(base_body(endpoint, phone), label="body")
-    value = data.draw(wrong_type(ENDPOINTS[endpoint][2][key]), label="value")
-    pairs = [(k, v) for k, v in pairs if k != key] + [(key, value)]
-    response = call(client, endpoint, path_segment(phone), pairs)
-    assert response.status_code == 400, describe(response)
+def test_a_field_of_the_wrong_type_is_400(client, data, endpoint):
+    """Each field in turn gets a value of another type; the failure lists every field."""
+    failures = []
+    for key, kind in ENDPOINTS[endpoint][2].items():
+        phone = fresh_phone()
+        pairs = data.draw(base_body(endpoint, phone), label=f"body for {key}")
+        value = data.draw(wrong_type(kind), label=key)
+        pairs = [(k, v) for k, v in pairs if k != key] + [(key, value)]
+        response = call(client, endpoint, path_segment(phone), pairs)
+        if response.status_code != 400:
+            failures.append((key, value, response.status_code))
+    assert not failures, f"fields that took a wrong type (field, value, status): {failures}"
 
 
 # --- paths, query strings, reads ---------------------------------------------------------------
@@ -192,7 +194,7 @@ numbers = st.one_of(st.integers(-5, 2**70).map(str), st.sampled_from(
      "-0", "", "NaN", "1\x00", "2147483648", "9223372036854775808"]))
 
 
-@settings(HOSTILE, max_examples=100)
+@settings(HOSTILE, max_examples=50)
 @given(data=st.data(), read=st.sampled_from(READS))
 def test_reads_survive_any_path_and_query(client, known, data, read):
     method, path = read
@@ -248,7 +250,7 @@ ROUTES = [("GET", "/clients/{phone}"), ("PUT", "/clients/{phone}"),
           ("GET", "/nowhere")]
 
 
-@settings(HOSTILE, max_examples=100)
+@settings(HOSTILE, max_examples=50)
 @given(route=st.sampled_from(ROUTES), authorization=bad_authorization())
 def test_a_wrong_or_non_ascii_credential_is_401(client, known, route, authorization):
     method, path = route
@@ -262,7 +264,7 @@ def test_a_wrong_or_non_ascii_credential_is_401(client, known, route, authorizat
 
 # --- JSON too deep, or not UTF-8 -----------------------------------------------------------------
 
-@settings(HOSTILE, max_examples=60)
+@settings(HOSTILE, max_examples=50)
 @given(data=st.data(), endpoint=st.sampled_from(list(ENDPOINTS)), deep=st.booleans())
 def test_json_nested_deeper_than_32_or_not_utf8_is_400(client, data, endpoint, deep):
     phone = fresh_phone()
@@ -282,7 +284,7 @@ def test_json_nested_deeper_than_32_or_not_utf8_is_400(client, data, endpoint, d
 
 # --- a STOP inside junk reads as STOP ---------------------------------------------------------
 
-@settings(HOSTILE, max_examples=60)
+@settings(HOSTILE, max_examples=50)
 @given(text=stop_in_junk())
 def test_classify_reads_a_stop_inside_junk_as_a_stop(client, text):
     response = call(client, "classify", "", [("text", text)])
