@@ -7,7 +7,7 @@ import logging
 from flask import Blueprint, current_app, jsonify
 from peewee import fn
 
-from gateway.api_json import actor_of, bad_request, iso, phone_of, query_int, read_body
+from gateway.api_json import MAX_ID, actor_of, bad_request, iso, phone_of, query_int, read_body
 from store.automations import get_automation
 from store.campaigns import create_campaign, recipients_page
 from store.errors import InvalidRequest, NotFound
@@ -25,9 +25,10 @@ STATUSES = ("queued", "scheduled", "sent", "delivered", "failed", "blocked", "ca
 
 def add_routes(bp: Blueprint) -> None:
     bp.post("/messages")(post_message)
-    bp.get("/messages/<int:message_id>")(get_message)
+    # past MAX_ID no row can match, and SQLite would raise on the comparison: 404
+    bp.get(f"/messages/<int(max={MAX_ID}):message_id>")(get_message)
     bp.post("/campaigns")(post_campaign)
-    bp.get("/campaigns/<int:campaign_id>")(get_campaign)
+    bp.get(f"/campaigns/<int(max={MAX_ID}):campaign_id>")(get_campaign)
 
 
 def post_message():

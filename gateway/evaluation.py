@@ -122,7 +122,8 @@ def report(path: Path, evaluation: Evaluation) -> list[str]:
     lines += ["", "targets:"]
     for name, low in TARGETS.items():
         score = evaluation.scores()[name]
-        lines.append(f"  {name} {score:.3f} (at least {low}): {'met' if score >= low else 'MISSED'}")
+        verdict = "met" if score >= low else "MISSED"
+        lines.append(f"  {name} {score:.3f} (at least {low}): {verdict}")
     return lines
 
 

@@ -206,3 +206,13 @@ def test_a_receipt_field_with_a_line_break_is_400(token_client, field):
     data[field] += "\nINFO forged"
     response = token_client.post(f"/webhooks/vonage/status?token={WEBHOOK_TOKEN}", data=data)
     assert response.status_code == 400 and field in response.json["message"]
+
+
+@pytest.mark.parametrize("path", ["/messages/9223372036854775808", "/campaigns/" + "9" * 30,
+                                  "/clients/12125550100/events?before=9223372036854775808",
+                                  "/campaigns/1?after=99999999999999999999",
+                                  "/clients/12125550100/events?limit=%EF%BC%91"])
+def test_ids_past_what_a_column_holds_are_4xx(api, path):
+    api("PUT", "/clients/12125550100", json={"name": "Ann"})
+    response = api("GET", path)
+    assert response.status_code in (400, 404), response.data
