@@ -114,7 +114,7 @@ def _check_file(stream: TextIO) -> list[str]:
     repeated = sorted({h for h in header if h and header.count(h) > 1})
     if repeated:
         raise InvalidRequest(f"the header names {', '.join(repeated)} more than once")
-    unknown = [name.strip().lstrip(BOM) for name, h in zip(raw, header, strict=True)
+    unknown = [name.lstrip(BOM).strip() for name, h in zip(raw, header, strict=True)
                if h and h not in COLUMNS and h not in EXPORT_ONLY_COLUMNS]
     if unknown:
         several = len(unknown) > 1

@@ -233,7 +233,8 @@ def test_the_columns_an_export_adds_are_skipped_and_named_in_the_report():
     ("phone,name,crm_id,Overal,opted_out_at", 'unknown column "Overal":'),
     ("phone,name,email,opt_out", 'unknown columns "email", "opt_out":'),
     ("phone,name,crm id,overall", 'unknown column "crm id":'),
-], ids=["status", "misspelled", "two", "space"])
+    ("\ufeff Status ,phone,name", 'unknown column "Status":'),
+], ids=["status", "misspelled", "two", "space", "bom"])
 def test_a_column_outside_the_list_stops_the_import_naming_it(header, named):
     body = "2125550100,Ana,C1,opted_out,2024-01-01\n2125550101,Bob,C2,opted_out,\n"
     with pytest.raises(InvalidRequest, match=re.escape(named)) as refused:
