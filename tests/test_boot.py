@@ -119,15 +119,32 @@ class Boot:
             assert "Traceback" not in log.read_text(errors="replace"), self.logs()
 
     def stop(self) -> None:
+        """Kill every process at once: nothing they hold outlives the dropped database."""
         for process in (self.web, self.worker):
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in (self.web, self.worker):
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(10)
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
+                os.killpg(process.pid, signal.SIGKILL)  # own sessions: workers included
             process.wait()
+
+
+def forbid_schema_changes(url: str) -> None:
+    """Make any DDL in the database `url` fail from now on (an event trigger).
+
+    The race needs processes to collide within milliseconds, so a boot may pass by luck;
+    this makes the rule itself hold on every boot: after `migrate`, nothing creates schema.
+    """
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("""
+            CREATE FUNCTION forbid_schema_changes() RETURNS event_trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'schema change after migrate: %', tg_tag;
+            END $$""")
+        # event triggers need a superuser; without one, the boots alone must tell
+        with contextlib.suppress(psycopg.errors.InsufficientPrivilege):
+            conn.execute("CREATE EVENT TRIGGER forbid_schema_changes ON ddl_command_start "
+                         "EXECUTE FUNCTION forbid_schema_changes()")
 
 
 def boot_once(n: int, tmp_path: Path) -> None:
@@ -135,20 +152,20 @@ def boot_once(n: int, tmp_path: Path) -> None:
     logs.mkdir()
     with fresh_database(f"smsprefs_boot_test_{os.getpid()}_{n}") as url:
         done = subprocess.run(["bash", "-c", procfile_line("release")], env=environment(url),
-                              cwd=logs,
-                              capture_output=True, text=True, timeout=60)
+                              cwd=logs, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stdout + done.stderr
+        forbid_schema_changes(url)
         boot = Boot(url, logs)
         try:
             boot.wait_up(timeout=45)
-            time.sleep(0.5)  # a process that failed after its start line has died by now
+            time.sleep(0.3)  # a process that failed right after its start line is gone now
             boot.assert_healthy()
         finally:
             boot.stop()
 
 
 def test_migrate_then_web_and_worker_started_together_all_come_up(tmp_path):
-    # two boots at a time: each is mostly Python importing, and there are cores to spare
+    # two boots at a time, each on its own database: one overlaps the other's waits
     pool = ThreadPoolExecutor(max_workers=2)
     try:
         for future in [pool.submit(boot_once, n, tmp_path) for n in range(BOOTS)]:
@@ -166,8 +183,7 @@ def test_migrate_creates_the_queue_tables_exactly_as_huey_would(tmp_path):
             fresh_database(f"smsprefs_migrate_test_{os.getpid()}") as by_migrate:
         PostgresStorage("smsprefs", dsn=by_huey, table_prefix=HUEY_TABLE_PREFIX).close()
         done = subprocess.run([str(BIN / "smsprefs"), "migrate"], cwd=tmp_path, text=True,
-                              env={**os.environ, "DATABASE_URL": by_migrate},
-                              capture_output=True, timeout=60)
+                              env=environment(by_migrate), capture_output=True, timeout=60)
         assert done.returncode == 0, done.stdout + done.stderr
         assert queue_schema(by_migrate) == queue_schema(by_huey)
         assert len(queue_schema(by_huey)["tables"]) == 4
