@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import ids
-from bot.blocks import context, section
+from bot.blocks import context, escape, section
 from store.alerts import AlertDetails
 from store.automations import AUTOMATIONS
 from store.phones import mask
@@ -13,15 +13,35 @@ DECIDED = {"opted_out": "opted the client out", "dismissed": "marked it not an o
 
 
 def _who(d: AlertDetails) -> str:
-    names = ", ".join(d.names) if d.names else "A client"
+    names = escape(", ".join(d.names)) if d.names else "A client"
     return f"*{names}* ({mask(d.e164)})"
 
 
-def _quote(text: str | None) -> str:
+QUOTED = 500  # characters of the client's text an alert shows
+
+
+def _quote(text: str | None, spans=()) -> str:
+    """Return the client's text as a Slack quote, the words that decided in bold.
+
+    The text is the client's, so Slack's control characters (& < >) are escaped: a text
+    holding "<!channel>" must not notify the channel.
+    """
     if not text:
         return ""
-    body = text if len(text) <= 500 else text[:499] + "…"
-    return "\n" + "\n".join(f"> {line}" for line in body.splitlines() or [""])
+    cut = len(text) > QUOTED
+    body = text[:QUOTED - 1] if cut else text
+    out, at = [], 0
+    for start, end in spans:
+        if start < at or end > len(body):
+            continue
+        words = body[start:end]
+        out.append(escape(body[at:start]))
+        bold = "*" not in words and words.strip() == words and "\n" not in words
+        out.append(f"*{escape(words)}*" if bold else escape(words))
+        at = end
+    out.append(escape(body[at:]) + ("…" if cut else ""))
+    return "\n" + "\n".join(f"> {line}" for line in "".join(out).splitlines() or [""])
+
 
 
 def _done(events) -> str:
@@ -57,7 +77,7 @@ def alert_message(d: AlertDetails, *, correction=()) -> tuple[str, list[dict]]:
         head = f"⏰ Still undecided after a business day: a possible opt-out from {_who(d)}"
     else:
         head = f"⚠️ Possible opt-out from {_who(d)} — please decide"
-    text = head + _quote(d.text)
+    text = head + _quote(d.text, d.spans)
     blocks = [section(text)]
     done = _done(d.events)
     if done:
@@ -80,8 +100,8 @@ def misread_controls(d: AlertDetails, correction: list) -> list[dict]:
     """
     if correction:
         first = correction[0]
-        who = f"<@{first.actor}>" if first.channel == "slack" else first.actor
-        note = (first.note or "").strip()
+        who = f"<@{first.actor}>" if first.channel == "slack" else escape(first.actor)
+        note = escape((first.note or "").strip())
         note = note if len(note) <= 300 else note[:299] + "…"
         return [context(f"↩️ Marked misread by {who}: “{note}”. Back to how it was before "
                         f"this text: {_done(correction)}.")]

@@ -26,6 +26,12 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def escape(text: str) -> str:
+    """Return text a client or the CRM wrote, safe in Slack mrkdwn: "<!channel>" in a text or
+    a client's name must not notify anyone (Slack's own escaping of & < >)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def section(text: str) -> dict:
     return {"type": "section", "text": {"type": "mrkdwn", "text": _short(text, 3000)}}
 
@@ -101,7 +107,7 @@ def pick_list(matches: list[tuple[str, str]]) -> tuple[str, list[dict]]:
     blocks = [section(f"{len(matches)} clients match. Pick one:")]
     for i, (e164, names) in enumerate(matches[:10]):
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _short(
-            f"*{names}* · {display(e164)}", 3000)}, "accessory": {
+            f"*{escape(names)}* · {display(e164)}", 3000)}, "accessory": {
             "type": "button", "action_id": f"{ids.PICK}{i}", "value": e164,
             "text": {"type": "plain_text", "text": "Open"}}})
     return f"{len(matches)} clients match", blocks
@@ -117,9 +123,9 @@ def history(e164: str, events, zone: str) -> tuple[str, list[dict]]:
             f"refused {e.new_state} ({e.reason})"
         if e.outcome == "applied" and e.reason:  # a misread correction
             verb += f" ({e.reason})"
-        note = f" — “{_short(e.note, 80)}”" if e.note else ""
-        text = f" — texted “{_short(e.raw_text, 60)}”" if e.raw_text else ""
-        actor = f"<@{e.actor}>" if e.channel == "slack" else e.actor
+        note = f" — “{escape(_short(e.note, 80))}”" if e.note else ""
+        text = f" — texted “{escape(_short(e.raw_text, 60))}”" if e.raw_text else ""
+        actor = f"<@{e.actor}>" if e.channel == "slack" else escape(e.actor)
         lines.append(f"• {when(e.occurred_at, zone)}: {what} {verb}, by {actor} "
                      f"({e.source}){text}{note}")
     body = "\n".join(lines) or "No changes recorded."
@@ -136,7 +142,7 @@ def opt_in_modal(e164: str, names: str, response_url: str | None) -> dict:
         "submit": {"type": "plain_text", "text": "Opt in"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
-            section(f"Opt *{_short(names, 200)}* ({display(e164)}) in to texts."),
+            section(f"Opt *{escape(_short(names, 200))}* ({display(e164)}) in to texts."),
             {"type": "input", "block_id": ids.EVIDENCE_BLOCK,
              "label": {"type": "plain_text", "text": "How and when did the client consent?"},
              "element": {"type": "plain_text_input", "action_id": ids.EVIDENCE_INPUT,
@@ -150,14 +156,15 @@ def opt_in_modal(e164: str, names: str, response_url: str | None) -> dict:
 def misread_modal(e164: str, names: str, event_id: int, text: str | None) -> dict:
     """Return the modal that asks what the client meant before undoing their opt-out."""
     metadata = json.dumps({"phone": e164, "event_id": event_id})
-    quoted = "\n".join(f"> {line}" for line in _short(text or "", 500).splitlines() or [""])
+    quoted = "\n".join(f"> {line}"
+                       for line in escape(_short(text or "", 500)).splitlines() or [""])
     return {
         "type": "modal", "callback_id": ids.MISREAD_MODAL, "private_metadata": metadata,
         "title": {"type": "plain_text", "text": "Not what they meant"},
         "submit": {"type": "plain_text", "text": "Undo the opt-out"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
-            section(f"*{_short(names, 200)}* ({display(e164)}) texted:\n{quoted}"),
+            section(f"*{escape(_short(names, 200))}* ({display(e164)}) texted:\n{quoted}"),
             context("Their texts go back to how they were before this message, and the lock "
                     "is lifted. It is recorded as your correction, with your note. If they "
                     "did mean to stop, cancel: only they can opt back in."),

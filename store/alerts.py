@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from store.classifier import classify
 from store.clock import to_naive_utc, utcnow
 from store.consent import get_state
 from store.db import db
@@ -25,6 +26,9 @@ class AlertDetails:
     events: list[ConsentEvent]  # the change it reports (first event and its siblings)
     review: Review | None
     state: ConsentState
+    # the characters of `text` that decided how it was read, when the classifier of today
+    # reads it as it did then (same rule, same version): shown in bold
+    spans: tuple[tuple[int, int], ...] = ()
 
 
 def claim_alerts(*, limit: int = 10, lease: timedelta = timedelta(seconds=90),
@@ -61,7 +65,7 @@ def details(alert: Alert) -> AlertDetails:
     names = [c.name for c in Client.select().where(Client.phone == alert.phone_id)
              .order_by(Client.name)]
     events: list[ConsentEvent] = []
-    text = None
+    text = read_as = None
     if alert.event_id:
         first = ConsentEvent.get_by_id(alert.event_id)
         # the events written with it: same phone, same moment, same actor
@@ -69,7 +73,19 @@ def details(alert: Alert) -> AlertDetails:
             ConsentEvent.phone == first.phone_id, ConsentEvent.recorded_at == first.recorded_at,
             ConsentEvent.actor == first.actor).order_by(ConsentEvent.id))
         text = first.raw_text
+        read_as = (first.rule, first.classifier_version)
     review = Review.get_by_id(alert.review_id) if alert.review_id else None
     if review is not None and text is None:
         text = review.text
-    return AlertDetails(alert, e164, names, text, events, review, get_state(e164))
+        inbound = review.inbound
+        read_as = (inbound.rule, inbound.classifier_version) if inbound else None
+    return AlertDetails(alert, e164, names, text, events, review, get_state(e164),
+                        _deciding_words(text, read_as))
+
+
+def _deciding_words(text: str | None, read_as: tuple[str, str] | None) -> tuple:
+    """Return the spans of the words that decided `text`, if read the same way today."""
+    if not text or read_as is None:
+        return ()
+    result = classify(text)
+    return result.spans if (result.rule, result.version) == read_as else ()

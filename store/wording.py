@@ -38,8 +38,10 @@ def when(moment: datetime | None, zone: str) -> str:
 def how(event, source: str, *, slack: bool = False) -> str:
     """Return who made the change, in words, from the event that made it (if any)."""
     if source == CLIENT_KEYWORD:
-        text = (event.raw_text or "").strip() if event else ""
-        return f'by texting "{text[:40]}"' if text else "by the client's text"
+        text = (event.raw_text or "").strip()[:40] if event else ""
+        if slack:  # the client's words, not Slack syntax: "<!channel>" must notify no one
+            text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return f'by texting "{text}"' if text else "by the client's text"
     if source == STAFF:
         if not event:
             return "by staff"

@@ -103,13 +103,52 @@ def test_every_alert_shows_name_last_four_text_and_what_was_done(what):
     words = flat(body)
     assert "Ana Lopez" in words and "…0100" in words and PHONE not in words
     if what != "carrier":
-        assert sent[what][:30] in words
+        assert sent[what][:30] in words.replace("*", "")
+        bold = {"opt_out": "*STOP*", "scoped": "*stop price drop please*", "opt_in": "*START*",
+                "review": "I'll *stop* by"}
+        assert bold[what] in words  # the words that decided, in bold
     if what in ("review", "carrier"):
         assert "Opt out" in words and "Not an opt-out" in words
     else:
         assert "What was done" in words
     if what == "scoped":
         assert "turned off Price Reduction Notifications" in text
+
+
+def test_an_alert_escapes_what_the_client_wrote():
+    # "<!channel>" in a client's text must not notify the channel, nor <@U…> mention anyone
+    receive_text(provider_id="esc", from_number=PHONE.lstrip("+"),
+                 text="<!channel> & <@U123> stop by friday > now")
+    from store.models import Alert
+
+    _, body = alert_message(details(Alert.select().order_by(Alert.id.desc()).first()))
+    words = flat(body)
+    assert "<!channel>" not in words and "<@U123>" not in words
+    assert "&lt;!channel&gt; &amp; &lt;@U123&gt; *stop* by friday &gt; now" in words
+
+
+def test_history_and_card_escape_what_the_client_and_the_crm_wrote():
+    upsert_client(PHONE, name="<!here> Ana")
+    receive_text(provider_id="esc2", from_number=PHONE.lstrip("+"), text="STOP <!channel>")
+    from store.history import list_events
+
+    _, history = blocks.history(PHONE, list_events(PHONE), ZONE)
+    _, card = card_of()
+    for body in (history, card):  # mrkdwn: Slack would read <!…> there (plain_text it never)
+        marked = " ".join(mrkdwn(body))
+        assert "<!channel>" not in marked and "<!here>" not in marked
+    assert "&lt;!channel&gt;" in " ".join(mrkdwn(history))
+    assert "&lt;!channel&gt;" in " ".join(mrkdwn(card))
+
+
+def mrkdwn(value) -> list[str]:
+    """Return every mrkdwn text in a Block Kit structure."""
+    if isinstance(value, dict):
+        found = [value["text"]] if value.get("type") == "mrkdwn" else []
+        return found + [t for v in value.values() for t in mrkdwn(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in mrkdwn(v)]
+    return []
 
 
 def test_the_card_names_staff_as_slack_mentions():
