@@ -270,8 +270,14 @@ def worker(config: Config, workers: int) -> None:
     """Run the send worker: deliver queued texts, retry, sweep every minute."""
     from gateway.logs import announce
     from gateway.queue import Queue
+    from store.schema import pending
 
     _logging()
+    waiting = pending()
+    if waiting:  # the queue's tables too come from migrate: a worker never creates schema
+        click.echo(f"smsprefs: the database needs `smsprefs migrate` first (not applied: "
+                   f"{', '.join(waiting)})", err=True)
+        sys.exit(1)
     announce(config, "worker")
     Queue(config).consumer(workers=workers).run()
 

@@ -25,7 +25,7 @@ BOOTS = 20
 WEB_WORKERS = 2
 BIN = Path(sys.executable).parent
 
-pytestmark = pytest.mark.skipif(not PG_URL, reason="SMSPREFS_TEST_DATABASE_URL is not set")
+needs_postgres = pytest.mark.skipif(not PG_URL, reason="SMSPREFS_TEST_DATABASE_URL is not set")
 
 
 def procfile_line(name: str) -> str:
@@ -164,6 +164,7 @@ def boot_once(n: int, tmp_path: Path) -> None:
             boot.stop()
 
 
+@needs_postgres
 def test_migrate_then_web_and_worker_started_together_all_come_up(tmp_path):
     # two boots at a time, each on its own database: one overlaps the other's waits
     pool = ThreadPoolExecutor(max_workers=2)
@@ -174,6 +175,7 @@ def test_migrate_then_web_and_worker_started_together_all_come_up(tmp_path):
         pool.shutdown(cancel_futures=True)
 
 
+@needs_postgres
 def test_migrate_creates_the_queue_tables_exactly_as_huey_would(tmp_path):
     from huey.storage import PostgresStorage
 
@@ -209,3 +211,12 @@ def queue_schema(url: str) -> dict:
             "indexes": rows("SELECT tablename, indexname, indexdef FROM pg_indexes "
                             "WHERE schemaname = 'public' AND tablename LIKE %s"),
         }
+
+
+def test_a_worker_on_a_database_not_migrated_says_so_and_stops(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    done = subprocess.run([str(BIN / "smsprefs"), "worker"], cwd=tmp_path, text=True,
+                          env=environment(url), capture_output=True, timeout=60)
+    assert done.returncode == 1
+    assert "needs `smsprefs migrate` first" in done.stderr
+    assert "0005_queue_tables" in done.stderr
