@@ -10,3 +10,6 @@ from gateway.logs import logging_config
 accesslog = "-"
 access_log_format = '"%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 logconfig_dict = logging_config()
+# No runtime control socket: nothing here uses gunicornc, and every gunicorn on a machine
+# would otherwise share ~/.gunicorn/gunicorn.ctl (two apps, or parallel test runs, collide).
+control_socket_disable = True
