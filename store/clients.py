@@ -80,9 +80,13 @@ def upsert_client(e164: str, *, name: str, crm_id: str | None = None) -> Client:
         ensure_phones([e164])
         phone = Phone.get(Phone.e164 == e164)
         if crm_id:
+            # as in a batch: a name another record on the phone has already is not taken
+            other = Client.alias()
+            taken = other.select().where(other.phone == phone.id,
+                                         other.name_key == name_key(name))
             renamed = (Client.update(name=name, name_key=name_key(name), updated_at=utcnow())
                        .where(Client.phone == phone, Client.crm_id == crm_id,
-                              Client.name_key != name_key(name))
+                              Client.name_key != name_key(name), ~fn.EXISTS(taken))
                        .execute())
             if renamed:
                 return Client.get(Client.phone == phone, Client.crm_id == crm_id)

@@ -216,3 +216,12 @@ def test_ids_past_what_a_column_holds_are_4xx(api, path):
     api("PUT", "/clients/12125550100", json={"name": "Ann"})
     response = api("GET", path)
     assert response.status_code in (400, 404), response.data
+
+
+def test_a_crm_id_moving_to_a_name_the_phone_has_already_is_no_500(api):
+    assert api("PUT", f"/clients/{MSISDN}", json={"name": "Ann", "crm_id": "X1"}).status_code \
+        == 200
+    assert api("PUT", f"/clients/{MSISDN}", json={"name": "Bob"}).status_code == 200
+    response = api("PUT", f"/clients/{MSISDN}", json={"name": "Bob", "crm_id": "X1"})
+    assert response.status_code == 200
+    assert {c["name"] for c in response.json["clients"]} == {"Ann", "Bob"}
