@@ -37,7 +37,7 @@ PHRASES = (
     "{neg} ever? {textverb} my|this|that {phonemod}? {num}",
     "{neg} ever? send me {det}? {more}? {anymsgs}",
     "{neg} ever? send me anything",
-    "{neg} {want} {det}? {more}? {msgs}",
+    "{neg} {want} {det}? {more}? *1 {anymsgs}",
     "{neg} {want} to {receive} {det}? {more}? {anymsgs}",
     "{neg} {want} to {receive} them|these|those|anything|any|em $",
     "{neg} {want} them|these|those|em $",  # "price drop texts again. I don't want them"
@@ -76,6 +76,11 @@ PHRASES = (
     "{takeverb} me|us off {det}? {more}? *1 {anymsgs}",
     "be {taken} from|off {det}? {more}? *2 {anymsgs}",
     "want|wanna|need out of? {det}? *2 {anymsgs}|{listword}",
+    "{want} off|out of? {det}? *2 {anymsgs}|{listword}",  # "I want off this list"
+    "get|getting off of? {det}? *3 {listword}",  # "can I get off this texting list"
+    "refrain|desist from {sendverb}|{textverb}",
+    "cease and desist",
+    "optout|unsubscribe {det}? {phonemod}? {num}",
     "{anymsgs} can|could|should|must|need to? stop|go|end $",  # "the price drop texts can go"
     "{want}|like|need {pron} to stop|end $",  # "I'd like those to stop"
     "{you} to stop|quit|end {pron}",  # "I'm gonna need you to stop that"

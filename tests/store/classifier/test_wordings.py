@@ -30,6 +30,13 @@ CASES = [
 ("Please unsubscribe this number", "opt_out", ALL),
 ("I do not wish to receive further texts", "opt_out", ALL),
 ("no longer interested in receiving texts from you", "opt_out", ALL),
+("I want off this list", "opt_out", ALL),
+("Kindly refrain from texting me", "opt_out", ALL),
+("I do not want any more text messages from you guys", "opt_out", ALL),
+("Please cease and desist all texts", "opt_out", ALL),
+("please opt-out this number", "opt_out", ALL),
+("Can I get off this texting list?", "opt_out", ALL),
+("I want off the waiting list", "review", None),
 # idioms with intensifiers
 ("Leave me the f alone", "opt_out", ALL),
 ("Stop texting me for god's sake", "opt_out", ALL),
