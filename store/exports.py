@@ -21,7 +21,7 @@ EXPORT_ONLY_COLUMNS = CLIENT_COLUMNS[len(IMPORT_COLUMNS):]
 GUARDED_CLIENT_COLUMNS = ("name", "crm_id")
 EVENT_COLUMNS = ("id", "phone", "scope", "old_state", "new_state", "source", "actor", "channel",
                  "outcome", "reason", "inbound_message_id", "raw_text", "rule",
-                 "classifier_version", "note", "occurred_at", "recorded_at")
+                 "classifier_version", "note", "corrects_id", "occurred_at", "recorded_at")
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 GUARD = "'"
@@ -93,7 +93,7 @@ def export_events(out: TextIO) -> int:
         writer.writerow([e.id, e.e164, e.scope, e.old_state, e.new_state, e.source,
                          guard_cell(e.actor), e.channel, e.outcome, e.reason or "",
                          guard_cell(e.inbound_message_id), guard_cell(e.raw_text), e.rule or "",
-                         e.classifier_version or "", guard_cell(e.note), _iso(e.occurred_at),
-                         _iso(e.recorded_at)])
+                         e.classifier_version or "", guard_cell(e.note), e.corrects_id or "",
+                         _iso(e.occurred_at), _iso(e.recorded_at)])
         count += 1
     return count

@@ -228,3 +228,18 @@ def test_rule_11_a_refusal_survives_a_callers_transaction():
         result = correct_misread(PHONE, opt_out, actor=STAFF, note=NOTE)
     assert result.refusal.reason == "not_natural_language"
     assert list_events(PHONE)[0].reason == "not_natural_language"
+
+
+def test_an_export_of_events_names_the_opt_out_a_correction_undid():
+    import csv
+    import io
+
+    from store.exports import export_events
+
+    event = client_says("take me off your list")
+    assert correct_misread(PHONE, event, actor=STAFF, note=NOTE).refusal is None
+    out = io.StringIO()
+    export_events(out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    corrections = [r for r in rows if r["reason"] == "misread"]
+    assert corrections and {r["corrects_id"] for r in corrections} == {str(event)}
