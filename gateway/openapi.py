@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from gateway.api_clients import MAX_EVENTS
+from gateway.api_json import MAX_ID
 from gateway.api_messages import MAX_RECIPIENTS_PAGE
 from gateway.api_schemas import schemas
 from store.phones import WRITTEN
@@ -147,16 +148,16 @@ def _parameters() -> dict:
                   "schema": {"type": "string", "maxLength": 40, "pattern": WRITTEN},
                   "description": "A phone number in any format (URL-encoded); answered in E.164."},
         "message_id": {"name": "message_id", "in": "path", "required": True,
-                       "schema": {"type": "integer", "minimum": 1}},
+                       "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
         "campaign_id": {"name": "campaign_id", "in": "path", "required": True,
-                        "schema": {"type": "integer", "minimum": 1}},
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
         "limit": query("limit", "Events per page",
                        {"type": "integer", "minimum": 1, "maximum": MAX_EVENTS,
                         "default": 100}),
         "before": query("before", "Only events older than this event id (next_before)",
-                        {"type": "integer", "minimum": 1}),
+                        {"type": "integer", "minimum": 1, "maximum": MAX_ID}),
         "after": query("after", "Only recipients after this message id (next_after)",
-                       {"type": "integer", "minimum": 0, "default": 0}),
+                       {"type": "integer", "minimum": 0, "maximum": MAX_ID, "default": 0}),
         "recipients_limit": query("limit", "Recipients per page",
                                   {"type": "integer", "minimum": 1,
                                    "maximum": MAX_RECIPIENTS_PAGE, "default": 100}),
@@ -174,7 +175,7 @@ def _responses() -> dict:
         "404": error("No such phone, message or campaign (error: not_found)"),
         "409": error("A consent rule refuses the change (error: locked, opted_out, …); "
                      "nothing was applied, and the refused attempt is recorded", "Refusal"),
-        "413": error("The body is over 64 KiB"),
+        "413": error("The body is over its limit: 64 KiB, or 8 MiB for a campaign"),
         "422": error("The phone is not valid (invalid_phone), the automation is unknown "
                      "(unknown_automation), or opting in needs a note (evidence_required)"),
         "503": error("The database is unreachable (error: database_unavailable)"),
