@@ -10,17 +10,39 @@ piece: a line that is a keyword counts on its own, and negation never reaches ac
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from store.classifier.normalize import Tokens, fold, squash, tokenize
 
-# One pass finds every separator and how far it cuts: 0 a sentence, 1 a clause, 2 a part.
-_SEPARATOR = re.compile(
-    r"(?P<sentence>[.!?;\n]+)|(?P<clause>[:,]+)"
-    r"|(?P<part>[()\[\]{}\u2013-\u2015]+|(?<![^\W_])[-\u2010-\u2012]+|[-\u2010-\u2012]+(?![^\W_]))"
-)
-_LEVEL = {"sentence": 0, "clause": 1, "part": 2}
+# One scan for runs of punctuation (a single character class is the fast kind of regex), each
+# run then cutting a sentence (0), a clause (1) or a part (2).
+_RUN = re.compile(r"[.!?;\n:,()\[\]{}\u2010-\u2015-]+")
+_SENTENCE_ENDS = frozenset(".!?;\n")
+_CLAUSE_ENDS = frozenset(":,")
+_HYPHENS = frozenset("-\u2010\u2011\u2012")
+
+
+def _cuts(folded: str) -> list[tuple[int, int, int]]:
+    """Return (start, end, level) of each run of punctuation that cuts the text."""
+    cuts = []
+    for m in _RUN.finditer(folded):
+        run = m.group()
+        if not _SENTENCE_ENDS.isdisjoint(run):
+            cuts.append((m.start(), m.end(), 0))
+        elif not _CLAUSE_ENDS.isdisjoint(run):
+            cuts.append((m.start(), m.end(), 1))
+        elif set(run) <= _HYPHENS and _joins(folded, m.start(), m.end()):
+            continue  # "F-150", "e-mail": a hyphen between two words cuts nothing
+        else:
+            cuts.append((m.start(), m.end(), 2))
+    return cuts
+
+
+def _joins(folded: str, start: int, end: int) -> bool:
+    return (start > 0 and end < len(folded) and folded[start - 1].isalnum()
+            and folded[end].isalnum())
 
 
 class Piece(NamedTuple):
@@ -57,7 +79,7 @@ def read(text: str) -> Reading:
     """Return the reading of an inbound text."""
     folded = fold(text)
     tokens = tokenize(folded)
-    cuts = [(m.start(), m.end(), _LEVEL[m.lastgroup]) for m in _SEPARATOR.finditer(folded.text)]
+    cuts = _cuts(folded.text)
     words = tokens.words
     return Reading(
         normalized=squash(folded.text),
@@ -79,8 +101,7 @@ def _pieces(folded: str, tokens: Tokens, words: tuple[str, ...],
     i, start = 0, 0
     for cut_start, cut_end, _ in [*cuts, (len(folded), len(folded), 0)]:
         first = i
-        while i < len(at) and at[i] < cut_start:
-            i += 1
+        i = bisect_left(at, cut_start, lo=i)
         if i > first:
             pieces.append(Piece(first, words[first:i], folded, (start, cut_start)))
         start = cut_end

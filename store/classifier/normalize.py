@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import groupby, pairwise
 from typing import NamedTuple
 
 from store.classifier.lexicon import TOKEN_ALIASES, TOKEN_PAIRS
@@ -52,14 +52,16 @@ class Folded:
 
 
 class _CharMap(dict):
-    """What a folded text keeps of each character, worked out once per character."""
+    """What a folded text keeps of each character (keyed by code point, as str.translate
+    asks), worked out once per character."""
 
-    def __missing__(self, char: str) -> str:
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
         folded = unicodedata.normalize("NFKC", char.translate(_QUOTES)).casefold()
         kept = "".join(map(_keep, unicodedata.normalize("NFKD", folded)))
         kept = unicodedata.normalize("NFC", kept)
         if len(self) < 20_000:  # a text full of rare characters must not grow this forever
-            self[char] = kept
+            self[code] = kept
         return kept
 
 
@@ -87,14 +89,13 @@ _ASCII[ord("`")] = "'"
 
 def fold(text: str) -> Folded:
     """Return `text` folded character by character, keeping line breaks and origins."""
-    if text.isascii():
-        folded = text.translate(_ASCII)
-        if len(folded) == len(text):  # nothing dropped: every character where it was
-            return Folded(folded, range(len(text)))
+    folded = text.translate(_ASCII if text.isascii() else _CHARS)
+    if len(folded) == len(text):  # one character for one (the usual case, é as well as e):
+        return Folded(folded, range(len(text)))  # every character where it was
     out: list[str] = []
     origin: list[int] = []
     for i, char in enumerate(text):
-        kept = char if char.isascii() and char.islower() else _CHARS[char]
+        kept = _CHARS[ord(char)]
         out.append(kept)
         origin.extend([i] * len(kept))
     return Folded("".join(out), tuple(origin))
@@ -120,35 +121,55 @@ def normalize(text: str) -> str:
 
 def tokenize(folded: Folded) -> Tokens:
     """Return the words of a folded text, respellings folded ("u" is "you", "do not" "dont")."""
-    origin, aliases, pairs = folded.origin, TOKEN_ALIASES, TOKEN_PAIRS
-    words: list[str] = []
-    at: list[int] = []
-    start: list[int] = []
-    end: list[int] = []
-    letters = longest = 0  # the run of single letters, for "S T O P"
-    for m in _TOKEN.finditer(folded.text):
-        a, b = m.span()
-        word = m.group()
-        if "'" in word:
-            word = word.replace("'", "")
-        elif word == "#":
-            word = "number"
-        word = aliases.get(word, word)
-        if words and (words[-1], word) in pairs:  # one pass: the pairs are few and short
-            words[-1] = pairs[words[-1], word]
-            end[-1] = origin[b - 1] + 1
-            continue
-        letters = letters + 1 if len(word) == 1 and word.isalpha() else 0
-        longest = max(longest, letters)
-        words.append(word)
-        at.append(a)
-        start.append(origin[a])
-        end.append(origin[b - 1] + 1)
-    if longest >= 3:
+    # comprehensions, not one loop: a loop body per word costs more than the rest of reading
+    matches = list(_TOKEN.finditer(folded.text))
+    words = [m.group() for m in matches]
+    if "'" in folded.text or "#" in folded.text:
+        words = [_plain(w) for w in words]
+    words = [TOKEN_ALIASES.get(w, w) for w in words]
+    at = [m.start() for m in matches]
+    end = [m.end() for m in matches]
+    origin = folded.origin
+    if isinstance(origin, range):  # an ASCII text: every character where it was
+        start = at
+    else:
+        start = [origin[a] for a in at]
+        end = [origin[b - 1] + 1 for b in end]
+    groups = None
+    if TOKEN_PAIRS.keys() & set(pairwise(words)):
+        groups = _paired(words)
+    elif _letters_in_a_row(words):
         groups = _spelled_out(words)
+    if groups is not None:
         words, at = [g[2] for g in groups], [at[i] for i, _, _ in groups]
         start, end = [start[i] for i, _, _ in groups], [end[j - 1] for _, j, _ in groups]
     return Tokens(tuple(words), tuple(at), tuple(start), tuple(end))
+
+
+def _letters_in_a_row(words: list[str]) -> bool:
+    """Return whether three single letters follow each other ("S T O P")."""
+    singles = [i for i, w in enumerate(words) if len(w) == 1]
+    return any(singles[k + 2] == singles[k] + 2 for k in range(len(singles) - 2))
+
+
+def _plain(word: str) -> str:
+    return "number" if word == "#" else word.replace("'", "")
+
+
+def _paired(words: list[str]) -> list[tuple[int, int, str]]:
+    """Group two words that are one ("do not" is "dont", "opt out" is "optout"), and then
+    runs of single letters."""
+    groups: list[tuple[int, int, str]] = []
+    for k, word in enumerate(words):
+        pair = TOKEN_PAIRS.get((groups[-1][2], word)) if groups else None
+        if pair:
+            groups[-1] = (groups[-1][0], k + 1, pair)
+        else:
+            groups.append((k, k + 1, word))
+    if not _letters_in_a_row([g[2] for g in groups]):
+        return groups
+    joined = _spelled_out([g[2] for g in groups])
+    return [(groups[i][0], groups[j - 1][1], w) for i, j, w in joined]
 
 
 def _spelled_out(words: list[str]) -> list[tuple[int, int, str]]:

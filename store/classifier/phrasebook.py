@@ -160,8 +160,18 @@ def _filler_tail(tokens: tuple[str, ...], filler: Collection[str]) -> int:
 
 def _match_at(phrase: Phrase, tokens: tuple[str, ...], start: int, tail: int) -> int | None:
     n = len(tokens)
-    ends = [start]
-    for element in phrase.elements:
+    elements = phrase.elements
+    # one position at a time while the match is unambiguous, the common case and the cheap one
+    at, k = start, 0
+    while k < len(elements):
+        element = elements[k]
+        if element.gap or element.optional:
+            break
+        if at >= n or tokens[at] not in element.choices:
+            return None
+        at, k = at + 1, k + 1
+    ends = [at]
+    for element in elements[k:]:
         if element.gap:
             ends = list({e + k for e in ends for k in range(element.gap + 1) if e + k <= n})
             continue
