@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 from store.classifier.normalize import Tokens, fold, squash, tokenize
@@ -63,32 +63,38 @@ class Piece(NamedTuple):
         return squash(self.folded[self.bounds[0]:self.bounds[1]])
 
 
-@dataclass(frozen=True)
 class Reading:
-    """A text as read: normalized, its words, and its sentences, clauses and parts."""
+    """A text as read: normalized, its words, and its sentences, clauses and parts (each cut
+    when first asked for: most texts never need their sentences or parts)."""
 
-    normalized: str
-    tokens: Tokens
-    words: tuple[str, ...]
-    sentences: tuple[Piece, ...]
-    clauses: tuple[Piece, ...]
-    parts: tuple[Piece, ...]
+    def __init__(self, text: str):
+        folded = fold(text)
+        self.tokens = tokenize(folded)
+        self.words = self.tokens.words
+        self.normalized = squash(folded.text)
+        self._folded = folded.text
+        self._cuts = _cuts(folded.text)
+
+    @cached_property
+    def sentences(self) -> tuple[Piece, ...]:
+        return self._pieces(0)
+
+    @cached_property
+    def clauses(self) -> tuple[Piece, ...]:
+        return self._pieces(1)
+
+    @cached_property
+    def parts(self) -> tuple[Piece, ...]:
+        return self._pieces(2)
+
+    def _pieces(self, level: int) -> tuple[Piece, ...]:
+        cuts = [c for c in self._cuts if c[2] <= level]
+        return _pieces(self._folded, self.tokens, self.words, cuts)
 
 
 def read(text: str) -> Reading:
     """Return the reading of an inbound text."""
-    folded = fold(text)
-    tokens = tokenize(folded)
-    cuts = _cuts(folded.text)
-    words = tokens.words
-    return Reading(
-        normalized=squash(folded.text),
-        tokens=tokens,
-        words=words,
-        sentences=_pieces(folded.text, tokens, words, [c for c in cuts if c[2] == 0]),
-        clauses=_pieces(folded.text, tokens, words, [c for c in cuts if c[2] <= 1]),
-        parts=_pieces(folded.text, tokens, words, cuts),
-    )
+    return Reading(text)
 
 
 def _pieces(folded: str, tokens: Tokens, words: tuple[str, ...],

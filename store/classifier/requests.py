@@ -31,6 +31,7 @@ from store.classifier.scope import (
 from store.classifier.spelling import is_stop_typo, is_typo
 
 _T = TypeVar("_T")
+_WATCHED = OPT_OUT_TOKENS | kw.REVIEW_WORDS  # with the typos: words worth a person's look
 _DETERMINERS = frozenset({"the", "my", "your", "this", "our", "that", "his", "her", "their"})
 _KEYS = tuple(tuple(w.split()) for w in sorted(kw.OPT_OUT_WORDS, key=len, reverse=True))
 LEAD_FILLER = kw.FILLER | kw.OPT_OUT_EXTRA_FILLER
@@ -97,7 +98,9 @@ def find(reading: Reading) -> Findings:
     # pronoun or ellipsis may point back to
     named = [(whole.index[whole.marked.spans[k][0]], n)
              for k, n in enumerate(whole.marked.names) if n or whole.tokens[k] in TEXTING]
-    if len(reading.sentences) > 1:
+    words = set(reading.words)
+    typo = any(is_typo(w) for w in words if w in kw.MISSPELLINGS or not w.strip(kw.TYPO_OF))
+    if (typo or not OPT_OUT_TOKENS.isdisjoint(words)) and len(reading.sentences) > 1:
         _lines(found, reading.sentences, _may_lead, named)
     match = _WHOLE_PHRASES.whole(whole.tokens, LEAD_FILLER)
     request = _in_words(whole, match, named) if match else None
@@ -105,8 +108,8 @@ def find(reading: Reading) -> Findings:
         found.requests.append(request)
     for clause in _unique(reading.clauses):  # a repeated clause reads the same
         _clause(found, words_of(clause.words, clause.first), named)
-    if len(reading.parts) > 1:  # "I bought a car, STOP", "Not interested - stop"
-        _lines(found, reading.parts, _may_lead_clause, named)
+    if (typo or not kw.CLAUSE_KEYWORDS.isdisjoint(words)) and len(reading.parts) > 1:
+        _lines(found, reading.parts, _may_lead_clause, named)  # "I bought a car, STOP"
     if not (found.requests or found.reviews or found.negated) and _doubtful(whole.tokens):
         found.reviews.append((0, len(reading.words)))
     return found
@@ -246,14 +249,16 @@ def _clause(found: Findings, words: Words, named: list[tuple[int, str | None]]) 
             found.reviews.append(words.span(match.start, match.end))
         else:
             found.requests.append(request)
-    for i, token in enumerate(tokens):
-        if token in OPT_OUT_TOKENS or token in kw.REVIEW_WORDS or is_typo(token):
-            if i in negated_at or negated(tokens, i):
-                found.negated = True
-            elif (token in OPT_OUT_TOKENS or is_typo(token)
-                  or about(tokens, i + 1) in (None, TEXTS)):
-                # an opt-out word is always worth a look; "remove the paint protection" is not
-                found.reviews.append(words.span(i, i + 1))
+    watched = [i for i, t in enumerate(tokens) if t in _WATCHED or (t in kw.MISSPELLINGS or (
+        not t.strip(kw.TYPO_OF) and is_typo(t)))]
+    for i in watched:
+        token = tokens[i]
+        if i in negated_at or negated(tokens, i):
+            found.negated = True
+        elif (token in OPT_OUT_TOKENS or is_typo(token)
+              or about(tokens, i + 1) in (None, TEXTS)):
+            # an opt-out word is always worth a look; "remove the paint protection" is not
+            found.reviews.append(words.span(i, i + 1))
     review = next(_REVIEW_PHRASES.find(tokens, kw.FILLER), None)
     if review is not None and not (TEXTING.isdisjoint(tokens[review.start:review.end])
                                    and about(tokens, review.end) == OTHER):
