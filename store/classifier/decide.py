@@ -53,7 +53,7 @@ def classify(text: str, *, yes_is_opt_in: bool = False) -> Classification:
     found = lead(whole, whole=True, until=_marked_at(whole, later_affirmation(reading)))
     if found:
         return _result(reading, OPT_OUT, found.scope, found.rule, [found.span])
-    findings = find(reading)
+    findings = find(reading, whole)
     if findings.requests:
         return _opt_out(reading, findings)
     if findings.reviews:

@@ -90,10 +90,10 @@ def words_of(piece_words: tuple[str, ...], first: int) -> Words:
     return Words(marked, tuple(first + i for i in kept))
 
 
-def find(reading: Reading) -> Findings:
-    """Return the requests, reviews and negations in a text."""
+def find(reading: Reading, whole: Words | None = None) -> Findings:
+    """Return the requests, reviews and negations in a text (`whole`: its words, if made)."""
     found = Findings()
-    whole = words_of(reading.words, 0)
+    whole = whole or words_of(reading.words, 0)
     # where the text names an automation (its name) or texts in general (None): what a later
     # pronoun or ellipsis may point back to
     named = [(whole.index[whole.marked.spans[k][0]], n)
