@@ -32,13 +32,14 @@ def _optional_token(limit: int, what: str):
 
 
 def _address(required: bool):
-    return Annotated[StrictStr | None if not required else StrictStr,
-                     Field(... if required else None, min_length=1, max_length=32,
-                           pattern=ADDRESS, description="a phone number or sender id "
-                                                        "(printable ASCII, at most 32)")]
+    shape = {"min_length": 1, "max_length": 32, "pattern": ADDRESS,
+             "description": "a phone number or sender id (printable ASCII, at most 32)"}
+    if required:
+        return Annotated[StrictStr, Field(**shape)]
+    return Annotated[StrictStr | None, Field(default=None, **shape)]
 
 
-Text = Annotated[StrictStr, Field(default="", description="the text, a string")]
+Text = Annotated[StrictStr, Field(default="", description="a string")]
 PartNumber = Annotated[StrictStr | None, Field(default=None, pattern=r"^[0-9]{1,3}$",
                                                description="a part number (1 to 255)")]
 
@@ -120,6 +121,10 @@ def _describe(model: type[WebhookFields], error: dict) -> str:
                   if name in (key, f.alias)), None)
     if error["type"] == "string_too_short":
         return f"{name} must not be empty"
+    if error["type"] == "string_type":
+        return f"{name} must be a string"
+    if error["type"] in ("model_type", "dict_type"):
+        return f"{name} must be an object"
     description = field.description if field and field.description else "well formed"
     return f"{name} must be {description}"
 
