@@ -1,4 +1,4 @@
-"""The Flask gateway: Vonage webhooks, the /api/v1 JSON API, and (later) Slack, in one app."""
+"""The Flask gateway: Vonage webhooks, the /api/v1 JSON API and the Slack bot, in one app."""
 
 from __future__ import annotations
 

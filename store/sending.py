@@ -102,7 +102,7 @@ def can_send(
     to: str, *, kind: str, automation: str | None = None, include_unknown: bool = False,
     region: str = "US", now: datetime | None = None, fallback_zone: str = "America/New_York",
 ) -> Decision:
-    """Parse `to`, load its consent, and decide (the one entry point for a single text)."""
+    """Parse `to`, load its consent, and decide whether one text may go to it."""
     from store.consent import get_state
 
     check_kind(kind, automation)
