@@ -36,6 +36,11 @@ class Phrase:
     elements: tuple[_Element, ...]
     at_end: bool
 
+    @cached_property
+    def required(self) -> tuple[frozenset[str], ...]:
+        """Return the word sets of the elements every match has (not optional, not a gap)."""
+        return tuple(e.choices for e in self.elements if not e.optional and not e.gap)
+
     @property
     def negative(self) -> bool:
         """Return whether the pattern is itself a negation ("dont text me")."""
@@ -127,12 +132,18 @@ class PhraseBook:
 
     def find(self, tokens: tuple[str, ...], filler: Collection[str]) -> Iterator[Match]:
         """Yield each match in `tokens`, left to right."""
-        tail = _filler_tail(tokens, filler)
         firsts = self._firsts
+        if firsts.isdisjoint(tokens):
+            return
+        tail = _filler_tail(tokens, filler)
+        present = frozenset(tokens)
         for start, token in enumerate(tokens):
             if token not in firsts:
                 continue
             for phrase in self._starting(tokens, start):
+                # a word every match needs is missing from the clause: no need to walk it
+                if any(words.isdisjoint(present) for words in phrase.required):
+                    continue
                 end = _match_at(phrase, tokens, start, tail)
                 if end is not None:
                     yield Match(phrase, start, end)
