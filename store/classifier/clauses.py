@@ -71,9 +71,12 @@ class Reading:
         folded = fold(text)
         self.tokens = tokenize(folded)
         self.words = self.tokens.words
-        self.normalized = squash(folded.text)
         self._folded = folded.text
         self._cuts = _cuts(folded.text)
+
+    @cached_property
+    def normalized(self) -> str:
+        return squash(self._folded)
 
     @cached_property
     def sentences(self) -> tuple[Piece, ...]:

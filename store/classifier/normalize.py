@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 from itertools import groupby, pairwise
 from typing import NamedTuple
 
@@ -31,6 +30,10 @@ _UN = re.compile(r"\bun[ _\-\u2010-\u2015]+(?=(?:subscribe|subscribed|stop)\b)")
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*|#(?![^\W_])")
 
 
+_ALIASED = frozenset(TOKEN_ALIASES)
+_PAIR_FIRSTS = frozenset(first for first, _ in TOKEN_PAIRS)
+
+
 class Tokens(NamedTuple):
     """A text's words, each with where it is in the folded text (where the clause stage looks
     for punctuation) and in the text as sent. Kept as parallel tuples: a text has dozens of
@@ -42,8 +45,7 @@ class Tokens(NamedTuple):
     end: tuple[int, ...]
 
 
-@dataclass(frozen=True)
-class Folded:
+class Folded(NamedTuple):
     """A text case-, accent- and quote-folded, without emoji; `origin[i]` is where the i-th
     folded character came from in the original."""
 
@@ -126,7 +128,8 @@ def tokenize(folded: Folded) -> Tokens:
     words = [m.group() for m in matches]
     if "'" in folded.text or "#" in folded.text:
         words = [_plain(w) for w in words]
-    words = [TOKEN_ALIASES.get(w, w) for w in words]
+    if not _ALIASED.isdisjoint(words):
+        words = [TOKEN_ALIASES.get(w, w) for w in words]
     at = [m.start() for m in matches]
     end = [m.end() for m in matches]
     origin = folded.origin
@@ -136,7 +139,7 @@ def tokenize(folded: Folded) -> Tokens:
         start = [origin[a] for a in at]
         end = [origin[b - 1] + 1 for b in end]
     groups = None
-    if TOKEN_PAIRS.keys() & set(pairwise(words)):
+    if not _PAIR_FIRSTS.isdisjoint(words) and TOKEN_PAIRS.keys() & set(pairwise(words)):
         groups = _paired(words)
     elif _letters_in_a_row(words):
         groups = _spelled_out(words)

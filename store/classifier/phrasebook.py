@@ -47,7 +47,7 @@ class Phrase:
         return bool(self.elements[0].choices & NEGATIONS)
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: made for every match, and a frozen __init__ is slow
 class Match:
     """Where a phrase matched: words[start:end]."""
 
@@ -198,7 +198,7 @@ def _match_at(phrase: Phrase, tokens: tuple[str, ...], start: int, tail: int) ->
     return max(ends) if ends else None
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: made for every piece read (see Match)
 class Marked:
     """Words with each automation keyphrase folded into one AUTOMATION word."""
 

@@ -33,7 +33,10 @@ from store.classifier.spelling import is_stop_typo, is_typo
 _T = TypeVar("_T")
 _WATCHED = OPT_OUT_TOKENS | kw.REVIEW_WORDS  # with the typos: words worth a person's look
 _DETERMINERS = frozenset({"the", "my", "your", "this", "our", "that", "his", "her", "their"})
-_KEYS = tuple(tuple(w.split()) for w in sorted(kw.OPT_OUT_WORDS, key=len, reverse=True))
+# the opt-out words by their first word, longest first ("stop all" before "stop")
+_KEYS: dict[str, list[tuple[str, ...]]] = {}
+for _key in sorted((tuple(w.split()) for w in kw.OPT_OUT_WORDS), key=len, reverse=True):
+    _KEYS.setdefault(_key[0], []).append(_key)
 LEAD_FILLER = kw.FILLER | kw.OPT_OUT_EXTRA_FILLER
 _PHRASES = PhraseBook(patterns.PHRASES)
 _WHOLE_PHRASES = PhraseBook(patterns.WHOLE_MESSAGE_PHRASES)
@@ -41,7 +44,7 @@ _REVIEW_PHRASES = PhraseBook(patterns.REVIEW_PHRASES)
 _DOUBT_CUES = PhraseBook(patterns.DOUBT_CUES)
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: made per request, and a frozen __init__ is slow
 class Request:
     """One opt-out found: its scope ("all" or an automation), rule, and deciding words."""
 
@@ -60,7 +63,7 @@ class Findings:
     negated: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: made per piece read (see Request)
 class Words:
     """A piece's words, intensifiers dropped and keyphrases marked, mapped back to the text."""
 
@@ -96,8 +99,9 @@ def find(reading: Reading, whole: Words | None = None) -> Findings:
     whole = whole or words_of(reading.words, 0)
     # where the text names an automation (its name) or texts in general (None): what a later
     # pronoun or ellipsis may point back to
-    named = [(whole.index[whole.marked.spans[k][0]], n)
-             for k, n in enumerate(whole.marked.names) if n or whole.tokens[k] in TEXTING]
+    named = [] if TEXTING.isdisjoint(whole.tokens) else [
+        (whole.index[whole.marked.spans[k][0]], n)
+        for k, n in enumerate(whole.marked.names) if n or whole.tokens[k] in TEXTING]
     words = set(reading.words)
     typo = any(is_typo(w) for w in words if w in kw.MISSPELLINGS or not w.strip(kw.TYPO_OF))
     if (typo or not OPT_OUT_TOKENS.isdisjoint(words)) and len(reading.sentences) > 1:
@@ -170,7 +174,7 @@ def lead(words: Words, *, whole: bool, until: int | None = None,
 
 def _key_at(tokens: tuple[str, ...], i: int) -> int:
     """Return how many words the opt-out word at tokens[i] spans (0: none there)."""
-    for key in _KEYS:
+    for key in _KEYS.get(tokens[i], ()):
         if tokens[i:i + len(key)] == key:
             return len(key)
     return 0

@@ -41,7 +41,7 @@ _SUBJECTS = frozenset({
 })
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: made per request read, and a frozen __init__ is slow
 class Rest:
     """What follows a keyword: automations named, words not understood, widening words."""
 
@@ -75,10 +75,13 @@ class Rest:
         return len(self.automations) > 1 or self.widened or self.other_kind
 
 
+_REGION_ENDS = kw.CONTRAST | kw.KEEP
+
+
 def region_end(tokens: tuple[str, ...], start: int) -> int:
     """Return where the scope of a request starting at `start` ends: at the first contrast."""
     for k in range(start, len(tokens)):
-        if tokens[k] in kw.CONTRAST or tokens[k] in kw.KEEP:
+        if tokens[k] in _REGION_ENDS:
             return k
     return len(tokens)
 
