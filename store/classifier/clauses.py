@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from functools import cached_property
 from typing import NamedTuple
 
 from store.classifier.normalize import Tokens, fold, squash, tokenize
@@ -73,26 +72,33 @@ class Reading:
         self.words = self.tokens.words
         self._folded = folded.text
         self._cuts = _cuts(folded.text)
+        self._normalized: str | None = None
+        self._cut: list[tuple[Piece, ...] | None] = [None, None, None]
 
-    @cached_property
+    # Plain lazy attributes: functools.cached_property takes a lock on every read in 3.11.
+    @property
     def normalized(self) -> str:
-        return squash(self._folded)
+        if self._normalized is None:
+            self._normalized = squash(self._folded)
+        return self._normalized
 
-    @cached_property
+    @property
     def sentences(self) -> tuple[Piece, ...]:
         return self._pieces(0)
 
-    @cached_property
+    @property
     def clauses(self) -> tuple[Piece, ...]:
         return self._pieces(1)
 
-    @cached_property
+    @property
     def parts(self) -> tuple[Piece, ...]:
         return self._pieces(2)
 
     def _pieces(self, level: int) -> tuple[Piece, ...]:
-        cuts = [c for c in self._cuts if c[2] <= level]
-        return _pieces(self._folded, self.tokens, self.words, cuts)
+        if self._cut[level] is None:
+            cuts = [c for c in self._cuts if c[2] <= level]
+            self._cut[level] = _pieces(self._folded, self.tokens, self.words, cuts)
+        return self._cut[level]
 
 
 def read(text: str) -> Reading:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 from store.automations import AUTOMATIONS
 from store.classifier.lexicon import AUTOMATION, NAMING_NOUNS, NEGATIONS, SLOTS
@@ -35,11 +35,8 @@ class Phrase:
     text: str
     elements: tuple[_Element, ...]
     at_end: bool
-
-    @cached_property
-    def required(self) -> tuple[frozenset[str], ...]:
-        """Return the word sets of the elements every match has (not optional, not a gap)."""
-        return tuple(e.choices for e in self.elements if not e.optional and not e.gap)
+    # the word sets of the elements every match has (not optional, not a gap)
+    required: tuple[frozenset[str], ...] = ()
 
     @property
     def negative(self) -> bool:
@@ -83,7 +80,8 @@ def _compile(text: str) -> Phrase:
         elements.append(_Element(frozenset(choices), optional))
     if all(e.optional for e in elements):
         raise ValueError(f"pattern {text!r} may match nothing")
-    return Phrase(text, tuple(elements), at_end)
+    required = tuple(e.choices for e in elements if not e.optional and not e.gap)
+    return Phrase(text, tuple(elements), at_end, required)
 
 
 def _openings(elements: tuple[_Element, ...]) -> Iterator[tuple[str, ...]]:
@@ -209,20 +207,6 @@ class Marked:
     def words_of(self, start: int, end: int) -> tuple[int, int]:
         """Return the piece's word range that marked words [start, end) stand for."""
         return self.spans[start][0], self.spans[end - 1][1]
-
-    def automations(self, start: int = 0) -> frozenset[str]:
-        """Return the automations named from tokens[start] on."""
-        return self._named_from[start] if start < len(self.names) else frozenset()
-
-    @cached_property
-    def _named_from(self) -> list[frozenset[str]]:
-        named: frozenset[str] = frozenset()
-        suffixes = []
-        for name in reversed(self.names):
-            if name is not None and name not in named:
-                named = named | {name}
-            suffixes.append(named)
-        return suffixes[::-1]
 
 
 def _variants(phrase: tuple[str, ...]) -> Iterator[tuple[str, ...]]:

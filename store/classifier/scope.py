@@ -91,6 +91,9 @@ def rest(words: Marked, start: int, filler: frozenset[str], *, opt_out: bool = F
     """Read the words from `start` to `end` (the first contrast) as the scope of a keyword."""
     tokens = words.tokens
     end = region_end(tokens, start) if end is None else end
+    region = tokens[start:end]
+    if filler.issuperset(region) and kw.WIDENING.isdisjoint(region):
+        return Rest(frozenset(), (), False)  # the common case: only filler ("STOP please")
     unknown, widened, other_kind, named = [], False, False, False
     automations: set[str] = set()
     for k in range(start, end):
