@@ -53,10 +53,6 @@ class Piece(NamedTuple):
     bounds: tuple[int, int]  # where the piece is in the folded text
 
     @property
-    def end(self) -> int:
-        return self.first + len(self.words)
-
-    @property
     def normalized(self) -> str:
         """Return the piece's text, normalized (what a keyword_line was read from)."""
         return squash(self.folded[self.bounds[0]:self.bounds[1]])
