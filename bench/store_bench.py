@@ -19,9 +19,9 @@ from pathlib import Path
 
 from playhouse.test_utils import count_queries
 
-from store.campaigns import create_campaign
+from store.messaging.campaigns import create_campaign
 from store.db import db, init_db
-from store.imports import import_csv
+from store.records.imports import import_csv
 from store.schema import migrate
 
 AREA_CODES = [201, 202, 203, 205, 206, 207, 208, 209, 210, 212, 213, 214, 215, 216, 217, 218,

@@ -9,13 +9,13 @@ from bot import blocks, ids, with_db
 from bot.alerts import redraw_posted
 from bot.cards import draw, staff
 from bot.permissions import NOT_EDITOR
-from store.automations import AUTOMATIONS
-from store.clients import clients_of
-from store.consent import change_consent, get_state
+from store.consent.automations import AUTOMATIONS
+from store.records.clients import clients_of
+from store.consent.changes import change_consent, get_state
 from store.errors import ConsentRefused, NotFound
-from store.history import corrections_of, get_event, list_events
+from store.consent.history import corrections_of, get_event, list_events
 from store.phones import mask
-from store.reviews import decide_review
+from store.consent.reviews import decide_review
 
 log = logging.getLogger("smsprefs.bot")
 

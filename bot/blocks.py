@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 from bot import ids
-from store.automations import AUTOMATIONS
+from store.consent.automations import AUTOMATIONS
 from store.phones import display
-from store.rules import ConsentState
-from store.wording import OVERALL_WORDS, describe, lock_lines, when
+from store.consent.rules import ConsentState
+from store.records.wording import OVERALL_WORDS, describe, lock_lines, when
 
 BUTTONS = (("unknown", "❔ Unknown"), ("opted_in", "✅ Opted in"), ("opted_out", "❌ Opted out"))
 USAGE = (

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bot import blocks
-from store.automations import AUTOMATIONS
-from store.cards import load_card
+from store.consent.automations import AUTOMATIONS
+from store.records.card import load_card
 from store.errors import InvalidPhone, UnknownAutomation
 from store.phones import try_parse_phone
-from store.rules import Actor
+from store.consent.rules import Actor
 
 
 def staff(user_id: str) -> Actor:

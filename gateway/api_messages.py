@@ -8,13 +8,13 @@ from flask import Blueprint, current_app, jsonify
 from peewee import fn
 
 from gateway.api_json import MAX_ID, actor_of, bad_request, iso, phone_of, query_int, read_body
-from store.automations import get_automation
-from store.campaigns import create_campaign, recipients_page
+from store.consent.automations import get_automation
+from store.messaging.campaigns import create_campaign, recipients_page
 from store.errors import InvalidRequest, NotFound
 from store.models import Campaign, OutboundMessage
-from store.outbox import queue_message
+from store.messaging.outbox import queue_message
 from store.phones import mask
-from store.states import KINDS
+from store.consent.states import KINDS
 
 log = logging.getLogger("smsprefs.api")
 

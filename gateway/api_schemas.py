@@ -9,11 +9,11 @@ from __future__ import annotations
 from gateway.api_clients import MAX_EVENT_ID
 from gateway.api_json import MAX_ACTOR, ONE_LINE, PROSE
 from gateway.api_messages import MAX_CAMPAIGN_NAME, STATUSES
-from store.automations import AUTOMATIONS
-from store.campaigns import EXCLUSIONS, MAX_TEXT
-from store.clients import MAX_CRM_ID, MAX_NAME
+from store.consent.automations import AUTOMATIONS
+from store.messaging.campaigns import EXCLUSIONS, MAX_TEXT
+from store.records.clients import MAX_CRM_ID, MAX_NAME
 from store.phones import WRITTEN
-from store.states import (
+from store.consent.states import (
     APPLIED,
     BLOCKED,
     CARRIER,

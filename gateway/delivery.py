@@ -1,7 +1,7 @@
 """One delivery round: claim what is due, check consent again, hand it to the transport.
 
 Paced to VONAGE_MAX_RPS; passing failures go back in the queue with a growing delay,
-permanent ones are recorded. The claim in store.outbox keeps two workers off one message;
+permanent ones are recorded. The claim in store.messaging.outbox keeps two workers off one message;
 a heartbeat renews it while the text is in flight, so the claim of a worker that died ends
 within LEASE, and a live worker keeps it however long one send takes. What became of a
 send is recorded through a database blip (retried, the claim kept alive meanwhile): a
@@ -22,7 +22,7 @@ from peewee import InterfaceError, OperationalError, PeeweeException
 
 from gateway.transports import PermanentError, SmsTransport, TransientError
 from store.db import db
-from store.outbox import (
+from store.messaging.outbox import (
     DEFERRED,
     claim_due,
     mark_failed,

@@ -28,11 +28,11 @@ from gateway.transports import SmsTransport, make_transport
 from gateway.webhooks import reply_settings
 from store.clock import utcnow
 from store.db import db, normalize_url
-from store.inbound import assemble_stale_parts
+from store.messaging.inbound import assemble_stale_parts
 from store.leases import acquire, book_alarm, ends_at, release, renew
 from store.nonces import forget_old_nonces
-from store.outbox import anything_due, next_due_at
-from store.reviews import remind_overdue
+from store.messaging.outbox import anything_due, next_due_at
+from store.consent.reviews import remind_overdue
 
 log = logging.getLogger("smsprefs.queue")
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from store.consent import CLIENT, apply_client_intent, change_consent
-from store.history import EventContext
-from store.rules import Actor
+from store.consent.changes import CLIENT, apply_client_intent, change_consent
+from store.consent.history import EventContext
+from store.consent.rules import Actor
 
 PHONE = "+12125550100"
 OTHER = "+12125550101"

@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from store.automations import AUTOMATIONS
+from store.consent.automations import AUTOMATIONS
 from store.classifier.lexicon import AUTOMATION, NAMING_NOUNS, NEGATIONS, SLOTS
 from store.classifier.normalize import fold, normalize, tokenize
 

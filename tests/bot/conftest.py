@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gateway import create_app
-from store.clients import upsert_client
+from store.records.clients import upsert_client
 from tests.bot.slack_user import EDITOR, GROUP_MEMBER, SECRET
 from tests.factories import PHONE
 from tests.fakes.slack_server import FakeSlack

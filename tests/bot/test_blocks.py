@@ -6,12 +6,12 @@ import pytest
 
 from bot import blocks
 from bot.alert_blocks import alert_message
-from store.alerts import claim_alerts, details
-from store.cards import load_card
-from store.clients import upsert_client
-from store.consent import set_carrier_block
-from store.inbound import receive_text
-from store.outbox import block_at_carrier
+from store.messaging.alerts import claim_alerts, details
+from store.records.card import load_card
+from store.records.clients import upsert_client
+from store.consent.changes import set_carrier_block
+from store.messaging.inbound import receive_text
+from store.messaging.outbox import block_at_carrier
 from tests.factories import PHONE, client_texts, staff_sets
 from tests.fakes.blockkit import assert_valid_message, assert_valid_modal
 
@@ -75,7 +75,7 @@ def test_pick_list_history_help_and_modal_stay_inside_limits():
     assert len([b for b in body if "accessory" in b]) == 10
     for n in range(40):
         client_texts(PHONE, "opt_out" if n % 2 else "opt_in", text="STOP " * 50)
-    from store.history import list_events
+    from store.consent.history import list_events
 
     text, body = blocks.history(PHONE, list_events(PHONE, limit=30), ZONE)
     assert_valid_message(text, body)
@@ -130,7 +130,7 @@ def test_an_alert_escapes_what_the_client_wrote():
 def test_history_and_card_escape_what_the_client_and_the_crm_wrote():
     upsert_client(PHONE, name="<!here> Ana")
     receive_text(provider_id="esc2", from_number=PHONE.lstrip("+"), text="STOP <!channel>")
-    from store.history import list_events
+    from store.consent.history import list_events
 
     _, history = blocks.history(PHONE, list_events(PHONE), ZONE)
     _, card = card_of()
@@ -155,7 +155,7 @@ def test_the_card_names_staff_as_slack_mentions():
     staff_sets(PHONE, overall="opted_out")
     _, body = card_of()
     assert "by <@U_STAFF> in Slack" in flat(body)
-    from store.history import list_events
+    from store.consent.history import list_events
 
     _, history = blocks.history(PHONE, list_events(PHONE), ZONE)
     assert "by <@U_STAFF>" in flat(history)

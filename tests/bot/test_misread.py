@@ -10,11 +10,11 @@ from slack_sdk import WebClient
 
 from bot.alerts import SlackNotifier, deliver_alerts
 from bot.ids import MISREAD, MISREAD_MODAL
-from store.consent import get_state
-from store.history import list_events
-from store.inbound import receive_text
+from store.consent.changes import get_state
+from store.consent.history import list_events
+from store.messaging.inbound import receive_text
 from store.models import ConsentEvent
-from store.rules import NATURAL_LANGUAGE_RULES
+from store.consent.rules import NATURAL_LANGUAGE_RULES
 from tests.bot.slack_user import EDITOR, GROUP_MEMBER, OUTSIDER, button, click, submit
 from tests.factories import PHONE, client_texts
 from tests.fakes.blockkit import assert_valid_message, assert_valid_modal
@@ -147,14 +147,14 @@ def test_a_second_editor_hears_it_was_already_corrected(client, slack):
 def test_the_misread_modal_and_a_corrected_alert_stay_inside_slacks_limits(client, slack):
     from bot.alert_blocks import alert_message
     from bot.blocks import misread_modal
-    from store.alerts import details
-    from store.history import corrections_of
+    from store.messaging.alerts import details
+    from store.consent.history import corrections_of
     from store.models import Alert
 
     assert_valid_modal(misread_modal(PHONE, "Ana " * 200, 1, "take me off\n" * 400))
     posted_alert(slack, "take me off your list " + "please " * 300)
     opt_out = list_events(PHONE)[-1]
-    from store.consent import correct_misread
+    from store.consent.changes import correct_misread
     from tests.factories import STAFF
 
     correct_misread(PHONE, opt_out.id, actor=STAFF, note="n" * 1000)

@@ -9,7 +9,7 @@ from concurrent.futures import Executor, Future
 import pytest
 
 from bot.ids import OVERALL
-from store.consent import get_state
+from store.consent.changes import get_state
 from store.models import ConsentEvent, WebhookNonce
 from store.nonces import forget_old_nonces
 from tests.bot.slack_user import (

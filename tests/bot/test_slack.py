@@ -7,11 +7,11 @@ import json
 import time
 
 from bot.ids import OPT_IN_MODAL, OVERALL, REVIEW
-from store.clients import upsert_client
-from store.consent import get_state
-from store.history import list_events
+from store.records.clients import upsert_client
+from store.consent.changes import get_state
+from store.consent.history import list_events
 from store.models import ConsentEvent, Review
-from store.sending import can_send
+from store.messaging.sending import can_send
 from tests.bot.slack_user import (
     EDITOR,
     GROUP_MEMBER,
@@ -149,7 +149,7 @@ def test_review_decision_is_an_event_and_updates_the_alert(client, slack):
     from slack_sdk import WebClient
 
     from bot.alerts import SlackNotifier, deliver_alerts
-    from store.inbound import receive_text
+    from store.messaging.inbound import receive_text
 
     receive_text(provider_id="r1", from_number=PHONE.lstrip("+"), text="I'll stop by Friday")
     notifier = SlackNotifier(WebClient(token="xoxb-test", base_url=slack.api_url), "C_ALERTS")

@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from gateway import create_app
-from store.consent import set_carrier_block
+from store.consent.changes import set_carrier_block
 from store.db import open_database
 from store.models import ConsentEvent, OutboundMessage
 from tests.factories import OTHER, PHONE, client_texts, staff_sets
@@ -464,9 +464,9 @@ def test_a_campaign_of_100000_recipients_fits_while_other_bodies_keep_64_kib(api
 
 
 def test_a_review_decision_in_the_history_is_documented(api):
-    from store.inbound import receive_text
+    from store.messaging.inbound import receive_text
     from store.models import Review
-    from store.reviews import decide_review
+    from store.consent.reviews import decide_review
     from tests.factories import STAFF
 
     receive_text(provider_id="rv", from_number=PHONE.lstrip("+"), text="I'll stop by Friday")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from store.consent import apply_client_intent
-from store.history import EventContext
+from store.consent.changes import apply_client_intent
+from store.consent.history import EventContext
 from store.models import ConsentEvent
 from tests.factories import OTHER, PHONE, client_texts, staff_sets
 from tests.gateway.test_openapi import assert_documented

@@ -73,7 +73,7 @@ def test_export_clients_and_events(smsprefs, tmp_path):
 
 
 def test_export_clients_then_import_changes_nothing_names_included(smsprefs, tmp_path):
-    from store.clients import clients_of, upsert_client
+    from store.records.clients import clients_of, upsert_client
 
     upsert_client(PHONE, name="=SUM(A1:A9)", crm_id="+C1")
     upsert_client(PHONE, name="'@ Ana", crm_id="C2")
@@ -213,16 +213,16 @@ def test_send_queues_an_allowed_text_and_refuses_a_blocked_one(smsprefs):
 
 def natural_opt_out(e164: str = PHONE, rule: str = "natural_language") -> int:
     """Apply an opt-out the classifier read from natural language; return its event id."""
-    from store.consent import apply_client_intent
-    from store.history import EventContext
+    from store.consent.changes import apply_client_intent
+    from store.consent.history import EventContext
 
     context = EventContext(inbound_message_id="m1", raw_text="take me off your list", rule=rule)
     return apply_client_intent(e164, intent="opt_out", scope="all", context=context).event_ids[0]
 
 
 def test_misread_undoes_a_natural_language_opt_out_and_prints_the_card(smsprefs):
-    from store.consent import get_state
-    from store.history import list_events
+    from store.consent.changes import get_state
+    from store.consent.history import list_events
 
     event = natural_opt_out()
     result = smsprefs("misread", "(212) 555-0100", str(event), "--note",
@@ -242,8 +242,8 @@ def test_misread_undoes_a_natural_language_opt_out_and_prints_the_card(smsprefs)
     ("natural_language", " ", "note_required"),
 ])
 def test_misread_refused_exits_1_with_the_reason_and_is_recorded(smsprefs, rule, note, reason):
-    from store.consent import get_state
-    from store.history import list_events
+    from store.consent.changes import get_state
+    from store.consent.history import list_events
 
     event = natural_opt_out(rule=rule)
     result = smsprefs("misread", PHONE, str(event), "--note", note, "--actor", "jo")

@@ -14,7 +14,7 @@ from gateway.delivery import Pacer, deliver_due
 from gateway.transports import ConsoleTransport, VonageTransport
 from store.clock import utcnow
 from store.models import OutboundMessage
-from store.outbox import queue_message
+from store.messaging.outbox import queue_message
 from tests.factories import OTHER, PHONE, client_texts
 from tests.fakes.vonage_server import Drop, Hang, Http, Throttle
 
@@ -103,7 +103,7 @@ def test_a_scoped_stop_cancels_only_that_automation(fake, vonage):
 
 def test_a_confirmation_older_than_five_minutes_is_dropped(fake, vonage):
     from store.clock import utcnow
-    from store.inbound import receive_text
+    from store.messaging.inbound import receive_text
 
     result = receive_text(provider_id="late", from_number=PHONE.lstrip("+"), text="STOP",
                           received_at=utcnow() - timedelta(minutes=6))
@@ -177,7 +177,7 @@ def test_console_transport_records_and_prints(capsys):
 
 
 def test_a_sent_text_asking_to_reply_yes_makes_the_next_yes_an_opt_in(fake, vonage):
-    from store.consent import classify_for
+    from store.consent.changes import classify_for
 
     assert classify_for(PHONE, "Yes").intent == "none"
     queue_message(to=PHONE, text="Acme Motors: want price alerts by text? Reply YES to join.",
@@ -191,7 +191,7 @@ def test_a_sent_text_asking_to_reply_yes_makes_the_next_yes_an_opt_in(fake, vona
 def test_a_backlog_reaching_the_texting_days_end_waits_for_the_morning(fake, vonage):
     from datetime import datetime
 
-    from store.outbox import DEFERRED, claim_due, recheck
+    from store.messaging.outbox import DEFERRED, claim_due, recheck
 
     message = queue_message(to=PHONE, text="Sale", kind="work_plan", now=NOON_YESTERDAY)
     [claimed] = claim_due(limit=1)
@@ -203,7 +203,7 @@ def test_a_backlog_reaching_the_texting_days_end_waits_for_the_morning(fake, von
 
 
 def test_a_confirmation_goes_before_a_campaign_backlog(fake, vonage):
-    from store.inbound import receive_text
+    from store.messaging.inbound import receive_text
 
     for n in range(20):
         queue_message(to=f"+1212557{n:04d}", text="Sale", kind="manual")
@@ -248,7 +248,7 @@ def in_another_thread(work):
 
 def test_a_claim_is_renewed_while_its_text_is_in_flight(fake, vonage):
     from store.db import db
-    from store.outbox import claim_due
+    from store.messaging.outbox import claim_due
 
     queue_message(to=PHONE, text="hi", kind="manual")
     taken_by_another = []
@@ -357,7 +357,7 @@ def test_a_wake_up_finding_the_lease_busy_looks_again_when_it_ends(queue):
 
 
 def test_the_claim_of_a_dead_workers_text_is_looked_at_when_it_ends(queue):
-    from store.outbox import claim_due
+    from store.messaging.outbox import claim_due
 
     queue_message(to=PHONE, text="hi", kind="manual")
     claim_due(limit=1, lease=timedelta(seconds=3))  # a worker that then died

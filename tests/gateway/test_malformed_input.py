@@ -11,7 +11,7 @@ import pytest
 
 from gateway import create_app
 from gateway.strict_json import MAX_DEPTH
-from store.consent import get_state
+from store.consent.changes import get_state
 from store.models import ConsentEvent, InboundMessage
 from tests.factories import PHONE
 from tests.gateway.conftest import API_TOKEN, WEBHOOK_TOKEN, make_config

@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 import pytest
 
 from gateway import create_app
-from store.consent import get_state
-from store.history import list_events
+from store.consent.changes import get_state
+from store.consent.history import list_events
 from store.models import (
     Alert,
     ConsentEvent,
@@ -133,7 +133,7 @@ def test_concatenated_parts_are_read_as_one_text(client):
 def test_a_part_that_never_completes_is_read_alone_after_the_timeout(client):
     from datetime import timedelta
 
-    from store.inbound import assemble_stale_parts
+    from store.messaging.inbound import assemble_stale_parts
 
     post_form(client, sms("STOP", concat="true", **{"concat-ref": "9", "concat-total": "3",
                                                     "concat-part": "1"}))
@@ -279,7 +279,7 @@ def test_messages_api_forgeries_are_refused(client, forgery):
 
 
 def test_delivery_receipt_with_err_code_9_blocks_the_phone_and_raises_a_review(client):
-    from store.outbox import mark_sent, queue_message
+    from store.messaging.outbox import mark_sent, queue_message
 
     message = queue_message(to=PHONE, text="Your car is ready", kind="manual")
     mark_sent(message.id, vonage_message_id="0B00000127FDBC63")
@@ -294,7 +294,7 @@ def test_delivery_receipt_with_err_code_9_blocks_the_phone_and_raises_a_review(c
 
 
 def test_delivered_receipt_updates_the_status(client):
-    from store.outbox import mark_sent, queue_message
+    from store.messaging.outbox import mark_sent, queue_message
 
     message = queue_message(to=PHONE, text="hi", kind="manual")
     mark_sent(message.id, vonage_message_id="VID1")
@@ -305,7 +305,7 @@ def test_delivered_receipt_updates_the_status(client):
 
 
 def test_messages_api_rejection_for_an_opt_out_blocks_the_phone(client):
-    from store.outbox import mark_sent, queue_message
+    from store.messaging.outbox import mark_sent, queue_message
 
     message = queue_message(to=PHONE, text="hi", kind="manual")
     mark_sent(message.id, vonage_message_id="uuid-1")
@@ -344,7 +344,7 @@ def test_a_scoped_stop_after_a_full_stop_gets_no_false_confirmation(client):
 def test_a_part_retried_late_by_vonage_still_waits_for_its_sibling(client):
     from datetime import timedelta
 
-    from store.inbound import assemble_stale_parts
+    from store.messaging.inbound import assemble_stale_parts
 
     old = {"message-timestamp": "2026-01-01 10:00:00", "concat": "true", "concat-ref": "5",
            "concat-total": "2"}

@@ -7,10 +7,10 @@ import threading
 
 import pytest
 
-from store.consent import get_state
+from store.consent.changes import get_state
 from store.db import db
 from store.errors import ConsentRefused
-from store.history import list_events, verify
+from store.consent.history import list_events, verify
 from tests.factories import client_texts, staff_sets
 
 pytestmark = pytest.mark.usefixtures("database")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from store.automations import AUTOMATIONS
-from store.consent import get_state, set_carrier_block
+from store.consent.automations import AUTOMATIONS
+from store.consent.changes import get_state, set_carrier_block
 from store.errors import ConsentRefused, InvalidRequest, UnknownAutomation
-from store.history import list_events, verify
+from store.consent.history import list_events, verify
 from store.models import ConsentEvent
 from tests.factories import API, IMPORTER, PHONE, STAFF, client_texts, staff_sets
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from store.exports import CLIENT_COLUMNS, IMPORT_COLUMNS, guard_cell, unguard_cell
+from store.records.exports import CLIENT_COLUMNS, IMPORT_COLUMNS, guard_cell, unguard_cell
 
 STARTS = ["", "=", "+", "-", "@", "\t", "\r", "'", "''", "'=", "''+", "' ", "'a"]
 texts = st.builds(str.__add__, st.sampled_from(STARTS), st.text(max_size=20))

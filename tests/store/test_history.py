@@ -9,9 +9,9 @@ import pytest
 from peewee import DatabaseError
 
 from store.db import db
-from store.exports import export_clients, export_events
-from store.history import verify
-from store.imports import import_csv
+from store.records.exports import export_clients, export_events
+from store.consent.history import verify
+from store.records.imports import import_csv
 from store.models import AutomationSwitch, ConsentEvent, Phone
 from tests.factories import PHONE, client_texts, staff_sets
 
@@ -91,8 +91,8 @@ def test_verify_finds_hand_made_events_that_broke_a_rule():
 
 
 def nl_opt_out(e164: str = PHONE, rule: str = "natural_language") -> int:
-    from store.consent import apply_client_intent
-    from store.history import EventContext
+    from store.consent.changes import apply_client_intent
+    from store.consent.history import EventContext
 
     context = EventContext(inbound_message_id="m1", raw_text="take me off your list", rule=rule)
     return apply_client_intent(e164, intent="opt_out", scope="all", context=context).event_ids[0]
@@ -116,7 +116,7 @@ def forge_misread(e164: str, corrects: int, old: str, new: str, *, note: str | N
 
 
 def test_verify_replays_a_misread_correction_as_a_lawful_end_of_a_lock():
-    from store.consent import correct_misread
+    from store.consent.changes import correct_misread
     from tests.factories import STAFF
 
     opt_out = nl_opt_out()
@@ -145,7 +145,7 @@ def test_verify_flags_misread_corrections_that_break_rule_11():
 
 
 def test_verify_flags_a_second_correction_and_a_lock_handed_to_staff_without_one():
-    from store.consent import correct_misread
+    from store.consent.changes import correct_misread
     from tests.factories import STAFF
 
     opt_out = nl_opt_out()

@@ -12,12 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from playhouse.test_utils import count_queries
 
-from store.clients import clients_of, upsert_client
-from store.consent import get_state
+from store.records.clients import clients_of, upsert_client
+from store.consent.changes import get_state
 from store.errors import InvalidRequest
-from store.exports import export_clients
-from store.history import list_events, verify
-from store.imports import import_csv
+from store.records.exports import export_clients
+from store.consent.history import list_events, verify
+from store.records.imports import import_csv
 from store.models import Client, ConsentEvent, Phone
 from tests.factories import client_texts, staff_sets
 

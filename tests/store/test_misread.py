@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from store.automations import AUTOMATIONS
-from store.consent import apply_client_intent, correct_misread, get_state
+from store.consent.automations import AUTOMATIONS
+from store.consent.changes import apply_client_intent, correct_misread, get_state
 from store.db import db
 from store.errors import ConsentRefused, NotFound
-from store.history import EventContext, list_events, verify
-from store.inbound import receive_text
+from store.consent.history import EventContext, list_events, verify
+from store.messaging.inbound import receive_text
 from store.models import ConsentEvent
-from store.rules import NATURAL_LANGUAGE_RULES
-from store.sending import can_send
+from store.consent.rules import NATURAL_LANGUAGE_RULES
+from store.messaging.sending import can_send
 from tests.factories import API, OTHER, PHONE, STAFF, client_texts, staff_sets
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -234,7 +234,7 @@ def test_an_export_of_events_names_the_opt_out_a_correction_undid():
     import csv
     import io
 
-    from store.exports import export_events
+    from store.records.exports import export_events
 
     event = client_says("take me off your list")
     assert correct_misread(PHONE, event, actor=STAFF, note=NOTE).refusal is None

@@ -15,13 +15,13 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from store.automations import AUTOMATIONS
-from store.consent import get_state, set_carrier_block
+from store.consent.automations import AUTOMATIONS
+from store.consent.changes import get_state, set_carrier_block
 from store.errors import ConsentRefused
-from store.history import verify
-from store.imports import import_csv
-from store.sending import block_reason
-from store.states import KINDS, SYSTEM_KINDS
+from store.consent.history import verify
+from store.records.imports import import_csv
+from store.messaging.sending import block_reason
+from store.consent.states import KINDS, SYSTEM_KINDS
 from tests.factories import API, STAFF, client_texts, staff_sets
 
 pytestmark = pytest.mark.usefixtures("database")

@@ -6,9 +6,9 @@ from datetime import datetime
 
 import pytest
 
-from store.consent import get_state, set_carrier_block
+from store.consent.changes import get_state, set_carrier_block
 from store.errors import InvalidRequest, UnknownAutomation
-from store.sending import can_send, decide, next_send_time
+from store.messaging.sending import can_send, decide, next_send_time
 from tests.factories import PHONE, client_texts, staff_sets
 
 pytestmark = pytest.mark.usefixtures("database")

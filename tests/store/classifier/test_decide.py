@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import store.classifier
-from store.automations import AUTOMATIONS
+from store.consent.automations import AUTOMATIONS
 from store.classifier import VERSION, Classification, classify
 from tests.store.classifier.reading import INTENTS, RULES, cases, read, run
 

@@ -10,13 +10,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from store.automations import AUTOMATIONS, get_automation
+from store.consent.automations import AUTOMATIONS, get_automation
 from store.clock import to_naive_utc, utcnow
 from store.db import db, insert_rows, lock_rows
 from store.errors import ConsentRefused, InvalidRequest, NotFound
-from store.history import EventContext, find_event, misread_facts, persist_plans
+from store.consent.history import EventContext, find_event, misread_facts, persist_plans
 from store.models import AutomationSwitch, Phone
-from store.rules import (
+from store.consent.rules import (
     ALREADY_CORRECTED,
     CONFIRMED_BY_CLIENT,
     NOT_CLIENT_OPT_OUT,
@@ -32,7 +32,7 @@ from store.rules import (
     plan_change,
     plan_misread,
 )
-from store.states import (
+from store.consent.states import (
     CARRIER_SOURCE,
     CLIENT_KEYWORD,
     EVIDENCE_REQUIRED,

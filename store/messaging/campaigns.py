@@ -9,14 +9,14 @@ from datetime import datetime
 from peewee import chunked
 
 from store.clock import to_naive_utc, utcnow
-from store.consent import load_states
+from store.consent.changes import load_states
 from store.db import db, insert_rows
 from store.errors import InvalidRequest
 from store.models import Campaign, OutboundMessage
 from store.phones import time_zones, try_parse_phone, us_state
-from store.rules import ConsentState
-from store.sending import block_reason, next_send_time
-from store.states import (
+from store.consent.rules import ConsentState
+from store.messaging.sending import block_reason, next_send_time
+from store.consent.states import (
     BLOCK_AUTOMATION_OFF,
     BLOCK_CARRIER,
     BLOCK_INVALID_NUMBER,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from store.clients import clients_of
-from store.consent import get_state
+from store.records.clients import clients_of
+from store.consent.changes import get_state
 from store.errors import NotFound
-from store.history import list_events
+from store.consent.history import list_events
 from store.models import Client, ConsentEvent, Phone, Review
 from store.phones import parse_phone
-from store.rules import ConsentState
+from store.consent.rules import ConsentState
 
 
 @dataclass

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from store.automations import get_automation
+from store.consent.automations import get_automation
 from store.clock import to_naive_utc, utcnow
 from store.errors import InvalidRequest
 from store.phones import time_zones, try_parse_phone, us_state
-from store.rules import ConsentState
-from store.states import (
+from store.consent.rules import ConsentState
+from store.consent.states import (
     BLOCK_AUTOMATION_OFF,
     BLOCK_CARRIER,
     BLOCK_INVALID_NUMBER,
@@ -47,7 +47,7 @@ def check_kind(kind: str, automation: str | None) -> None:
     """Raise InvalidRequest unless `kind` (and `automation`, for automations) is valid.
 
     Confirmations and HELP replies are not among them: they skip consent, so only the
-    gateway's own reply path (store.inbound) creates them.
+    gateway's own reply path (store.messaging.inbound) creates them.
     """
     if kind in SYSTEM_KINDS:
         raise InvalidRequest(f"{kind} texts are sent only by smsprefs itself, in reply to a "
@@ -103,7 +103,7 @@ def can_send(
     region: str = "US", now: datetime | None = None, fallback_zone: str = "America/New_York",
 ) -> Decision:
     """Parse `to`, load its consent, and decide whether one text may go to it."""
-    from store.consent import get_state
+    from store.consent.changes import get_state
 
     check_kind(kind, automation)
     e164 = try_parse_phone(to, region=region)

@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from store.clock import to_aware, to_naive_utc, utcnow
-from store.consent import change_consent, ensure_phones, load_states
+from store.consent.changes import change_consent, ensure_phones, load_states
 from store.db import db
 from store.errors import InvalidRequest, NotFound
-from store.history import EventContext, persist_plans
+from store.consent.history import EventContext, persist_plans
 from store.models import Alert, Review
-from store.rules import Actor, Change, Plan
-from store.states import OPTED_OUT
+from store.consent.rules import Actor, Change, Plan
+from store.consent.states import OPTED_OUT
 
 REVIEW = "review"  # the pseudo-scope of review decisions in the history
 DECISIONS = {"opt_out": "opted_out", "not_opt_out": "dismissed"}

@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from store.automations import AUTOMATIONS
+from store.consent.automations import AUTOMATIONS
 from store.clock import to_aware
-from store.rules import ConsentState
-from store.states import (
+from store.consent.rules import ConsentState
+from store.consent.states import (
     CASCADE,
     CLIENT_KEYWORD,
     DEFAULT,

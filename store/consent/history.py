@@ -17,8 +17,8 @@ from store.clock import utcnow
 from store.db import db, insert_rows, is_postgres
 from store.errors import NotFound
 from store.models import AutomationSwitch, ConsentEvent, InboundMessage, Phone
-from store.rules import MISREAD, is_client_opt_out, is_misread_candidate
-from store.states import (
+from store.consent.rules import MISREAD, is_client_opt_out, is_misread_candidate
+from store.consent.states import (
     APPLIED,
     BLOCKED,
     CARRIER,

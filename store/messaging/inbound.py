@@ -14,15 +14,15 @@ from datetime import datetime, timedelta
 from peewee import fn
 
 from store.clock import to_naive_utc, utcnow
-from store.consent import ChangeResult, apply_client_intent, classify_for, ensure_phones
+from store.consent.changes import ChangeResult, apply_client_intent, classify_for, ensure_phones
 from store.db import db, lock_rows
-from store.history import EventContext
+from store.consent.history import EventContext
 from store.models import Alert, InboundMessage, InboundPart, OutboundMessage, Phone, Review
 from store.phones import parse_msisdn
-from store.replies import ReplySettings, help_reply, opt_in_confirmation, opt_out_confirmation
-from store.rules import ConsentState
-from store.sending import block_reason
-from store.states import OPTED_OUT
+from store.messaging.replies import ReplySettings, help_reply, opt_in_confirmation, opt_out_confirmation
+from store.consent.rules import ConsentState
+from store.messaging.sending import block_reason
+from store.consent.states import OPTED_OUT
 
 CONFIRM_WITHIN = timedelta(minutes=5)  # FCC: a confirmation later than this is not presumed ok
 REPEAT_WINDOW = timedelta(hours=24)
@@ -132,7 +132,7 @@ def _confirmed_recently(phone_id: int, now: datetime) -> bool:
 
 def _reply(message: InboundMessage, e164: str, kind: str, text: str, received_at: datetime):
     """Queue the one reply to `message`; it expires 5 minutes after the text arrived."""
-    from store.consent import get_state
+    from store.consent.changes import get_state
 
     state: ConsentState = get_state(e164)
     reason = block_reason(state, kind=kind)

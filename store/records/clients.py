@@ -5,7 +5,7 @@ from __future__ import annotations
 from peewee import fn
 
 from store.clock import utcnow
-from store.consent import ensure_phones
+from store.consent.changes import ensure_phones
 from store.db import db, insert_rows
 from store.errors import InvalidRequest
 from store.models import Client, Phone

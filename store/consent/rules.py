@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from store.automations import AUTOMATIONS, get_automation
+from store.consent.automations import AUTOMATIONS, get_automation
 from store.errors import InvalidRequest
-from store.states import (
+from store.consent.states import (
     APPLIED,
     BLOCKED,
     CARRIER,

@@ -6,9 +6,9 @@ import csv
 from collections import defaultdict
 from typing import TextIO
 
-from store.automations import AUTOMATIONS
+from store.consent.automations import AUTOMATIONS
 from store.models import AutomationSwitch, Client, ConsentEvent, Phone
-from store.states import OPTED_OUT
+from store.consent.states import OPTED_OUT
 
 PAGE = 5000
 # The client file's layout, shared with imports.py so that what one writes the other reads:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from store.automations import get_automation
+from store.consent.automations import get_automation
 
 RATES = "Msg&data rates may apply."
 

@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 
 from store.classifier import classify
 from store.clock import to_naive_utc, utcnow
-from store.consent import get_state
+from store.consent.changes import get_state
 from store.db import db
 from store.models import Alert, Client, ConsentEvent, Review
-from store.rules import ConsentState
+from store.consent.rules import ConsentState
 
 
 @dataclass
