@@ -19,8 +19,8 @@ from pathlib import Path
 
 from playhouse.test_utils import count_queries
 
-from store.messaging.campaigns import create_campaign
 from store.db import db, init_db
+from store.messaging.campaigns import create_campaign
 from store.records.imports import import_csv
 from store.schema import migrate
 

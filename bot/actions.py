@@ -10,12 +10,12 @@ from bot.alerts import redraw_posted
 from bot.cards import draw, staff
 from bot.permissions import NOT_EDITOR
 from store.consent.automations import AUTOMATIONS
-from store.records.clients import clients_of
 from store.consent.changes import change_consent, get_state
-from store.errors import ConsentRefused, NotFound
 from store.consent.history import corrections_of, get_event, list_events
-from store.phones import mask
 from store.consent.reviews import decide_review
+from store.errors import ConsentRefused, NotFound
+from store.phones import mask
+from store.records.clients import clients_of
 
 log = logging.getLogger("smsprefs.bot")
 

@@ -12,9 +12,9 @@ from datetime import timedelta
 from typing import Protocol
 
 from bot.alert_blocks import alert_message
-from store.messaging.alerts import claim_alerts, details, mark_posted, retry_alert
 from store.clock import to_aware
 from store.consent.history import corrections_of
+from store.messaging.alerts import claim_alerts, details, mark_posted, retry_alert
 from store.models import Alert
 
 log = logging.getLogger("smsprefs.alerts")

@@ -6,9 +6,9 @@ import json
 
 from bot import ids
 from store.consent.automations import AUTOMATIONS
-from store.phones import display
 from store.consent.rules import ConsentState
-from store.records.wording import OVERALL_WORDS, describe, lock_lines, when
+from store.phones import display
+from store.records.card import OVERALL_WORDS, Style, describe, lock_lines, when
 
 BUTTONS = (("unknown", "❔ Unknown"), ("opted_in", "✅ Opted in"), ("opted_out", "❌ Opted out"))
 USAGE = (
@@ -30,6 +30,14 @@ def escape(text: str) -> str:
     """Return text a client or the CRM wrote, safe in Slack mrkdwn: "<!channel>" in a text or
     a client's name must not notify anyone (Slack's own escaping of & < >)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _mention(actor: str, channel: str) -> str:
+    # in Slack a user id shows as the person's name when written as a mention
+    return f"<@{actor}>" if channel == "slack" else escape(actor)
+
+
+SLACK = Style(quote=escape, person=_mention)
 
 
 def section(text: str) -> dict:
@@ -58,7 +66,7 @@ def card(state: ConsentState, *, clients, events, zone: str, pending_review: boo
         {"type": "header", "text": {"type": "plain_text", "text": _short(names, 150)}},
         section(f"{display(state.e164)}\n*{overall}* — " + describe(
             "", state.overall, state.overall_source, state.overall_changed_at,
-            last.get("overall"), zone, slack=True).strip()),
+            last.get("overall"), zone, style=SLACK).strip()),
     ]
     if notice:
         blocks.insert(1, context(notice))

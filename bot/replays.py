@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 
 from bot import with_db
-from store.nonces import accept_nonce
+from store.leases import accept_nonce
 
 log = logging.getLogger("smsprefs.bot")
 

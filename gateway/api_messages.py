@@ -9,12 +9,12 @@ from peewee import fn
 
 from gateway.api_json import MAX_ID, actor_of, bad_request, iso, phone_of, query_int, read_body
 from store.consent.automations import get_automation
-from store.messaging.campaigns import create_campaign, recipients_page
-from store.errors import InvalidRequest, NotFound
-from store.models import Campaign, OutboundMessage
-from store.messaging.outbox import queue_message
-from store.phones import mask
 from store.consent.states import KINDS
+from store.errors import InvalidRequest, NotFound
+from store.messaging.campaigns import create_campaign, recipients_page
+from store.messaging.outbox import queue_message
+from store.models import Campaign, OutboundMessage
+from store.phones import mask
 
 log = logging.getLogger("smsprefs.api")
 

@@ -10,9 +10,6 @@ from gateway.api_clients import MAX_EVENT_ID
 from gateway.api_json import MAX_ACTOR, ONE_LINE, PROSE
 from gateway.api_messages import MAX_CAMPAIGN_NAME, STATUSES
 from store.consent.automations import AUTOMATIONS
-from store.messaging.campaigns import EXCLUSIONS, MAX_TEXT
-from store.records.clients import MAX_CRM_ID, MAX_NAME
-from store.phones import WRITTEN
 from store.consent.states import (
     APPLIED,
     BLOCKED,
@@ -28,6 +25,9 @@ from store.consent.states import (
     SWITCH_STATES,
     SYSTEM_KINDS,
 )
+from store.messaging.campaigns import EXCLUSIONS, MAX_TEXT
+from store.phones import WRITTEN
+from store.records.clients import MAX_CRM_ID, MAX_NAME
 
 E164 = r"^\+[1-9][0-9]{1,14}$"
 BLOCK_REASONS = [r for r in EXCLUSIONS if r != "duplicate"]

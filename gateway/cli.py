@@ -170,8 +170,7 @@ def classify(config: Config, text: str, phone: str | None) -> None:
 @click.pass_obj
 def prefs(config: Config, phone: str) -> None:
     """Print the consent card of PHONE."""
-    from store.records.card import load_card
-    from store.records.wording import card_lines
+    from store.records.card import card_lines, load_card
 
     try:
         card = load_card(phone, region=config.default_region)
@@ -196,11 +195,10 @@ def misread(config: Config, phone: str, event_id: int, note: str, actor: str) ->
     (the command line is a program's interface, like the API). Exits 1 with the reason
     when the rule refuses it; the refused attempt is recorded too.
     """
-    from store.records.card import load_card
     from store.consent.changes import correct_misread
-    from store.phones import parse_phone
     from store.consent.rules import Actor
-    from store.records.wording import card_lines
+    from store.phones import parse_phone
+    from store.records.card import card_lines, load_card
 
     if not actor.strip() or len(actor.strip()) > 120:  # the width of an event's actor
         _fail(StoreError("--actor must name who marks it misread, in at most 120 characters"))

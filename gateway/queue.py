@@ -27,12 +27,11 @@ from gateway.delivery import Heartbeat, Pacer, deliver_due
 from gateway.transports import SmsTransport, make_transport
 from gateway.webhooks import reply_settings
 from store.clock import utcnow
-from store.db import db, normalize_url
-from store.messaging.inbound import assemble_stale_parts
-from store.leases import acquire, book_alarm, ends_at, release, renew
-from store.nonces import forget_old_nonces
-from store.messaging.outbox import anything_due, next_due_at
 from store.consent.reviews import remind_overdue
+from store.db import db, normalize_url
+from store.leases import acquire, book_alarm, ends_at, forget_old_nonces, release, renew
+from store.messaging.inbound import assemble_stale_parts
+from store.messaging.outbox import anything_due, next_due_at
 
 log = logging.getLogger("smsprefs.queue")
 

@@ -28,11 +28,11 @@ from gateway.webhook_fields import (
     vonage_time,
 )
 from store.db import db
+from store.leases import accept_nonce
 from store.messaging.inbound import InboundResult, receive_part, receive_text
-from store.nonces import accept_nonce
 from store.messaging.outbox import CARRIER_OPT_OUT, record_receipt
-from store.phones import mask
 from store.messaging.replies import ReplySettings
+from store.phones import mask
 
 log = logging.getLogger("smsprefs.webhooks")
 # In a Messages API rejection's title or detail: Vonage documents no code for "the recipient

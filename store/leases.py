@@ -1,10 +1,14 @@
-"""Leases on worker loops: one process at a time delivers texts (so one pace holds across
+"""Claims that hold across processes: leases on worker loops, and nonces of signed requests.
+
+Leases: one process at a time delivers texts (so one pace holds across
 processes) or posts alerts, and a process that dies without a word frees it by expiring.
 
 huey's task locks have no expiry: a worker stopped mid-task (a Heroku restart) would hold
 them forever. These do, and the holder renews its lease as it goes. Alarms, in the same
 table, book the next wake-up of a loop, so that many wake-ups finding a lease busy schedule
 one retry between them, not one each.
+
+Nonces: each signed webhook or Slack request is acted on once; see accept_nonce.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from datetime import datetime, timedelta
 
 from store.clock import utcnow
 from store.db import db
-from store.models import WorkerLease
+from store.models import WebhookNonce, WorkerLease
 
 
 def acquire(name: str, holder: str, *, ttl: timedelta) -> bool:
@@ -75,3 +79,21 @@ def book_alarm(name: str, at: datetime) -> bool:
 def _ensure_row(name: str, now: datetime) -> None:
     WorkerLease.insert(name=name, holder="", expires_at=now - timedelta(seconds=1)) \
         .on_conflict_ignore().execute()
+
+
+NONCES_KEPT = timedelta(hours=1)  # well past the 5-minute window in which a signature is accepted
+
+
+def accept_nonce(nonce: str) -> bool:
+    """Record `nonce`; return False when it was seen before (a replay).
+
+    Call it inside the transaction that acts on the webhook: if that rolls back, Vonage's
+    retry of the same request is still accepted.
+    """
+    inserted = WebhookNonce.insert(nonce=nonce[:120], seen_at=utcnow()).on_conflict_ignore()
+    return bool(inserted.as_rowcount().execute())
+
+
+def forget_old_nonces() -> int:
+    """Delete nonces too old to matter; return how many."""
+    return WebhookNonce.delete().where(WebhookNonce.seen_at < utcnow() - NONCES_KEPT).execute()

@@ -10,12 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from store.consent.automations import AUTOMATIONS, get_automation
 from store.clock import to_naive_utc, utcnow
-from store.db import db, insert_rows, lock_rows
-from store.errors import ConsentRefused, InvalidRequest, NotFound
+from store.consent.automations import AUTOMATIONS, get_automation
 from store.consent.history import EventContext, find_event, misread_facts, persist_plans
-from store.models import AutomationSwitch, Phone
 from store.consent.rules import (
     ALREADY_CORRECTED,
     CONFIRMED_BY_CLIENT,
@@ -41,6 +38,9 @@ from store.consent.states import (
     OPTED_IN,
     OPTED_OUT,
 )
+from store.db import db, insert_rows, lock_rows
+from store.errors import ConsentRefused, InvalidRequest, NotFound
+from store.models import AutomationSwitch, Phone
 
 YES_WINDOW = timedelta(hours=24)
 CLIENT = Actor(source=CLIENT_KEYWORD, actor="client", channel="sms")

@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 
 from store.clock import to_aware, to_naive_utc, utcnow
 from store.consent.changes import change_consent, ensure_phones, load_states
-from store.db import db
-from store.errors import InvalidRequest, NotFound
 from store.consent.history import EventContext, persist_plans
-from store.models import Alert, Review
 from store.consent.rules import Actor, Change, Plan
 from store.consent.states import OPTED_OUT
+from store.db import db
+from store.errors import InvalidRequest, NotFound
+from store.models import Alert, Review
 
 REVIEW = "review"  # the pseudo-scope of review decisions in the history
 DECISIONS = {"opt_out": "opted_out", "not_opt_out": "dismissed"}

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from store.consent.automations import AUTOMATIONS, get_automation
-from store.errors import InvalidRequest
 from store.consent.states import (
     APPLIED,
     BLOCKED,
@@ -37,6 +36,7 @@ from store.consent.states import (
     SWITCH_WHILE_OPTED_OUT,
     UNKNOWN,
 )
+from store.errors import InvalidRequest
 
 IMPORT_NEVER_RELAXES = "import_never_relaxes"
 WITH_REFUSED_PART = "with_refused_part"  # allowed alone, refused with the rest of its request

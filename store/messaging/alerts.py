@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from store.classifier import classify
 from store.clock import to_naive_utc, utcnow
 from store.consent.changes import get_state
+from store.consent.rules import ConsentState
 from store.db import db
 from store.models import Alert, Client, ConsentEvent, Review
-from store.consent.rules import ConsentState
 
 
 @dataclass

@@ -10,12 +10,7 @@ from peewee import chunked
 
 from store.clock import to_naive_utc, utcnow
 from store.consent.changes import load_states
-from store.db import db, insert_rows
-from store.errors import InvalidRequest
-from store.models import Campaign, OutboundMessage
-from store.phones import time_zones, try_parse_phone, us_state
 from store.consent.rules import ConsentState
-from store.messaging.sending import block_reason, next_send_time
 from store.consent.states import (
     BLOCK_AUTOMATION_OFF,
     BLOCK_CARRIER,
@@ -23,6 +18,11 @@ from store.consent.states import (
     BLOCK_OPTED_OUT,
     BLOCK_UNKNOWN_EXCLUDED,
 )
+from store.db import db, insert_rows
+from store.errors import InvalidRequest
+from store.messaging.sending import block_reason, next_send_time
+from store.models import Campaign, OutboundMessage
+from store.phones import time_zones, try_parse_phone, us_state
 
 MAX_TEXT = 1600  # ten concatenated SMS segments: past that carriers drop or split badly
 MAX_RECIPIENTS = 200_000

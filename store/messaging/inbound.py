@@ -15,14 +15,19 @@ from peewee import fn
 
 from store.clock import to_naive_utc, utcnow
 from store.consent.changes import ChangeResult, apply_client_intent, classify_for, ensure_phones
-from store.db import db, lock_rows
 from store.consent.history import EventContext
+from store.consent.rules import ConsentState
+from store.consent.states import OPTED_OUT
+from store.db import db, lock_rows
+from store.messaging.replies import (
+    ReplySettings,
+    help_reply,
+    opt_in_confirmation,
+    opt_out_confirmation,
+)
+from store.messaging.sending import block_reason
 from store.models import Alert, InboundMessage, InboundPart, OutboundMessage, Phone, Review
 from store.phones import parse_msisdn
-from store.messaging.replies import ReplySettings, help_reply, opt_in_confirmation, opt_out_confirmation
-from store.consent.rules import ConsentState
-from store.messaging.sending import block_reason
-from store.consent.states import OPTED_OUT
 
 CONFIRM_WITHIN = timedelta(minutes=5)  # FCC: a confirmation later than this is not presumed ok
 REPEAT_WINDOW = timedelta(hours=24)

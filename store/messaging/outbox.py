@@ -11,14 +11,14 @@ from datetime import datetime, timedelta
 
 from peewee import Case
 
-from store.messaging.campaigns import check_text
 from store.clock import to_naive_utc, utcnow
 from store.consent.changes import get_state, mark_opt_in_requested, set_carrier_block
+from store.consent.states import QUIET_HOURS_KINDS
 from store.db import db, lock_rows
+from store.messaging.campaigns import check_text
+from store.messaging.sending import block_reason, check_kind, decide, next_send_time
 from store.models import Alert, OutboundMessage, Phone, Review
 from store.phones import try_parse_phone
-from store.messaging.sending import block_reason, check_kind, decide, next_send_time
-from store.consent.states import QUIET_HOURS_KINDS
 
 PENDING = ("queued", "scheduled")
 FINAL = ("delivered", "failed", "blocked", "cancelled")

@@ -6,10 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from store.consent.automations import get_automation
 from store.clock import to_naive_utc, utcnow
-from store.errors import InvalidRequest
-from store.phones import time_zones, try_parse_phone, us_state
+from store.consent.automations import get_automation
 from store.consent.rules import ConsentState
 from store.consent.states import (
     BLOCK_AUTOMATION_OFF,
@@ -24,6 +22,8 @@ from store.consent.states import (
     SYSTEM_KINDS,
     UNKNOWN,
 )
+from store.errors import InvalidRequest
+from store.phones import time_zones, try_parse_phone, us_state
 
 DAY_STARTS = time(8, 0)
 DAY_ENDS = time(21, 0)

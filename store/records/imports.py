@@ -17,22 +17,22 @@ from typing import TextIO
 
 from peewee import chunked
 
-from store.records.clients import clean_client, upsert_clients
 from store.clock import to_naive_utc, utcnow
 from store.consent.changes import ensure_phones, explain_refusal, load_states
+from store.consent.history import EventContext, persist_plans
+from store.consent.rules import Actor, plan_change
+from store.consent.states import IMPORT, OPTED_IN, OPTED_OUT, UNKNOWN
 from store.db import db
 from store.errors import InvalidPhone, InvalidRequest
+from store.models import Client
+from store.phones import parse_phone
+from store.records.clients import clean_client, upsert_clients
 from store.records.exports import (
     EXPORT_ONLY_COLUMNS,
     GUARDED_CLIENT_COLUMNS,
     IMPORT_COLUMNS,
     unguard_cell,
 )
-from store.consent.history import EventContext, persist_plans
-from store.models import Client
-from store.phones import parse_phone
-from store.consent.rules import Actor, plan_change
-from store.consent.states import IMPORT, OPTED_IN, OPTED_OUT, UNKNOWN
 
 COLUMNS = IMPORT_COLUMNS
 BOM = "\ufeff"  # Excel starts its "CSV UTF-8" files with one

@@ -10,9 +10,9 @@ from slack_sdk import WebClient
 from bot import alerts
 from bot.alerts import ConsoleNotifier, SlackNotifier, deliver_alerts
 from store.clock import utcnow
+from store.consent.reviews import next_business_day, remind_overdue
 from store.messaging.inbound import receive_text
 from store.models import Alert, Review
-from store.consent.reviews import next_business_day, remind_overdue
 from tests.factories import PHONE
 from tests.fakes.slack_server import SlackError, Status, Timeout
 

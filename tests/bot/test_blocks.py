@@ -6,12 +6,12 @@ import pytest
 
 from bot import blocks
 from bot.alert_blocks import alert_message
-from store.messaging.alerts import claim_alerts, details
-from store.records.card import load_card
-from store.records.clients import upsert_client
 from store.consent.changes import set_carrier_block
+from store.messaging.alerts import claim_alerts, details
 from store.messaging.inbound import receive_text
 from store.messaging.outbox import block_at_carrier
+from store.records.card import load_card
+from store.records.clients import upsert_client
 from tests.factories import PHONE, client_texts, staff_sets
 from tests.fakes.blockkit import assert_valid_message, assert_valid_modal
 

@@ -12,9 +12,9 @@ from bot.alerts import SlackNotifier, deliver_alerts
 from bot.ids import MISREAD, MISREAD_MODAL
 from store.consent.changes import get_state
 from store.consent.history import list_events
+from store.consent.rules import NATURAL_LANGUAGE_RULES
 from store.messaging.inbound import receive_text
 from store.models import ConsentEvent
-from store.consent.rules import NATURAL_LANGUAGE_RULES
 from tests.bot.slack_user import EDITOR, GROUP_MEMBER, OUTSIDER, button, click, submit
 from tests.factories import PHONE, client_texts
 from tests.fakes.blockkit import assert_valid_message, assert_valid_modal
@@ -147,8 +147,8 @@ def test_a_second_editor_hears_it_was_already_corrected(client, slack):
 def test_the_misread_modal_and_a_corrected_alert_stay_inside_slacks_limits(client, slack):
     from bot.alert_blocks import alert_message
     from bot.blocks import misread_modal
-    from store.messaging.alerts import details
     from store.consent.history import corrections_of
+    from store.messaging.alerts import details
     from store.models import Alert
 
     assert_valid_modal(misread_modal(PHONE, "Ana " * 200, 1, "take me off\n" * 400))

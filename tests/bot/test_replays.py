@@ -10,8 +10,8 @@ import pytest
 
 from bot.ids import OVERALL
 from store.consent.changes import get_state
+from store.leases import forget_old_nonces
 from store.models import ConsentEvent, WebhookNonce
-from store.nonces import forget_old_nonces
 from tests.bot.slack_user import (
     EDITOR,
     SECRET,

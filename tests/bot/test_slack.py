@@ -7,11 +7,11 @@ import json
 import time
 
 from bot.ids import OPT_IN_MODAL, OVERALL, REVIEW
-from store.records.clients import upsert_client
 from store.consent.changes import get_state
 from store.consent.history import list_events
-from store.models import ConsentEvent, Review
 from store.messaging.sending import can_send
+from store.models import ConsentEvent, Review
+from store.records.clients import upsert_client
 from tests.bot.slack_user import (
     EDITOR,
     GROUP_MEMBER,

@@ -464,9 +464,9 @@ def test_a_campaign_of_100000_recipients_fits_while_other_bodies_keep_64_kib(api
 
 
 def test_a_review_decision_in_the_history_is_documented(api):
+    from store.consent.reviews import decide_review
     from store.messaging.inbound import receive_text
     from store.models import Review
-    from store.consent.reviews import decide_review
     from tests.factories import STAFF
 
     receive_text(provider_id="rv", from_number=PHONE.lstrip("+"), text="I'll stop by Friday")

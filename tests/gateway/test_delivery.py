@@ -13,8 +13,8 @@ from gateway.config import Config
 from gateway.delivery import Pacer, deliver_due
 from gateway.transports import ConsoleTransport, VonageTransport
 from store.clock import utcnow
-from store.models import OutboundMessage
 from store.messaging.outbox import queue_message
+from store.models import OutboundMessage
 from tests.factories import OTHER, PHONE, client_texts
 from tests.fakes.vonage_server import Drop, Hang, Http, Throttle
 

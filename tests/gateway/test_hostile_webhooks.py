@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 from gateway import create_app
 from store.clock import utcnow
 from store.consent.changes import get_state
-from store.models import ConsentEvent, InboundMessage, Phone
 from store.messaging.outbox import mark_sent, queue_message
+from store.models import ConsentEvent, InboundMessage, Phone
 from tests.factories import PHONE
 from tests.fakes.signing import messages_jwt
 from tests.gateway.conftest import SIGNATURE_SECRET, WEBHOOK_TOKEN, make_config

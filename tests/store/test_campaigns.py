@@ -7,9 +7,9 @@ from datetime import datetime
 import pytest
 from playhouse.test_utils import count_queries
 
-from store.messaging.campaigns import create_campaign, recipients_page
 from store.consent.changes import set_carrier_block
 from store.errors import InvalidRequest
+from store.messaging.campaigns import create_campaign, recipients_page
 from store.models import OutboundMessage
 from tests.factories import client_texts, staff_sets
 

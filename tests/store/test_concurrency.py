@@ -8,9 +8,9 @@ import threading
 import pytest
 
 from store.consent.changes import get_state
+from store.consent.history import list_events, verify
 from store.db import db
 from store.errors import ConsentRefused
-from store.consent.history import list_events, verify
 from tests.factories import client_texts, staff_sets
 
 pytestmark = pytest.mark.usefixtures("database")

@@ -8,11 +8,11 @@ import io
 import pytest
 from peewee import DatabaseError
 
-from store.db import db
-from store.records.exports import export_clients, export_events
 from store.consent.history import verify
-from store.records.imports import import_csv
+from store.db import db
 from store.models import AutomationSwitch, ConsentEvent, Phone
+from store.records.exports import export_clients, export_events
+from store.records.imports import import_csv
 from tests.factories import PHONE, client_texts, staff_sets
 
 pytestmark = pytest.mark.usefixtures("database")

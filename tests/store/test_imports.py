@@ -12,13 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from playhouse.test_utils import count_queries
 
-from store.records.clients import clients_of, upsert_client
 from store.consent.changes import get_state
-from store.errors import InvalidRequest
-from store.records.exports import export_clients
 from store.consent.history import list_events, verify
-from store.records.imports import import_csv
+from store.errors import InvalidRequest
 from store.models import Client, ConsentEvent, Phone
+from store.records.clients import clients_of, upsert_client
+from store.records.exports import export_clients
+from store.records.imports import import_csv
 from tests.factories import client_texts, staff_sets
 
 pytestmark = pytest.mark.usefixtures("database")

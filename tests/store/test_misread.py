@@ -6,13 +6,13 @@ import pytest
 
 from store.consent.automations import AUTOMATIONS
 from store.consent.changes import apply_client_intent, correct_misread, get_state
+from store.consent.history import EventContext, list_events, verify
+from store.consent.rules import NATURAL_LANGUAGE_RULES
 from store.db import db
 from store.errors import ConsentRefused, NotFound
-from store.consent.history import EventContext, list_events, verify
 from store.messaging.inbound import receive_text
-from store.models import ConsentEvent
-from store.consent.rules import NATURAL_LANGUAGE_RULES
 from store.messaging.sending import can_send
+from store.models import ConsentEvent
 from tests.factories import API, OTHER, PHONE, STAFF, client_texts, staff_sets
 
 pytestmark = pytest.mark.usefixtures("database")
