@@ -9,13 +9,18 @@ from bot import blocks, ids, with_db
 from bot.alerts import redraw_posted
 from bot.cards import draw, staff
 from bot.permissions import NOT_EDITOR
-from store.consent.automations import AUTOMATIONS
-from store.consent.changes import change_consent, get_state
-from store.consent.history import corrections_of, get_event, list_events
-from store.consent.reviews import decide_review
+from store.consent import (
+    AUTOMATIONS,
+    change_consent,
+    corrections_of,
+    decide_review,
+    get_event,
+    get_state,
+    list_events,
+)
 from store.errors import ConsentRefused, NotFound
 from store.phones import mask
-from store.records.clients import clients_of
+from store.records import clients_of
 
 log = logging.getLogger("smsprefs.bot")
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from bot import ids
 from bot.blocks import context, escape, section
-from store.consent.automations import AUTOMATIONS
-from store.consent.rules import is_misread_candidate
-from store.messaging.alerts import AlertDetails
+from store.consent import AUTOMATIONS, is_misread_candidate
+from store.messaging import AlertDetails
 from store.phones import mask
 
 DECIDED = {"opted_out": "opted the client out", "dismissed": "marked it not an opt-out"}

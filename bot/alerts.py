@@ -13,8 +13,8 @@ from typing import Protocol
 
 from bot.alert_blocks import alert_message
 from store.clock import to_aware
-from store.consent.history import corrections_of
-from store.messaging.alerts import claim_alerts, details, mark_posted, retry_alert
+from store.consent import corrections_of
+from store.messaging import claim_alerts, details, mark_posted, retry_alert
 from store.models import Alert
 
 log = logging.getLogger("smsprefs.alerts")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 from bot import ids
-from store.consent.automations import AUTOMATIONS
-from store.consent.rules import ConsentState
+from store.consent import AUTOMATIONS, ConsentState
 from store.phones import display
-from store.records.card import OVERALL_WORDS, Style, describe, lock_lines, when
+from store.records import OVERALL_WORDS, Style, describe, lock_lines, when
 
 BUTTONS = (("unknown", "❔ Unknown"), ("opted_in", "✅ Opted in"), ("opted_out", "❌ Opted out"))
 USAGE = (

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from bot import blocks
-from store.consent.automations import AUTOMATIONS
-from store.consent.rules import Actor
+from store.consent import AUTOMATIONS, Actor
 from store.errors import InvalidPhone, UnknownAutomation
 from store.phones import try_parse_phone
-from store.records.card import load_card
+from store.records import load_card
 
 
 def staff(user_id: str) -> Actor:

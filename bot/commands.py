@@ -7,11 +7,10 @@ import logging
 from bot import blocks, with_db
 from bot.cards import automation_named, draw, split_phone, staff
 from bot.permissions import NOT_EDITOR
-from store.consent.changes import change_consent
-from store.consent.history import list_events
+from store.consent import change_consent, list_events
 from store.errors import ConsentRefused, StoreError
 from store.phones import mask
-from store.records.clients import clients_of, find_phones
+from store.records import clients_of, find_phones
 
 log = logging.getLogger("smsprefs.bot")
 EDITING = {"optout", "optin", "on", "off"}

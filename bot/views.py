@@ -12,7 +12,7 @@ from bot import ids, with_db
 from bot.alerts import redraw_posted
 from bot.cards import draw, staff
 from bot.permissions import NOT_EDITOR
-from store.consent.changes import change_consent, correct_misread
+from store.consent import change_consent, correct_misread
 from store.errors import ConsentRefused, StoreError
 from store.phones import mask
 

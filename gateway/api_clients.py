@@ -8,15 +8,19 @@ from flask import Blueprint, current_app, jsonify
 
 from gateway.api_json import actor_of, bad_request, iso, phone_of, query_int, read_body
 from gateway.errors import error_response
-from store.consent.automations import AUTOMATIONS
-from store.consent.changes import change_consent, classify_for, correct_misread
-from store.consent.history import list_events
-from store.consent.rules import NOTE_REQUIRED, Actor
+from store.consent import (
+    AUTOMATIONS,
+    NOTE_REQUIRED,
+    Actor,
+    change_consent,
+    classify_for,
+    correct_misread,
+    list_events,
+)
 from store.errors import ConsentRefused, NotFound
 from store.models import ConsentEvent
 from store.phones import mask
-from store.records.card import load_card
-from store.records.clients import find_phones, upsert_client
+from store.records import find_phones, load_card, upsert_client
 
 log = logging.getLogger("smsprefs.api")
 

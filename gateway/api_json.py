@@ -11,7 +11,7 @@ from flask import current_app, request
 from gateway.errors import ApiError
 from gateway.strict_json import load_object
 from store.clock import to_aware
-from store.messaging.inbound import clean_text
+from store.messaging import clean_text
 from store.phones import parse_phone
 
 MAX_ACTOR = 120  # the width of the actor column of events, messages and campaigns

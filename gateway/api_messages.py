@@ -8,13 +8,12 @@ from flask import Blueprint, current_app, jsonify
 from peewee import fn
 
 from gateway.api_json import MAX_ID, actor_of, bad_request, iso, phone_of, query_int, read_body
-from store.consent.automations import get_automation
-from store.consent.states import KINDS
+from store.consent import get_automation
 from store.errors import InvalidRequest, NotFound
-from store.messaging.campaigns import create_campaign, recipients_page
-from store.messaging.outbox import queue_message
+from store.messaging import create_campaign, queue_message, recipients_page
 from store.models import Campaign, OutboundMessage
 from store.phones import mask
+from store.vocabulary import KINDS
 
 log = logging.getLogger("smsprefs.api")
 

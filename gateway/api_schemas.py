@@ -9,8 +9,11 @@ from __future__ import annotations
 from gateway.api_clients import MAX_EVENT_ID
 from gateway.api_json import MAX_ACTOR, ONE_LINE, PROSE
 from gateway.api_messages import MAX_CAMPAIGN_NAME, STATUSES
-from store.consent.automations import AUTOMATIONS
-from store.consent.states import (
+from store.consent import AUTOMATIONS
+from store.messaging import EXCLUSIONS, MAX_TEXT
+from store.phones import WRITTEN
+from store.records import MAX_CRM_ID, MAX_NAME
+from store.vocabulary import (
     APPLIED,
     BLOCKED,
     CARRIER,
@@ -25,9 +28,6 @@ from store.consent.states import (
     SWITCH_STATES,
     SYSTEM_KINDS,
 )
-from store.messaging.campaigns import EXCLUSIONS, MAX_TEXT
-from store.phones import WRITTEN
-from store.records.clients import MAX_CRM_ID, MAX_NAME
 
 E164 = r"^\+[1-9][0-9]{1,14}$"
 BLOCK_REASONS = [r for r in EXCLUSIONS if r != "duplicate"]

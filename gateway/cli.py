@@ -72,7 +72,7 @@ def import_(config: Config, file: Path, batch_size: int) -> None:
     """
     from contextlib import ExitStack
 
-    from store.records.imports import import_csv
+    from store.records import import_csv
 
     with file.open("rb") as raw:
         total = max(sum(1 for _ in raw) - 1, 0)
@@ -110,7 +110,7 @@ def import_(config: Config, file: Path, batch_size: int) -> None:
               help="Write to this file instead of standard output.")
 def export(what: str, output: Path | None) -> None:
     """Export clients with their consent, or every consent event, as CSV."""
-    from store.records.exports import export_clients, export_events
+    from store.records import export_clients, export_events
 
     write = export_clients if what == "clients" else export_events
     if output is None:
@@ -153,7 +153,7 @@ def classify(config: Config, text: str, phone: str | None) -> None:
 
     An empty TEXT (a picture message without words) is intent none, as SPEC section 4 says.
     """
-    from store.consent.changes import classify_for
+    from store.consent import classify_for
     from store.phones import parse_phone
 
     try:
@@ -170,7 +170,7 @@ def classify(config: Config, text: str, phone: str | None) -> None:
 @click.pass_obj
 def prefs(config: Config, phone: str) -> None:
     """Print the consent card of PHONE."""
-    from store.records.card import card_lines, load_card
+    from store.records import card_lines, load_card
 
     try:
         card = load_card(phone, region=config.default_region)
@@ -195,10 +195,9 @@ def misread(config: Config, phone: str, event_id: int, note: str, actor: str) ->
     (the command line is a program's interface, like the API). Exits 1 with the reason
     when the rule refuses it; the refused attempt is recorded too.
     """
-    from store.consent.changes import correct_misread
-    from store.consent.rules import Actor
+    from store.consent import Actor, correct_misread
     from store.phones import parse_phone
-    from store.records.card import card_lines, load_card
+    from store.records import card_lines, load_card
 
     if not actor.strip() or len(actor.strip()) > 120:  # the width of an event's actor
         _fail(StoreError("--actor must name who marks it misread, in at most 120 characters"))
@@ -221,7 +220,7 @@ def misread(config: Config, phone: str, event_id: int, note: str, actor: str) ->
 @main.command()
 def verify() -> None:
     """Replay every consent event and report phones whose state differs from its history."""
-    from store.consent.history import verify as replay_all
+    from store.consent import verify as replay_all
     from store.models import ConsentEvent, Phone
 
     problems = 0
@@ -288,7 +287,7 @@ def inbound(config: Config, sender: str, text: str) -> None:
     """Feed a client's text through the same path as the Vonage webhook."""
     from gateway.queue import Queue
     from gateway.webhooks import reply_settings
-    from store.messaging.inbound import receive_text
+    from store.messaging import receive_text
     from store.phones import parse_phone
 
     try:
@@ -324,7 +323,7 @@ def send(config: Config, to: str, text: str, kind: str, automation: str | None,
          actor: str) -> None:
     """Queue a text if consent allows it; exit 1 with the reason when it does not."""
     from gateway.queue import Queue
-    from store.messaging.outbox import queue_message
+    from store.messaging import queue_message
 
     try:
         message = queue_message(to=to, text=text, kind=kind, automation=automation, actor=actor,

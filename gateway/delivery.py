@@ -22,7 +22,7 @@ from peewee import InterfaceError, OperationalError, PeeweeException
 
 from gateway.transports import PermanentError, SmsTransport, TransientError
 from store.db import db
-from store.messaging.outbox import (
+from store.messaging import (
     DEFERRED,
     claim_due,
     mark_failed,

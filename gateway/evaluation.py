@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from store.classifier import VERSION, classify
-from store.consent.states import INTENTS, OPT_IN, OPT_OUT
+from store.vocabulary import INTENTS, OPT_IN, OPT_OUT
 
 TARGETS = {"opt_out precision": 0.99, "opt_out recall": 0.99, "scope": 0.98}
 COLUMNS = ("text", "intent", "scope", "category", "source")

@@ -27,11 +27,10 @@ from gateway.delivery import Heartbeat, Pacer, deliver_due
 from gateway.transports import SmsTransport, make_transport
 from gateway.webhooks import reply_settings
 from store.clock import utcnow
-from store.consent.reviews import remind_overdue
+from store.consent import remind_overdue
 from store.db import db, normalize_url
 from store.leases import acquire, book_alarm, ends_at, forget_old_nonces, release, renew
-from store.messaging.inbound import assemble_stale_parts
-from store.messaging.outbox import anything_due, next_due_at
+from store.messaging import anything_due, assemble_stale_parts, next_due_at
 
 log = logging.getLogger("smsprefs.queue")
 

@@ -29,9 +29,14 @@ from gateway.webhook_fields import (
 )
 from store.db import db
 from store.leases import accept_nonce
-from store.messaging.inbound import InboundResult, receive_part, receive_text
-from store.messaging.outbox import CARRIER_OPT_OUT, record_receipt
-from store.messaging.replies import ReplySettings
+from store.messaging import (
+    CARRIER_OPT_OUT,
+    InboundResult,
+    ReplySettings,
+    receive_part,
+    receive_text,
+    record_receipt,
+)
 from store.phones import mask
 
 log = logging.getLogger("smsprefs.webhooks")

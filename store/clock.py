@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 def utcnow() -> datetime:
@@ -20,3 +20,14 @@ def to_naive_utc(moment: datetime) -> datetime:
 def to_aware(moment: datetime | None) -> datetime | None:
     """Return a stored naive UTC datetime as an aware one (None stays None)."""
     return None if moment is None else moment.replace(tzinfo=UTC)
+
+
+def now_or(moment: datetime | None) -> datetime:
+    """Return `moment` as naive UTC, or the current time when it is None (a caller's `now=`)."""
+    return utcnow() if moment is None else to_naive_utc(moment)
+
+
+def backoff(attempts: int, *, first: float, cap: float) -> timedelta:
+    """Return how long to wait after the `attempts`-th failure: `first` seconds, doubling each
+    time, never more than `cap` (the one backoff of the send worker and the alert poster)."""
+    return timedelta(seconds=min(first * 2 ** max(attempts - 1, 0), cap))

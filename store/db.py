@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 from urllib.parse import urlsplit
 
-from peewee import Database, DatabaseProxy, PostgresqlDatabase
+from peewee import (
+    Database,
+    DatabaseProxy,
+    InterfaceError,
+    OperationalError,
+    PeeweeException,
+    PostgresqlDatabase,
+)
 from playhouse.db_url import connect
 
 db = DatabaseProxy()
+
+# What the edges catch, so that none of them imports peewee: any database failure, and the
+# failures of a lost or refused connection, which a retry on a new connection may cure.
+DatabaseError = PeeweeException
+ConnectionLost = (OperationalError, InterfaceError)
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",  # readers never wait for the writer
@@ -59,6 +72,42 @@ def init_db(url: str, *, max_connections: int = 20) -> Database:
     database.url = url
     db.initialize(database)
     return database
+
+
+def open_connection() -> bool:
+    """Open this thread's connection; return False when one was open already (the caller then
+    leaves it to whoever opened it)."""
+    return db.connect(reuse_if_open=True)
+
+
+def close_connection() -> None:
+    """Close this thread's connection, if open (a pool takes it back)."""
+    if not db.is_closed():
+        db.close()
+
+
+def connection():
+    """Return a context manager holding one connection for the block (a worker's round)."""
+    return db.connection_context()
+
+
+def transaction():
+    """Return a context manager running the block as one transaction."""
+    return db.atomic()
+
+
+def reconnect() -> None:
+    """Drop this thread's connection, which may be dead, and open another if the database
+    answers (a pool checks the connections it hands out)."""
+    with contextlib.suppress(PeeweeException):
+        close_connection()
+    with contextlib.suppress(PeeweeException):
+        open_connection()
+
+
+def ping() -> None:
+    """Ask the database a trivial question; raise DatabaseError when it does not answer."""
+    db.execute_sql("SELECT 1")
 
 
 def is_postgres() -> bool:

@@ -1,7 +1,7 @@
 """The schema, and nothing else: the rules live in consent.py, sending.py and friends.
 
 Timestamps are naive UTC (store.clock). Enumerated values are plain strings; their
-allowed values are listed in store.consent.states.
+allowed values are listed in store.vocabulary.
 """
 
 from __future__ import annotations

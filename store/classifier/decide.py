@@ -21,7 +21,7 @@ from store.classifier.requests import (
     words_of,
 )
 from store.classifier.scope import ALL, rest
-from store.consent.states import HELP, NONE, OPT_IN, OPT_OUT, REVIEW
+from store.vocabulary import HELP, NONE, OPT_IN, OPT_OUT, REVIEW
 
 # Bump with every change to how texts are read: a rule here or in another stage, or a list in
 # lexicon.py or patterns.py (tests/store/classifier/test_data.py keeps their fingerprints).

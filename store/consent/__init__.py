@@ -1,0 +1,24 @@
+"""Consent: the rules of SPEC section 2, each phone's state, its history, and reviews.
+
+What the edges may call. Inside store, modules import one another's modules directly;
+the gateway and the bot import only this front door.
+"""
+
+from store.consent.automations import AUTOMATIONS, Automation, get_automation
+from store.consent.changes import (
+    ChangeResult,
+    change_consent,
+    classify_for,
+    correct_misread,
+    get_state,
+)
+from store.consent.history import corrections_of, get_event, list_events, verify
+from store.consent.reviews import decide_review, remind_overdue
+from store.consent.rules import NOTE_REQUIRED, Actor, ConsentState, is_misread_candidate
+
+__all__ = [
+    "AUTOMATIONS", "NOTE_REQUIRED", "Actor", "Automation", "ChangeResult", "ConsentState",
+    "change_consent", "classify_for", "correct_misread", "corrections_of", "decide_review",
+    "get_automation", "get_event", "get_state", "is_misread_candidate", "list_events",
+    "remind_overdue", "verify",
+]

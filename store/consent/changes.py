@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from store.clock import to_naive_utc, utcnow
+from store.clock import now_or, to_naive_utc, utcnow
 from store.consent.automations import AUTOMATIONS, get_automation
 from store.consent.history import EventContext, find_event, misread_facts, persist_plans
 from store.consent.rules import (
@@ -29,7 +29,10 @@ from store.consent.rules import (
     plan_change,
     plan_misread,
 )
-from store.consent.states import (
+from store.db import db, insert_rows, lock_rows
+from store.errors import ConsentRefused, InvalidRequest, NotFound
+from store.models import AutomationSwitch, Phone
+from store.vocabulary import (
     CARRIER_SOURCE,
     CLIENT_KEYWORD,
     EVIDENCE_REQUIRED,
@@ -38,9 +41,6 @@ from store.consent.states import (
     OPTED_IN,
     OPTED_OUT,
 )
-from store.db import db, insert_rows, lock_rows
-from store.errors import ConsentRefused, InvalidRequest, NotFound
-from store.models import AutomationSwitch, Phone
 
 YES_WINDOW = timedelta(hours=24)
 CLIENT = Actor(source=CLIENT_KEYWORD, actor="client", channel="sms")
@@ -257,7 +257,7 @@ def yes_means_opt_in(state: ConsentState, requested_at: datetime | None, *,
     """
     if state.overall == OPTED_OUT and state.overall_source == CLIENT_KEYWORD:
         return True
-    now = to_naive_utc(now) if now else utcnow()
+    now = now_or(now)
     return requested_at is not None and now - requested_at <= YES_WINDOW
 
 

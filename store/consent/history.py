@@ -15,7 +15,10 @@ from peewee import chunked
 
 from store.clock import utcnow
 from store.consent.rules import MISREAD, is_client_opt_out, is_misread_candidate
-from store.consent.states import (
+from store.db import db, insert_rows, is_postgres
+from store.errors import NotFound
+from store.models import AutomationSwitch, ConsentEvent, InboundMessage, Phone
+from store.vocabulary import (
     APPLIED,
     BLOCKED,
     CARRIER,
@@ -33,9 +36,6 @@ from store.consent.states import (
     STAFF,
     UNKNOWN,
 )
-from store.db import db, insert_rows, is_postgres
-from store.errors import NotFound
-from store.models import AutomationSwitch, ConsentEvent, InboundMessage, Phone
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from store.clock import to_aware, to_naive_utc, utcnow
+from store.clock import now_or, to_aware, to_naive_utc, utcnow
 from store.consent.changes import change_consent, ensure_phones, load_states
 from store.consent.history import EventContext, persist_plans
 from store.consent.rules import Actor, Change, Plan
-from store.consent.states import OPTED_OUT
 from store.db import db
 from store.errors import InvalidRequest, NotFound
 from store.models import Alert, Review
+from store.vocabulary import OPTED_OUT
 
 REVIEW = "review"  # the pseudo-scope of review decisions in the history
 DECISIONS = {"opt_out": "opted_out", "not_opt_out": "dismissed"}
@@ -75,7 +75,7 @@ def next_business_day(moment: datetime, zone: str) -> datetime:
 
 def remind_overdue(*, zone: str, now: datetime | None = None) -> list[int]:
     """Record one reminder alert for each review pending past one business day."""
-    now = to_naive_utc(now) if now else utcnow()
+    now = now_or(now)
     created = []
     with db.atomic():
         for review in Review.select().where(Review.status == "pending",

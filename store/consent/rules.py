@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from store.consent.automations import AUTOMATIONS, get_automation
-from store.consent.states import (
+from store.errors import InvalidRequest
+from store.vocabulary import (
     APPLIED,
     BLOCKED,
     CARRIER,
@@ -36,7 +37,6 @@ from store.consent.states import (
     SWITCH_WHILE_OPTED_OUT,
     UNKNOWN,
 )
-from store.errors import InvalidRequest
 
 IMPORT_NEVER_RELAXES = "import_never_relaxes"
 WITH_REFUSED_PART = "with_refused_part"  # allowed alone, refused with the rest of its request

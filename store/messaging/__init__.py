@@ -1,0 +1,80 @@
+"""Messaging: who may be texted and when, the outbox, campaigns, inbound texts, replies, alerts.
+
+What the edges may call; the gateway and the bot import only this front door.
+"""
+
+from store.messaging.alerts import (
+    AlertDetails,
+    claim_alerts,
+    details,
+    mark_posted,
+    posted_alerts,
+    retry_alert,
+)
+from store.messaging.campaigns import (
+    EXCLUSIONS,
+    MAX_TEXT,
+    campaign_statuses,
+    create_campaign,
+    get_campaign,
+    recipients_page,
+)
+from store.messaging.inbound import (
+    InboundResult,
+    assemble_stale_parts,
+    clean_text,
+    receive_part,
+    receive_text,
+)
+from store.messaging.outbox import (
+    CARRIER_OPT_OUT,
+    DEFERRED,
+    anything_due,
+    claim_due,
+    get_message,
+    mark_failed,
+    mark_sent,
+    next_due_at,
+    public_status,
+    queue_message,
+    recheck,
+    record_receipt,
+    renew_claim,
+    retry_later,
+)
+from store.messaging.replies import ReplySettings
+
+__all__ = [
+    "CARRIER_OPT_OUT",
+    "DEFERRED",
+    "EXCLUSIONS",
+    "MAX_TEXT",
+    "AlertDetails",
+    "InboundResult",
+    "ReplySettings",
+    "anything_due",
+    "assemble_stale_parts",
+    "campaign_statuses",
+    "claim_alerts",
+    "claim_due",
+    "clean_text",
+    "create_campaign",
+    "details",
+    "get_campaign",
+    "get_message",
+    "mark_failed",
+    "mark_posted",
+    "mark_sent",
+    "next_due_at",
+    "posted_alerts",
+    "public_status",
+    "queue_message",
+    "receive_part",
+    "receive_text",
+    "recheck",
+    "recipients_page",
+    "record_receipt",
+    "renew_claim",
+    "retry_alert",
+    "retry_later",
+]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from store.classifier import classify
-from store.clock import to_naive_utc, utcnow
+from store.clock import now_or, utcnow
 from store.consent.changes import get_state
 from store.consent.rules import ConsentState
 from store.db import db
@@ -34,7 +34,7 @@ class AlertDetails:
 def claim_alerts(*, limit: int = 10, lease: timedelta = timedelta(seconds=90),
                  now: datetime | None = None) -> list[Alert]:
     """Claim pending alerts whose lease is free, for this worker only."""
-    now = to_naive_utc(now) if now else utcnow()
+    now = now_or(now)
     due = (Alert.status == "pending") & (Alert.lease_until.is_null() | (Alert.lease_until < now))
     with db.atomic():
         query = Alert.select(Alert.id).where(due).order_by(Alert.id).limit(limit)
@@ -89,3 +89,9 @@ def _deciding_words(text: str | None, read_as: tuple[str, str] | None) -> tuple:
         return ()
     result = classify(text)
     return result.spans if (result.rule, result.version) == read_as else ()
+
+
+def posted_alerts(*, review_id: int | None = None, event_id: int | None = None) -> list[Alert]:
+    """Return the alerts already in Slack that report the review or the event given."""
+    match = Alert.review == review_id if review_id is not None else Alert.event == event_id
+    return list(Alert.select().where(match, Alert.slack_ts.is_null(False)))

@@ -6,23 +6,26 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from peewee import chunked
+from peewee import chunked, fn
 
-from store.clock import to_naive_utc, utcnow
+from store.clock import now_or
 from store.consent.changes import load_states
 from store.consent.rules import ConsentState
-from store.consent.states import (
+from store.db import db, insert_rows
+from store.errors import InvalidRequest, NotFound
+from store.messaging.sending import block_reason, next_send_time
+from store.models import Campaign, OutboundMessage
+from store.phones import time_zones, try_parse_phone, us_state
+from store.vocabulary import (
     BLOCK_AUTOMATION_OFF,
     BLOCK_CARRIER,
     BLOCK_INVALID_NUMBER,
     BLOCK_OPTED_OUT,
     BLOCK_UNKNOWN_EXCLUDED,
+    MESSAGE_STATUSES,
+    QUEUED,
+    SENDING,
 )
-from store.db import db, insert_rows
-from store.errors import InvalidRequest
-from store.messaging.sending import block_reason, next_send_time
-from store.models import Campaign, OutboundMessage
-from store.phones import time_zones, try_parse_phone, us_state
 
 MAX_TEXT = 1600  # ten concatenated SMS segments: past that carriers drop or split badly
 MAX_RECIPIENTS = 200_000
@@ -65,7 +68,7 @@ def create_campaign(
         raise InvalidRequest("a campaign needs a list of recipients")
     if len(recipients) > MAX_RECIPIENTS:
         raise InvalidRequest(f"a campaign has at most {MAX_RECIPIENTS} recipients")
-    now = to_naive_utc(now) if now else utcnow()
+    now = now_or(now)
     parsed, counts = _parse_recipients(recipients, region)
     states: dict[str, ConsentState] = {}
     for batch in chunked([e for e in parsed.values() if e], 10_000):
@@ -123,3 +126,23 @@ def recipients_page(campaign_id: int, *, after: int = 0, limit: int = 100) -> li
     return list(OutboundMessage.select()
                 .where(OutboundMessage.campaign == campaign_id, OutboundMessage.id > after)
                 .order_by(OutboundMessage.id).limit(limit))
+
+
+def get_campaign(campaign_id: int) -> Campaign:
+    """Return the campaign `campaign_id`; raise NotFound when there is none."""
+    campaign = Campaign.get_or_none(Campaign.id == campaign_id)
+    if campaign is None:
+        raise NotFound(f"no campaign has id {campaign_id}")
+    return campaign
+
+
+def campaign_statuses(campaign_id: int) -> dict[str, int]:
+    """Return how many of the campaign's messages are in each status now, as told outside the
+    store (a claimed message counts as queued)."""
+    statuses = dict.fromkeys(MESSAGE_STATUSES, 0)
+    rows = (OutboundMessage.select(OutboundMessage.status, fn.COUNT(OutboundMessage.id))
+            .where(OutboundMessage.campaign == campaign_id)
+            .group_by(OutboundMessage.status).tuples())
+    for status, count in rows:
+        statuses[QUEUED if status == SENDING else status] += count
+    return statuses

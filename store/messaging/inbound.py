@@ -17,7 +17,6 @@ from store.clock import to_naive_utc, utcnow
 from store.consent.changes import ChangeResult, apply_client_intent, classify_for, ensure_phones
 from store.consent.history import EventContext
 from store.consent.rules import ConsentState
-from store.consent.states import OPTED_OUT
 from store.db import db, lock_rows
 from store.messaging.replies import (
     ReplySettings,
@@ -28,6 +27,7 @@ from store.messaging.replies import (
 from store.messaging.sending import block_reason
 from store.models import Alert, InboundMessage, InboundPart, OutboundMessage, Phone, Review
 from store.phones import parse_msisdn
+from store.vocabulary import OPTED_OUT
 
 CONFIRM_WITHIN = timedelta(minutes=5)  # FCC: a confirmation later than this is not presumed ok
 REPEAT_WINDOW = timedelta(hours=24)

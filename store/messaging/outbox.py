@@ -11,18 +11,33 @@ from datetime import datetime, timedelta
 
 from peewee import Case
 
-from store.clock import to_naive_utc, utcnow
+from store.clock import now_or, utcnow
 from store.consent.changes import get_state, mark_opt_in_requested, set_carrier_block
-from store.consent.states import QUIET_HOURS_KINDS
 from store.db import db, lock_rows
+from store.errors import NotFound
 from store.messaging.campaigns import check_text
 from store.messaging.sending import block_reason, check_kind, decide, next_send_time
 from store.models import Alert, OutboundMessage, Phone, Review
 from store.phones import try_parse_phone
+from store.vocabulary import QUEUED, QUIET_HOURS_KINDS, SENDING
 
 PENDING = ("queued", "scheduled")
 FINAL = ("delivered", "failed", "blocked", "cancelled")
 CARRIER_OPT_OUT = "9"  # SMS API err-code: the user asked not to receive these messages
+
+
+def get_message(message_id: int) -> OutboundMessage:
+    """Return the outbound text `message_id`; raise NotFound when there is none."""
+    message = OutboundMessage.get_or_none(OutboundMessage.id == message_id)
+    if message is None:
+        raise NotFound(f"no message has id {message_id}")
+    return message
+
+
+def public_status(status: str) -> str:
+    """Return a message's status as told outside the store: the worker's claim is still queued
+    until Vonage accepts the text."""
+    return QUEUED if status == SENDING else status
 
 
 def queue_message(
@@ -32,7 +47,7 @@ def queue_message(
     """Accept a text for sending, or record why consent refuses it (status `blocked`)."""
     check_kind(kind, automation)
     check_text(text)
-    now = to_naive_utc(now) if now else utcnow()
+    now = now_or(now)
     e164 = try_parse_phone(to, region=region) if isinstance(to, str) else None
     state = get_state(e164) if e164 else None
     decision = decide(state, kind=kind, automation=automation, now=now,
@@ -57,7 +72,7 @@ def claim_due(*, limit: int = 50, lease: timedelta = timedelta(minutes=2),
 
     A message whose worker died mid-send is claimed again once its lease ends.
     """
-    now = to_naive_utc(now) if now else utcnow()
+    now = now_or(now)
     due = _due(now)
     with db.atomic():
         # replies that expire (opt-out confirmations, HELP) go before any campaign backlog
@@ -96,7 +111,7 @@ DEFERRED = "deferred"
 
 def anything_due(*, now: datetime | None = None) -> bool:
     """Return whether a message is waiting to be sent now (or claimed by a worker that died)."""
-    now = to_naive_utc(now) if now else utcnow()
+    now = now_or(now)
     return OutboundMessage.select().where(_due(now)).exists()
 
 
@@ -106,7 +121,7 @@ def next_due_at(*, within: timedelta, now: datetime | None = None) -> datetime |
     That is a retry or a scheduled text coming due, or the claim of a message in flight
     ending (if its worker died, the message is then claimed again).
     """
-    now = to_naive_utc(now) if now else utcnow()
+    now = now_or(now)
     horizon = now + within
     retry = (OutboundMessage.select(OutboundMessage.send_at)
              .where(OutboundMessage.status.in_(PENDING), OutboundMessage.send_at > now,
@@ -128,7 +143,7 @@ def recheck(message: OutboundMessage, *, now: datetime | None = None,
     leave within 5 minutes of the client's text is dropped ("expired"). Outside the
     recipient's texting day (a backlog or a retry ran late): rescheduled, "deferred".
     """
-    now = to_naive_utc(now) if now else utcnow()
+    now = now_or(now)
     reason = None
     if message.expires_at and now > message.expires_at:
         reason = "expired"

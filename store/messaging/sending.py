@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from store.clock import to_naive_utc, utcnow
+from store.clock import now_or, to_naive_utc
 from store.consent.automations import get_automation
 from store.consent.rules import ConsentState
-from store.consent.states import (
+from store.errors import InvalidRequest
+from store.phones import time_zones, try_parse_phone, us_state
+from store.vocabulary import (
     BLOCK_AUTOMATION_OFF,
     BLOCK_CARRIER,
     BLOCK_INVALID_NUMBER,
@@ -22,8 +24,6 @@ from store.consent.states import (
     SYSTEM_KINDS,
     UNKNOWN,
 )
-from store.errors import InvalidRequest
-from store.phones import time_zones, try_parse_phone, us_state
 
 DAY_STARTS = time(8, 0)
 DAY_ENDS = time(21, 0)
@@ -92,7 +92,7 @@ def decide(
                           include_unknown=include_unknown)
     if reason:
         return Decision(state.e164, reason)
-    now = to_naive_utc(now) if now else utcnow()
+    now = now_or(now)
     if kind not in QUIET_HOURS_KINDS:
         return Decision(state.e164, send_at=now)
     return Decision(state.e164, send_at=next_send_time(state.e164, now, fallback_zone))

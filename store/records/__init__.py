@@ -1,0 +1,25 @@
+"""Records: clients (CRM people) on phones, CSV imports and exports, and the consent card.
+
+What the edges may call; the gateway and the bot import only this front door.
+"""
+
+from store.records.card import (
+    OVERALL_WORDS,
+    PLAIN,
+    Card,
+    Style,
+    card_lines,
+    describe,
+    load_card,
+    lock_lines,
+    when,
+)
+from store.records.clients import MAX_CRM_ID, MAX_NAME, clients_of, find_phones, upsert_client
+from store.records.exports import export_clients, export_events
+from store.records.imports import ImportReport, import_csv
+
+__all__ = [
+    "MAX_CRM_ID", "MAX_NAME", "OVERALL_WORDS", "PLAIN", "Card", "ImportReport", "Style",
+    "card_lines", "clients_of", "describe", "export_clients", "export_events", "find_phones",
+    "import_csv", "load_card", "lock_lines", "upsert_client", "when",
+]

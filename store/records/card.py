@@ -16,7 +16,11 @@ from store.consent.automations import AUTOMATIONS
 from store.consent.changes import get_state
 from store.consent.history import list_events
 from store.consent.rules import ConsentState
-from store.consent.states import (
+from store.errors import NotFound
+from store.models import Client, ConsentEvent, Phone, Review
+from store.phones import parse_phone
+from store.records.clients import clients_of
+from store.vocabulary import (
     CASCADE,
     CLIENT_KEYWORD,
     DEFAULT,
@@ -26,10 +30,6 @@ from store.consent.states import (
     OVERALL,
     STAFF,
 )
-from store.errors import NotFound
-from store.models import Client, ConsentEvent, Phone, Review
-from store.phones import parse_phone
-from store.records.clients import clients_of
 
 
 @dataclass

@@ -7,8 +7,8 @@ from collections import defaultdict
 from typing import TextIO
 
 from store.consent.automations import AUTOMATIONS
-from store.consent.states import OPTED_OUT
 from store.models import AutomationSwitch, Client, ConsentEvent, Phone
+from store.vocabulary import OPTED_OUT
 
 PAGE = 5000
 # The client file's layout, shared with imports.py so that what one writes the other reads:

@@ -21,7 +21,6 @@ from store.clock import to_naive_utc, utcnow
 from store.consent.changes import ensure_phones, explain_refusal, load_states
 from store.consent.history import EventContext, persist_plans
 from store.consent.rules import Actor, plan_change
-from store.consent.states import IMPORT, OPTED_IN, OPTED_OUT, UNKNOWN
 from store.db import db
 from store.errors import InvalidPhone, InvalidRequest
 from store.models import Client
@@ -33,6 +32,7 @@ from store.records.exports import (
     IMPORT_COLUMNS,
     unguard_cell,
 )
+from store.vocabulary import IMPORT, OPTED_IN, OPTED_OUT, UNKNOWN
 
 COLUMNS = IMPORT_COLUMNS
 BOM = "\ufeff"  # Excel starts its "CSV UTF-8" files with one

@@ -18,10 +18,10 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from store.consent.automations import AUTOMATIONS
 from store.consent.changes import get_state, set_carrier_block
 from store.consent.history import verify
-from store.consent.states import KINDS, SYSTEM_KINDS
 from store.errors import ConsentRefused
 from store.messaging.sending import block_reason
 from store.records.imports import import_csv
+from store.vocabulary import KINDS, SYSTEM_KINDS
 from tests.factories import API, STAFF, client_texts, staff_sets
 
 pytestmark = pytest.mark.usefixtures("database")

@@ -30,6 +30,7 @@ CHANNELS = ("sms", "slack", "api", "import", "carrier")
 OPT_OUT, OPT_IN, HELP, REVIEW, NONE = "opt_out", "opt_in", "help", "review", "none"
 INTENTS = (OPT_OUT, OPT_IN, HELP, REVIEW, NONE)
 
+# The outcome of an event in the history.
 APPLIED, REFUSED = "applied", "refused"
 
 # Machine-readable reasons a change is refused.
@@ -47,3 +48,20 @@ BLOCK_AUTOMATION_OFF = "automation_off"
 BLOCK_UNKNOWN_EXCLUDED = "unknown_excluded"
 BLOCK_CARRIER = "carrier_blocked"
 BLOCK_INVALID_NUMBER = "invalid_number"
+
+# An outbound text's status: "sending" is the worker's claim, shown as queued outside the store.
+QUEUED, SCHEDULED, SENDING, SENT = "queued", "scheduled", "sending", "sent"
+DELIVERED, FAILED, CANCELLED = "delivered", "failed", "cancelled"
+MESSAGE_BLOCKED = "blocked"
+WAITING = (QUEUED, SCHEDULED)  # accepted, not yet claimed by the send worker
+MESSAGE_STATUSES = (QUEUED, SCHEDULED, SENT, DELIVERED, FAILED, MESSAGE_BLOCKED, CANCELLED)
+
+# A review: what a person is asked to decide, and its status (pending until decided).
+REVIEW_TEXT, REVIEW_CARRIER = "text", "carrier"
+PENDING, DISMISSED = "pending", "dismissed"
+REVIEW_STATUSES = (PENDING, OPTED_OUT, DISMISSED)
+
+# An alert: what it reports, and whether Slack has it yet (pending, then posted).
+ALERT_OPT_OUT, ALERT_OPT_IN, ALERT_REVIEW = "opt_out", "opt_in", "review"
+ALERT_CARRIER_BLOCK, ALERT_REMINDER = "carrier_block", "reminder"
+POSTED = "posted"
