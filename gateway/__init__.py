@@ -7,13 +7,12 @@ import sys
 from collections.abc import Mapping
 
 from flask import Flask, g, jsonify, request
-from peewee import PeeweeException
 
 from bot import build_bolt_app
 from bot import register as register_slack
 from gateway.config import Config, ConfigError
 from gateway.logs import announce, configure_logging
-from store.db import db, init_db
+from store.db import DatabaseError, close_connection, init_db, open_connection
 
 log = logging.getLogger("smsprefs")
 MAX_BODY = 64 * 1024
@@ -55,8 +54,8 @@ def _register_connections(app: Flask) -> None:
     @app.before_request
     def _connect():
         try:
-            g.smsprefs_connected = db.connect(reuse_if_open=True)
-        except PeeweeException:
+            g.smsprefs_connected = open_connection()
+        except DatabaseError:
             log.exception("the database is unreachable")
             body = {"status": "error", "database": "unreachable"}
             if request.path != "/healthz":
@@ -67,8 +66,8 @@ def _register_connections(app: Flask) -> None:
     @app.teardown_request
     def _close(exc):
         # close only what this request opened (a caller on the same thread keeps its own)
-        if g.pop("smsprefs_connected", False) and not db.is_closed():
-            db.close()
+        if g.pop("smsprefs_connected", False):
+            close_connection()
 
 
 def _warn_about_webhooks(config: Config) -> None:

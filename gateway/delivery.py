@@ -10,18 +10,15 @@ claim left to end would send an accepted text a second time.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from peewee import InterfaceError, OperationalError, PeeweeException
-
 from gateway.transports import PermanentError, SmsTransport, TransientError
-from store.db import db
+from store.clock import backoff
+from store.db import ConnectionLost, DatabaseError, connection, reconnect
 from store.messaging import (
     DEFERRED,
     claim_due,
@@ -34,7 +31,6 @@ from store.messaging import (
 from store.phones import mask
 
 log = logging.getLogger("smsprefs.delivery")
-ASKS_FOR_YES = re.compile(r"\breply\s+[\"'“]?yes\b", re.IGNORECASE)
 # A claim on a message, renewed every RENEW_EVERY seconds while its worker lives: a worker
 # killed mid-send frees its message within LEASE, a slow send (the transport waits up to
 # 10 s to connect and 10 s to read) keeps it.
@@ -95,9 +91,9 @@ class Heartbeat:
     def _run(self) -> None:
         while not self._stop.wait(self.every):
             try:
-                with db.connection_context():
+                with connection():
                     self._beat()
-            except PeeweeException as exc:
+            except DatabaseError as exc:
                 log.warning("could not renew leases (%s); trying again in %ss",
                             _first_line(exc), self.every)
 
@@ -133,11 +129,6 @@ class Pacer:
             self.next_at = max(now, self.next_at) + self.interval
         if delay > 0:
             time.sleep(delay)
-
-
-def backoff(attempts: int) -> timedelta:
-    """Return the wait before attempt number `attempts + 1`: 1 s, 2 s, 4 s … up to 5 min."""
-    return timedelta(seconds=min(2 ** max(attempts - 1, 0), 300))
 
 
 def deliver_due(transport: SmsTransport, pacer: Pacer, *, budget: float = 50.0,
@@ -202,7 +193,8 @@ def _deliver_one(message, transport: SmsTransport, pacer: Pacer, counts: dict,
     try:
         provider_id = transport.send(to=message.to, text=message.text, client_ref=str(message.id))
     except TransientError as exc:
-        delay, why = backoff(message.attempts), f"retry: {exc}"
+        # 1 s, 2 s, 4 s … up to 5 minutes between tries
+        delay, why = backoff(message.attempts, first=1, cap=300), f"retry: {exc}"
         record(lambda: retry_later(message.id, delay=delay, reason=why), who)
         counts["retry"] += 1
         log.warning("retrying %s in %ss: %s", who, int(delay.total_seconds()), exc)
@@ -213,10 +205,7 @@ def _deliver_one(message, transport: SmsTransport, pacer: Pacer, counts: dict,
         counts["failed"] += 1
         log.error("failed %s: %s", who, exc)
         return
-    # a YES within 24 hours of a text asking for it is the client's opt-in (SPEC section 4)
-    asked = message.to if ASKS_FOR_YES.search(message.text) else None
-    record(lambda: mark_sent(message.id, vonage_message_id=provider_id, asked_to_opt_in=asked),
-           who)
+    record(lambda: mark_sent(message.id, vonage_message_id=provider_id), who)
     counts["sent"] += 1
     log.info("sent %s via %s as %s", who, transport.name, provider_id)
 
@@ -235,7 +224,7 @@ def record(write: Callable[[], None], who: str, *, patience: float | None = None
         try:
             write()
             return
-        except (OperationalError, InterfaceError) as exc:
+        except ConnectionLost as exc:
             if time.monotonic() + wait > deadline:
                 log.error("could not record what became of %s (%s): it may be sent again "
                           "when its claim ends", who, _first_line(exc))
@@ -243,18 +232,8 @@ def record(write: Callable[[], None], who: str, *, patience: float | None = None
             log.warning("could not record what became of %s (%s); trying again in %.1fs",
                         who, _first_line(exc), wait)
             time.sleep(wait)
-            _reconnect()
+            reconnect()
             wait = min(wait * 2, RECORD_BACKOFF_MAX)
-
-
-def _reconnect() -> None:
-    """Drop this thread's connection, which may be dead, and open another if the database
-    answers (a pool checks the connections it hands out)."""
-    with contextlib.suppress(PeeweeException):
-        if not db.is_closed():
-            db.close()
-    with contextlib.suppress(PeeweeException):
-        db.connect(reuse_if_open=True)
 
 
 def _first_line(exc: BaseException) -> str:

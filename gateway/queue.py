@@ -28,7 +28,7 @@ from gateway.transports import SmsTransport, make_transport
 from gateway.webhooks import reply_settings
 from store.clock import utcnow
 from store.consent import remind_overdue
-from store.db import db, normalize_url
+from store.db import connection, normalize_url
 from store.leases import acquire, book_alarm, ends_at, forget_old_nonces, release, renew
 from store.messaging import anything_due, assemble_stale_parts, next_due_at
 
@@ -97,7 +97,7 @@ class Queue:
             log.exception("could not wake the send worker; the minute sweep will do it")
 
     def _deliver(self) -> None:
-        with db.connection_context():
+        with connection():
             with lease("deliver") as heartbeat:
                 if heartbeat is None:
                     # another worker is delivering; should it have died, look when its
@@ -128,7 +128,7 @@ class Queue:
             self._call(task, delay=max((at - utcnow()).total_seconds(), 0.001))
 
     def _sweep(self) -> None:
-        with db.connection_context():
+        with connection():
             assemble_stale_parts(settings=reply_settings(self.config))
             remind_overdue(zone=self.config.dealership_timezone)
             forget_old_nonces()
@@ -146,7 +146,7 @@ class Queue:
         self._call(self.post_alerts)
 
     def _post_alerts(self) -> None:
-        with db.connection_context(), lease("alerts") as heartbeat:
+        with connection(), lease("alerts") as heartbeat:
             if heartbeat is None:
                 self._look_when_free("alerts", self.post_alerts)
                 return

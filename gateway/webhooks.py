@@ -27,12 +27,12 @@ from gateway.webhook_fields import (
     sms_params,
     vonage_time,
 )
-from store.db import db
+from store.db import transaction
 from store.leases import accept_nonce
 from store.messaging import (
-    CARRIER_OPT_OUT,
     InboundResult,
     ReplySettings,
+    is_carrier_opt_out,
     receive_part,
     receive_text,
     record_receipt,
@@ -40,9 +40,6 @@ from store.messaging import (
 from store.phones import mask
 
 log = logging.getLogger("smsprefs.webhooks")
-# In a Messages API rejection's title or detail: Vonage documents no code for "the recipient
-# opted out", so the words are matched; a spam-filter or unroutable rejection is not enough.
-OPT_OUT_WORDS = ("opted out", "opted-out", "opt-out", "opt out", "unsubscribed")
 
 
 def register(app: Flask, config: Config) -> None:
@@ -56,7 +53,7 @@ def register(app: Flask, config: Config) -> None:
         params, token = sms_params(request)
         nonce = auth.check_sms(params, token)
         fields = read_fields(SmsInbound, params)
-        with db.atomic():
+        with transaction():
             if not _first_time(nonce):
                 return "", 204
             result = _receive_sms(fields, settings)
@@ -68,12 +65,12 @@ def register(app: Flask, config: Config) -> None:
         params, token = sms_params(request)
         nonce = auth.check_sms(params, token)
         fields = read_fields(SmsReceipt, params)
-        with db.atomic():
+        with transaction():
             if not _first_time(nonce):
                 return "", 204
             found = record_receipt(vonage_message_id=fields.message_id, status=fields.status,
                                    err_code=fields.err_code)
-        if fields.err_code == CARRIER_OPT_OUT:
+        if is_carrier_opt_out(status=fields.status, err_code=fields.err_code):
             current_app.extensions["smsprefs.queue"].wake_alerts()
         log.info("receipt %s for %s: %s (err-code %s)", fields.status, mask(fields.msisdn or ""),
                  "applied" if found else "unknown message", fields.err_code)
@@ -91,7 +88,7 @@ def register(app: Flask, config: Config) -> None:
         nonce, fields = messages_request(MessagesInbound)
         if (fields.channel or "sms") != "sms":
             return "", 204  # only SMS carries consent here
-        with db.atomic():
+        with transaction():
             if not _first_time(nonce):
                 return "", 204
             result = receive_text(provider_id=fields.message_uuid, from_number=fields.from_,
@@ -104,13 +101,14 @@ def register(app: Flask, config: Config) -> None:
     def messages_status():
         nonce, fields = messages_request(MessagesStatus)
         error = fields.error
-        detail = f"{error.title or ''} {error.detail or ''}".lower() if error else ""
-        opted_out = fields.status == "rejected" and any(w in detail for w in OPT_OUT_WORDS)
-        with db.atomic():
+        rejection = f"{error.title or ''} {error.detail or ''}" if error else ""
+        with transaction():
             if not _first_time(nonce):
                 return "", 204
             record_receipt(vonage_message_id=fields.message_uuid, status=fields.status,
-                           err_code=CARRIER_OPT_OUT if opted_out else None)
+                           rejection=rejection)
+        if is_carrier_opt_out(status=fields.status, rejection=rejection):
+            current_app.extensions["smsprefs.queue"].wake_alerts()
         return "", 204
 
     app.register_blueprint(bp)

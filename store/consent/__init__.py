@@ -12,13 +12,19 @@ from store.consent.changes import (
     correct_misread,
     get_state,
 )
-from store.consent.history import corrections_of, get_event, list_events, verify
+from store.consent.history import (
+    corrections_of,
+    get_event,
+    history_size,
+    list_events,
+    verify,
+)
 from store.consent.reviews import decide_review, remind_overdue
 from store.consent.rules import NOTE_REQUIRED, Actor, ConsentState, is_misread_candidate
 
 __all__ = [
     "AUTOMATIONS", "NOTE_REQUIRED", "Actor", "Automation", "ChangeResult", "ConsentState",
     "change_consent", "classify_for", "correct_misread", "corrections_of", "decide_review",
-    "get_automation", "get_event", "get_state", "is_misread_candidate", "list_events",
-    "remind_overdue", "verify",
+    "get_automation", "get_event", "get_state", "history_size", "is_misread_candidate",
+    "list_events", "remind_overdue", "verify",
 ]

@@ -231,6 +231,11 @@ def replay(events) -> dict[str, tuple[str, str]]:
     return state
 
 
+def history_size() -> tuple[int, int]:
+    """Return how many phones and how many events the history holds."""
+    return Phone.select().count(), ConsentEvent.select().count()
+
+
 def verify() -> list[Mismatch]:
     """Return every place where the current state differs from a replay of the events.
 

@@ -7,6 +7,7 @@ several workers never hand the same message over at the same time.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from peewee import Case
@@ -19,11 +20,16 @@ from store.messaging.campaigns import check_text
 from store.messaging.sending import block_reason, check_kind, decide, next_send_time
 from store.models import Alert, OutboundMessage, Phone, Review
 from store.phones import try_parse_phone
-from store.vocabulary import QUEUED, QUIET_HOURS_KINDS, SENDING
+from store.vocabulary import QUEUED, QUIET_HOURS_KINDS, SENDING, SENT
 
 PENDING = ("queued", "scheduled")
 FINAL = ("delivered", "failed", "blocked", "cancelled")
 CARRIER_OPT_OUT = "9"  # SMS API err-code: the user asked not to receive these messages
+# In a Messages API rejection's title or detail: Vonage documents no code for "the recipient
+# opted out", so the words are matched; a spam-filter or unroutable rejection is not enough.
+OPT_OUT_WORDS = ("opted out", "opted-out", "opt-out", "opt out", "unsubscribed")
+FAILED_RECEIPTS = ("failed", "rejected", "undeliverable", "undelivered", "expired")
+ASKS_FOR_YES = re.compile(r"\breply\s+[\"'“]?yes\b", re.IGNORECASE)
 
 
 def get_message(message_id: int) -> OutboundMessage:
@@ -167,18 +173,19 @@ def recheck(message: OutboundMessage, *, now: datetime | None = None,
     return None
 
 
-def mark_sent(message_id: int, *, vonage_message_id: str | None,
-              asked_to_opt_in: str | None = None) -> None:
+def mark_sent(message_id: int, *, vonage_message_id: str | None) -> None:
     """Record that Vonage accepted the message (one transaction, safe to repeat).
 
-    `asked_to_opt_in`: the phone the text asked to reply YES, so a YES within 24 hours is
-    its opt-in (SPEC section 4).
+    A text asking the client to reply YES opens the 24 hours in which a YES is the client's
+    opt-in (SPEC section 4).
     """
     with db.atomic():
-        _finish(message_id, status="sent", reason=None, vonage_message_id=vonage_message_id,
+        _finish(message_id, status=SENT, reason=None, vonage_message_id=vonage_message_id,
                 sent_at=utcnow())
-        if asked_to_opt_in:
-            mark_opt_in_requested(asked_to_opt_in)
+        sent = (OutboundMessage.select(OutboundMessage.to, OutboundMessage.text)
+                .where(OutboundMessage.id == message_id).first())
+        if sent and ASKS_FOR_YES.search(sent.text):
+            mark_opt_in_requested(sent.to)
 
 
 def mark_failed(message_id: int, *, reason: str) -> None:
@@ -199,14 +206,25 @@ def _finish(message_id: int, **fields) -> None:
      .where(OutboundMessage.id == message_id).execute())
 
 
-def record_receipt(*, vonage_message_id: str, status: str, err_code: str | None = None) -> bool:
+def is_carrier_opt_out(*, status: str, err_code: str | None = None, rejection: str = "") -> bool:
+    """Return whether a receipt says the network holds an opt-out for the phone: the SMS API's
+    err-code 9, or a Messages API rejection whose title or detail (`rejection`) says so."""
+    if status == "rejected" and any(w in rejection.lower() for w in OPT_OUT_WORDS):
+        return True
+    return str(err_code) == CARRIER_OPT_OUT and status in FAILED_RECEIPTS
+
+
+def record_receipt(*, vonage_message_id: str, status: str, err_code: str | None = None,
+                   rejection: str = "") -> bool:
     """Apply a delivery receipt; return False when no message has that Vonage id.
 
-    err-code 9 (or a rejection for the same reason) means the network holds an opt-out
-    for the phone: it is marked carrier_blocked and a review alert is recorded.
+    A carrier opt-out (is_carrier_opt_out) marks the phone carrier_blocked and records a
+    review and its alert.
     """
     delivered = status in ("delivered", "read")
-    failed = status in ("failed", "rejected", "undeliverable", "undelivered", "expired")
+    failed = status in FAILED_RECEIPTS
+    code = CARRIER_OPT_OUT if is_carrier_opt_out(status=status, err_code=err_code,
+                                                 rejection=rejection) else err_code
     with db.atomic():
         message = (lock_rows(OutboundMessage.select()
                              .where(OutboundMessage.vonage_message_id == vonage_message_id))
@@ -216,10 +234,10 @@ def record_receipt(*, vonage_message_id: str, status: str, err_code: str | None 
         new_status = "delivered" if delivered else "failed" if failed else message.status
         (OutboundMessage.update(status=Case(None, [(OutboundMessage.status == "delivered",
                                                     "delivered")], new_status),
-                                reason=f"receipt:{status}:{err_code}"[:40] if failed
+                                reason=f"receipt:{status}:{code}"[:40] if failed
                                 else OutboundMessage.reason, updated_at=utcnow())
          .where(OutboundMessage.id == message.id).execute())
-        if failed and str(err_code) == CARRIER_OPT_OUT:
+        if code == CARRIER_OPT_OUT:
             block_at_carrier(message.to)
     return True
 

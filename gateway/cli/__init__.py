@@ -1,0 +1,57 @@
+"""The `smsprefs` command line (SPEC section 7): each command parses, calls the store, prints.
+
+The commands live by what they serve: records.py (import, export, prefs, misread),
+texts.py (classify, inbound, send) and service.py (migrate, serve, worker, verify). Each
+imports what it needs inside the command, so `smsprefs --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from gateway.config import Config, ConfigError
+from store.db import DatabaseError, close_connection, init_db, open_connection
+from store.errors import StoreError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Keep a dealership's SMS consent honest."""
+    try:
+        config = Config.from_env()
+    except ConfigError as exc:
+        click.echo(f"smsprefs: {exc}", err=True)
+        sys.exit(2)
+    try:
+        init_db(config.database_url.reveal())
+    except ValueError as exc:
+        click.echo(f"smsprefs: DATABASE_URL: {exc}", err=True)
+        sys.exit(2)
+    ctx.obj = config
+    if open_connection():  # close only the connection this command opened
+        ctx.call_on_close(close_connection)
+
+
+def entry() -> None:
+    """Run `smsprefs`, saying a database failure in one line instead of a traceback."""
+    try:
+        main()
+    except DatabaseError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        click.echo(f"smsprefs: database error: {reason}. Check DATABASE_URL; a new database "
+                   "needs `smsprefs migrate`.", err=True)
+        sys.exit(1)
+
+
+def fail(exc: StoreError) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(1)
+
+
+
+
+# the commands register themselves on `main` when their modules load
+from gateway.cli import records, service, texts  # noqa: E402, F401

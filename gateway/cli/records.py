@@ -1,0 +1,128 @@
+"""`smsprefs import`, `export`, `prefs` and `misread`: the client records and their cards."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from gateway.cli import fail, main
+from gateway.config import Config
+from store.errors import StoreError
+from store.vocabulary import STAFF
+
+
+@main.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--batch-size", default=2000, show_default=True, help="Rows per transaction.")
+@click.pass_obj
+def import_(config: Config, file: Path, batch_size: int) -> None:
+    """Import clients and prior opt-outs from FILE.csv (phone,name,crm_id,overall,opted_out_at).
+
+    Any other column stops the import before anything is written, except the columns
+    `export clients` adds, which are skipped: an export imports back unchanged.
+    """
+    from contextlib import ExitStack
+
+    from store.records import import_csv
+
+    with file.open("rb") as raw:
+        total = max(sum(1 for _ in raw) - 1, 0)
+    with file.open(newline="", encoding="utf-8-sig") as stream, ExitStack() as bars:
+        bar = None
+
+        def progress(rows: int) -> None:
+            nonlocal bar
+            if bar is None:  # the bar appears once the file passed its checks, not before
+                bar = bars.enter_context(click.progressbar(
+                    length=total, label=f"Importing {file.name}", file=sys.stderr))
+            bar.update(rows)
+
+        try:
+            report = import_csv(stream, source_name=file.name, region=config.default_region,
+                                batch_size=batch_size, progress=progress)
+        except StoreError as exc:
+            fail(exc)
+    click.echo(f"{report.rows} rows: {report.applied} applied, {report.unchanged} unchanged, "
+               f"{report.skipped} skipped, {report.invalid} invalid; client records: "
+               f"{report.clients_created} created, {report.clients_updated} updated")
+    if report.ignored_columns:
+        click.echo("  not imported (columns of `export clients` an import cannot set): "
+                   + ", ".join(report.ignored_columns))
+    for line, phone, reason in report.problems[:50]:
+        click.echo(f"  line {line}: {phone or '(no phone)'}: {reason}")
+    more = report.skipped + report.invalid - min(len(report.problems), 50)
+    if more > 0:
+        click.echo(f"  … and {more} more")
+
+
+@main.command()
+@click.argument("what", type=click.Choice(["clients", "events"]))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")
+def export(what: str, output: Path | None) -> None:
+    """Export clients with their consent, or every consent event, as CSV."""
+    from store.records import export_clients, export_events
+
+    write = export_clients if what == "clients" else export_events
+    if output is None:
+        write(sys.stdout)
+        return
+    with output.open("w", newline="", encoding="utf-8") as out:
+        count = write(out)
+    click.echo(f"wrote {count} {what} rows to {output}", err=True)
+
+
+@main.command()
+@click.argument("phone")
+@click.pass_obj
+def prefs(config: Config, phone: str) -> None:
+    """Print the consent card of PHONE."""
+    from store.records import card_lines, load_card
+
+    try:
+        card = load_card(phone, region=config.default_region)
+    except StoreError as exc:
+        fail(exc)
+    for line in card_lines(card.state, clients=card.clients, events=card.events,
+                           zone=config.dealership_timezone, pending_review=card.pending_review):
+        click.echo(line)
+
+
+@main.command()
+@click.argument("phone")
+@click.argument("event_id", type=click.IntRange(min=1, max=2**63 - 1))
+@click.option("--note", required=True, help="What the client meant (required).")
+@click.option("--actor", required=True, help="Who marks it misread (recorded on the events).")
+@click.pass_obj
+def misread(config: Config, phone: str, event_id: int, note: str, actor: str) -> None:
+    """Mark the opt-out EVENT_ID of PHONE misread: undo it as staff (SPEC rule 11).
+
+    Only an opt-out the classifier read from natural language, that the client has not
+    confirmed by texting again, and that nothing changed since. Recorded with channel api
+    (the command line is a program's interface, like the API). Exits 1 with the reason
+    when the rule refuses it; the refused attempt is recorded too.
+    """
+    from store.consent import Actor, correct_misread
+    from store.phones import parse_phone
+    from store.records import card_lines, load_card
+
+    if not actor.strip() or len(actor.strip()) > 120:  # the width of an event's actor
+        fail(StoreError("--actor must name who marks it misread, in at most 120 characters"))
+    try:
+        e164 = parse_phone(phone, region=config.default_region)
+        result = correct_misread(e164, event_id, note=note,
+                                 actor=Actor(source=STAFF, actor=actor.strip(), channel="api"))
+    except StoreError as exc:
+        fail(exc)
+    if result.refusal is not None:
+        click.echo(f"not changed ({result.refusal.reason}): {result.refusal}", err=True)
+        sys.exit(1)
+    card = load_card(e164, region=config.default_region)
+    click.echo(f"marked event {event_id} misread; consent is back to its state before it:")
+    for line in card_lines(card.state, clients=card.clients, events=card.events,
+                           zone=config.dealership_timezone, pending_review=card.pending_review):
+        click.echo(line)
+
+
