@@ -122,11 +122,35 @@ def change_consent(
     context: EventContext | None = None,
     restore_cascade: bool = True,
 ) -> ChangeResult:
-    """Apply `actor`'s request to one phone, all or nothing.
+    """Apply `actor`'s request to one phone, all or nothing; raise ConsentRefused if refused.
 
-    Every applied change and every refused attempt is recorded as an event. A refusal
-    raises ConsentRefused after its events are committed.
+    Every applied change and every refused attempt is recorded as an event (rule 10). A
+    refusal is raised after its events are committed, so this runs in a transaction of its
+    own and will not start inside a caller's: there the exception would roll the record of
+    the refusal back. Inside store, compose with record_change(), which never raises one.
     """
+    if db.in_transaction():
+        raise RuntimeError("change_consent() commits the record of a refusal before raising "
+                           "it, so it cannot run inside a transaction; use record_change()")
+    result = record_change(e164, actor=actor, overall=overall, automations=automations,
+                           note=note, context=context, restore_cascade=restore_cascade)
+    if result.refusal is not None:
+        raise result.refusal
+    return result
+
+
+def record_change(
+    e164: str,
+    *,
+    actor: Actor,
+    overall: str | None = None,
+    automations: dict[str, str] | None = None,
+    note: str | None = None,
+    context: EventContext | None = None,
+    restore_cascade: bool = True,
+) -> ChangeResult:
+    """Apply `actor`'s request to one phone, all or nothing, in the caller's transaction if
+    there is one. A refusal is recorded as events and returned (result.refusal), not raised."""
     if overall is None and not automations:
         raise InvalidRequest("nothing to change: give overall and/or automations")
     context = context or EventContext()
@@ -135,8 +159,6 @@ def change_consent(
         plan = plan_change(state, actor=actor, overall=overall, automations=automations,
                            note=note, restore_cascade=restore_cascade)
         event_ids = persist_plans([(plan, actor, context.with_note(note))])
-    if plan.refused:
-        raise _refusal(plan)
     return ChangeResult(state=plan.after, plan=plan, event_ids=event_ids)
 
 
@@ -148,18 +170,19 @@ def apply_client_intent(
     context: EventContext,
     widen_scoped_stop: bool = False,
 ) -> ChangeResult:
-    """Apply a client's own opt-out or opt-in text (SPEC rules 6, 7 and 8)."""
+    """Apply a client's own opt-out or opt-in text (SPEC rules 6, 7 and 8), in the caller's
+    transaction; a refusal is recorded and returned in the result, not raised."""
     if intent not in ("opt_out", "opt_in"):
         raise InvalidRequest(f"a client text changes consent only to opt out or in, not {intent!r}")
     if scope != "all":
         get_automation(scope)
     if intent == "opt_out":
         if scope == "all" or widen_scoped_stop:
-            return change_consent(e164, actor=CLIENT, overall=OPTED_OUT, context=context)
-        return change_consent(e164, actor=CLIENT, automations={scope: OFF}, context=context)
+            return record_change(e164, actor=CLIENT, overall=OPTED_OUT, context=context)
+        return record_change(e164, actor=CLIENT, automations={scope: OFF}, context=context)
     if scope == "all":
         with db.atomic():
-            result = change_consent(e164, actor=CLIENT, overall=OPTED_IN, context=context)
+            result = record_change(e164, actor=CLIENT, overall=OPTED_IN, context=context)
             # The network lifts its own block when the client texts START or UNSTOP.
             result.event_ids += set_carrier_block(e164, blocked=False, actor=CLIENT,
                                                   context=context)
@@ -167,7 +190,7 @@ def apply_client_intent(
     with db.atomic():
         state = _locked_state(e164)
         overall = OPTED_IN if state.overall == OPTED_OUT else None
-        return change_consent(e164, actor=CLIENT, overall=overall, automations={scope: ON},
+        return record_change(e164, actor=CLIENT, overall=overall, automations={scope: ON},
                               context=context, restore_cascade=False)
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from store.clock import now_or, to_aware, to_naive_utc, utcnow
-from store.consent.changes import change_consent, ensure_phones, load_states
+from store.consent.changes import ensure_phones, load_states, record_change
 from store.consent.history import EventContext, persist_plans
 from store.consent.rules import Actor, Change, Plan
 from store.db import db
@@ -53,7 +53,7 @@ def decide_review(review_id: int, *, decision: str, actor: Actor) -> Decision:
                                note=f"review {review.id} decided: {decision}")
         _record_decision(e164, review, status, actor, context)
         if decision == "opt_out" and load_states([e164])[e164].overall != OPTED_OUT:
-            change_consent(e164, actor=actor, overall=OPTED_OUT, context=context)
+            record_change(e164, actor=actor, overall=OPTED_OUT, context=context)
         return Decision(review, True, actor.actor)
 
 
