@@ -8,6 +8,9 @@ them forever. These do, and the holder renews its lease as it goes. Alarms, in t
 table, book the next wake-up of a loop, so that many wake-ups finding a lease busy schedule
 one retry between them, not one each.
 
+Claims on rows: the send worker's outbound texts and the alert poster's alerts are claimed
+by one helper, claim_rows.
+
 Nonces: each signed webhook or Slack request is acted on once; see accept_nonce.
 """
 
@@ -18,6 +21,25 @@ from datetime import datetime, timedelta
 from store.clock import utcnow
 from store.db import db
 from store.models import WebhookNonce, WorkerLease
+
+
+def claim_rows(model, due, *, order_by: tuple, limit: int, claim: dict) -> list:
+    """Claim up to `limit` rows of `model` matching `due` for this worker; return them.
+
+    The rows are chosen in `order_by` order and updated with `claim` (a lease end, an
+    attempt count), only while still `due`, in one transaction. On PostgreSQL rows another
+    worker holds are skipped (FOR UPDATE SKIP LOCKED); SQLite serialises writers anyway.
+    """
+    with db.atomic():
+        query = model.select(model.id).where(due).order_by(*order_by).limit(limit)
+        if db.obj.for_update:
+            query = query.for_update(skip_locked=True)
+        ids = [row.id for row in query]
+        if not ids:
+            return []
+        model.update(**claim).where(model.id.in_(ids), due).execute()
+        # the rows are locked (PostgreSQL) or the database is (SQLite): all were claimed
+        return list(model.select().where(model.id.in_(ids)).order_by(*order_by))
 
 
 def acquire(name: str, holder: str, *, ttl: timedelta) -> bool:

@@ -12,6 +12,7 @@ SWITCH_STATES = (ON, OFF)
 CARRIER = "carrier"
 BLOCKED, CLEAR = "blocked", "clear"
 OVERALL = "overall"
+ALL = "all"  # the scope of a client's text that speaks of every text, not one automation
 
 CLIENT_KEYWORD = "client_keyword"
 STAFF = "staff"
@@ -39,7 +40,8 @@ EVIDENCE_REQUIRED = "evidence_required"
 SWITCH_WHILE_OPTED_OUT = "opted_out"
 
 KINDS = ("manual", "work_plan", "lead_autoresponder", "campaign", "automation")
-SYSTEM_KINDS = ("confirmation", "help")
+CONFIRMATION, HELP_REPLY = "confirmation", "help"
+SYSTEM_KINDS = (CONFIRMATION, HELP_REPLY)  # sent by the gateway itself, not by staff
 QUIET_HOURS_KINDS = frozenset({"campaign", "automation", "work_plan"})
 
 # Why an outbound text may not go (SPEC section 3).
@@ -58,6 +60,7 @@ MESSAGE_STATUSES = (QUEUED, SCHEDULED, SENT, DELIVERED, FAILED, MESSAGE_BLOCKED,
 
 # A review: what a person is asked to decide, and its status (pending until decided).
 REVIEW_TEXT, REVIEW_CARRIER = "text", "carrier"
+REVIEW_SCOPE = "review"  # the pseudo-scope of review decisions in the event history
 PENDING, DISMISSED = "pending", "dismissed"
 REVIEW_STATUSES = (PENDING, OPTED_OUT, DISMISSED)
 

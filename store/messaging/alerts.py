@@ -13,8 +13,9 @@ from store.classifier import classify
 from store.clock import now_or, utcnow
 from store.consent.changes import get_state
 from store.consent.rules import ConsentState
-from store.db import db
+from store.leases import claim_rows
 from store.models import Alert, Client, ConsentEvent, Review
+from store.vocabulary import PENDING, POSTED
 
 
 @dataclass
@@ -35,22 +36,14 @@ def claim_alerts(*, limit: int = 10, lease: timedelta = timedelta(seconds=90),
                  now: datetime | None = None) -> list[Alert]:
     """Claim pending alerts whose lease is free, for this worker only."""
     now = now_or(now)
-    due = (Alert.status == "pending") & (Alert.lease_until.is_null() | (Alert.lease_until < now))
-    with db.atomic():
-        query = Alert.select(Alert.id).where(due).order_by(Alert.id).limit(limit)
-        if db.obj.for_update:
-            query = query.for_update(skip_locked=True)
-        ids = [a.id for a in query]
-        if not ids:
-            return []
-        (Alert.update(lease_until=now + lease, attempts=Alert.attempts + 1)
-         .where(Alert.id.in_(ids), due).execute())
-        return list(Alert.select().where(Alert.id.in_(ids)).order_by(Alert.id))
+    due = (Alert.status == PENDING) & (Alert.lease_until.is_null() | (Alert.lease_until < now))
+    return claim_rows(Alert, due, order_by=(Alert.id,), limit=limit,
+                      claim={"lease_until": now + lease, "attempts": Alert.attempts + 1})
 
 
 def mark_posted(alert_id: int, *, channel: str | None, ts: str | None) -> None:
     """Record that the alert is in the channel (ts None: printed, Slack being off)."""
-    (Alert.update(status="posted", posted_at=utcnow(), lease_until=None, slack_channel=channel,
+    (Alert.update(status=POSTED, posted_at=utcnow(), lease_until=None, slack_channel=channel,
                   slack_ts=ts).where(Alert.id == alert_id).execute())
 
 

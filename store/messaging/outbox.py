@@ -16,14 +16,26 @@ from store.clock import now_or, utcnow
 from store.consent.changes import get_state, mark_opt_in_requested, set_carrier_block
 from store.db import db, lock_rows
 from store.errors import NotFound
+from store.leases import claim_rows
 from store.messaging.campaigns import check_text
 from store.messaging.sending import block_reason, check_kind, decide, next_send_time
 from store.models import Alert, OutboundMessage, Phone, Review
 from store.phones import try_parse_phone
-from store.vocabulary import QUEUED, QUIET_HOURS_KINDS, SENDING, SENT
+from store.vocabulary import (
+    ALERT_CARRIER_BLOCK,
+    CANCELLED,
+    DELIVERED,
+    FAILED,
+    MESSAGE_BLOCKED,
+    QUEUED,
+    QUIET_HOURS_KINDS,
+    REVIEW_CARRIER,
+    SCHEDULED,
+    SENDING,
+    SENT,
+    WAITING,
+)
 
-PENDING = ("queued", "scheduled")
-FINAL = ("delivered", "failed", "blocked", "cancelled")
 CARRIER_OPT_OUT = "9"  # SMS API err-code: the user asked not to receive these messages
 # In a Messages API rejection's title or detail: Vonage documents no code for "the recipient
 # opted out", so the words are matched; a spam-filter or unroutable rejection is not enough.
@@ -58,8 +70,8 @@ def queue_message(
     state = get_state(e164) if e164 else None
     decision = decide(state, kind=kind, automation=automation, now=now,
                       fallback_zone=fallback_zone)
-    status = ("blocked" if not decision.allowed
-              else "queued" if decision.send_at <= now else "scheduled")
+    status = (MESSAGE_BLOCKED if not decision.allowed
+              else QUEUED if decision.send_at <= now else SCHEDULED)
     return OutboundMessage.create(
         phone=state.phone_id if state else None, to=e164 or str(to)[:40], text=text, kind=kind,
         automation=automation, actor=actor, status=status, reason=decision.reason,
@@ -68,8 +80,8 @@ def queue_message(
 
 def _due(now: datetime):
     """Pending and due, or claimed by a worker whose claim ended (it died mid-send)."""
-    return ((OutboundMessage.status.in_(PENDING) & (OutboundMessage.send_at <= now))
-            | ((OutboundMessage.status == "sending") & (OutboundMessage.lease_until < now)))
+    return ((OutboundMessage.status.in_(WAITING) & (OutboundMessage.send_at <= now))
+            | ((OutboundMessage.status == SENDING) & (OutboundMessage.lease_until < now)))
 
 
 def claim_due(*, limit: int = 50, lease: timedelta = timedelta(minutes=2),
@@ -79,23 +91,12 @@ def claim_due(*, limit: int = 50, lease: timedelta = timedelta(minutes=2),
     A message whose worker died mid-send is claimed again once its lease ends.
     """
     now = now_or(now)
-    due = _due(now)
-    with db.atomic():
-        # replies that expire (opt-out confirmations, HELP) go before any campaign backlog
-        replies_first = Case(None, [(OutboundMessage.expires_at.is_null(False), 0)], 1)
-        query = (OutboundMessage.select(OutboundMessage.id).where(due)
-                 .order_by(replies_first, OutboundMessage.send_at, OutboundMessage.id)
-                 .limit(limit))
-        if db.obj.for_update:
-            query = query.for_update(skip_locked=True)
-        ids = [m.id for m in query]
-        if not ids:
-            return []
-        (OutboundMessage.update(status="sending", lease_until=now + lease,
-                                attempts=OutboundMessage.attempts + 1, updated_at=now)
-         .where(OutboundMessage.id.in_(ids), due).execute())
-        # the rows are locked (PostgreSQL) or the database is (SQLite): all were claimed
-        return list(OutboundMessage.select().where(OutboundMessage.id.in_(ids)))
+    # replies that expire (opt-out confirmations, HELP) go before any campaign backlog
+    replies_first = Case(None, [(OutboundMessage.expires_at.is_null(False), 0)], 1)
+    return claim_rows(OutboundMessage, _due(now), limit=limit,
+                      order_by=(replies_first, OutboundMessage.send_at, OutboundMessage.id),
+                      claim={"status": SENDING, "lease_until": now + lease,
+                             "attempts": OutboundMessage.attempts + 1, "updated_at": now})
 
 
 def renew_claim(message_id: int, *, held_until: datetime, lease: timedelta) -> datetime | None:
@@ -106,7 +107,7 @@ def renew_claim(message_id: int, *, held_until: datetime, lease: timedelta) -> d
     """
     until = utcnow() + lease
     renewed = (OutboundMessage.update(lease_until=until)
-               .where(OutboundMessage.id == message_id, OutboundMessage.status == "sending",
+               .where(OutboundMessage.id == message_id, OutboundMessage.status == SENDING,
                       OutboundMessage.lease_until == held_until)
                .execute())
     return until if renewed else None
@@ -130,11 +131,11 @@ def next_due_at(*, within: timedelta, now: datetime | None = None) -> datetime |
     now = now_or(now)
     horizon = now + within
     retry = (OutboundMessage.select(OutboundMessage.send_at)
-             .where(OutboundMessage.status.in_(PENDING), OutboundMessage.send_at > now,
+             .where(OutboundMessage.status.in_(WAITING), OutboundMessage.send_at > now,
                     OutboundMessage.send_at <= horizon)
              .order_by(OutboundMessage.send_at).first())
     claim = (OutboundMessage.select(OutboundMessage.lease_until)
-             .where(OutboundMessage.status == "sending", OutboundMessage.lease_until >= now,
+             .where(OutboundMessage.status == SENDING, OutboundMessage.lease_until >= now,
                     OutboundMessage.lease_until <= horizon)
              .order_by(OutboundMessage.lease_until).first())
     times = [*([retry.send_at] if retry else []), *([claim.lease_until] if claim else [])]
@@ -161,12 +162,12 @@ def recheck(message: OutboundMessage, *, now: datetime | None = None,
                               include_unknown=bool(message.campaign_id
                                                    and message.campaign.include_unknown))
     if reason:
-        _finish(message.id, status="cancelled", reason=reason)
+        _finish(message.id, status=CANCELLED, reason=reason)
         return reason
     if message.kind in QUIET_HOURS_KINDS:
         send_at = next_send_time(message.to, now, fallback_zone)
         if send_at > now:
-            (OutboundMessage.update(status="scheduled", send_at=send_at, lease_until=None,
+            (OutboundMessage.update(status=SCHEDULED, send_at=send_at, lease_until=None,
                                     updated_at=now)
              .where(OutboundMessage.id == message.id).execute())
             return DEFERRED
@@ -190,15 +191,15 @@ def mark_sent(message_id: int, *, vonage_message_id: str | None) -> None:
 
 def mark_failed(message_id: int, *, reason: str) -> None:
     """Record that the message will not be sent (a permanent error)."""
-    _finish(message_id, status="failed", reason=reason[:40])
+    _finish(message_id, status=FAILED, reason=reason[:40])
 
 
 def retry_later(message_id: int, *, delay: timedelta, reason: str) -> None:
     """Put the message back in the queue after a passing failure (throttled, 5xx, timeout)."""
     now = utcnow()
-    (OutboundMessage.update(status="queued", send_at=now + delay, lease_until=None,
+    (OutboundMessage.update(status=QUEUED, send_at=now + delay, lease_until=None,
                             reason=reason[:40], updated_at=now)
-     .where(OutboundMessage.id == message_id, OutboundMessage.status == "sending").execute())
+     .where(OutboundMessage.id == message_id, OutboundMessage.status == SENDING).execute())
 
 
 def _finish(message_id: int, **fields) -> None:
@@ -221,7 +222,7 @@ def record_receipt(*, vonage_message_id: str, status: str, err_code: str | None 
     A carrier opt-out (is_carrier_opt_out) marks the phone carrier_blocked and records a
     review and its alert.
     """
-    delivered = status in ("delivered", "read")
+    delivered = status in (DELIVERED, "read")
     failed = status in FAILED_RECEIPTS
     code = CARRIER_OPT_OUT if is_carrier_opt_out(status=status, err_code=err_code,
                                                  rejection=rejection) else err_code
@@ -231,9 +232,9 @@ def record_receipt(*, vonage_message_id: str, status: str, err_code: str | None 
                    .first())
         if message is None:
             return False
-        new_status = "delivered" if delivered else "failed" if failed else message.status
-        (OutboundMessage.update(status=Case(None, [(OutboundMessage.status == "delivered",
-                                                    "delivered")], new_status),
+        new_status = DELIVERED if delivered else FAILED if failed else message.status
+        (OutboundMessage.update(status=Case(None, [(OutboundMessage.status == DELIVERED,
+                                                    DELIVERED)], new_status),
                                 reason=f"receipt:{status}:{code}"[:40] if failed
                                 else OutboundMessage.reason, updated_at=utcnow())
          .where(OutboundMessage.id == message.id).execute())
@@ -248,5 +249,5 @@ def block_at_carrier(e164: str) -> None:
     if not event_ids:
         return  # already blocked: one review, one alert
     phone = Phone.get(Phone.e164 == e164)
-    review = Review.create(phone=phone, kind="carrier")
-    Alert.insert(kind="carrier_block", phone=phone, event=event_ids[0], review=review).execute()
+    review = Review.create(phone=phone, kind=REVIEW_CARRIER)
+    Alert.insert(kind=ALERT_CARRIER_BLOCK, phone=phone, event=event_ids[0], review=review).execute()
