@@ -13,6 +13,7 @@ from store.messaging.alerts import (
 )
 from store.messaging.campaigns import (
     EXCLUSIONS,
+    MAX_RECIPIENTS,
     MAX_TEXT,
     campaign_statuses,
     create_campaign,
@@ -49,6 +50,7 @@ __all__ = [
     "CARRIER_OPT_OUT",
     "DEFERRED",
     "EXCLUSIONS",
+    "MAX_RECIPIENTS",
     "MAX_TEXT",
     "AlertDetails",
     "InboundResult",
