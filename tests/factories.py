@@ -5,6 +5,8 @@ from __future__ import annotations
 from store.consent.changes import CLIENT, apply_client_intent, change_consent
 from store.consent.history import EventContext
 from store.consent.rules import Actor
+from store.messaging.inbound import receive_text
+from store.models import Review
 
 PHONE = "+12125550100"
 OTHER = "+12125550101"
@@ -25,4 +27,13 @@ def staff_sets(e164: str, actor: Actor = STAFF, **kw):
     return change_consent(e164, actor=actor, **kw)
 
 
-__all__ = ["API", "CLIENT", "IMPORTER", "OTHER", "PHONE", "STAFF", "client_texts", "staff_sets"]
+def pending_review(e164: str = PHONE, text: str = "I'll stop by Friday", **kw) -> Review:
+    """Have the client text something that may be an opt-out; return the review it opened."""
+    result = receive_text(provider_id=kw.pop("provider_id", f"rv-{e164}-{text}"[:100]),
+                          from_number=e164.lstrip("+"), text=text, **kw)
+    assert result.review is not None, f"{text!r} opened no review"
+    return result.review
+
+
+__all__ = ["API", "CLIENT", "IMPORTER", "OTHER", "PHONE", "STAFF", "client_texts", "pending_review",
+           "staff_sets"]
