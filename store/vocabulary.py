@@ -68,3 +68,9 @@ REVIEW_STATUSES = (PENDING, OPTED_OUT, DISMISSED)
 ALERT_OPT_OUT, ALERT_OPT_IN, ALERT_REVIEW = "opt_out", "opt_in", "review"
 ALERT_CARRIER_BLOCK, ALERT_REMINDER = "carrier_block", "reminder"
 POSTED = "posted"
+
+# A person's decision on a review: OPT_OUT, or that the text was not an opt-out.
+NOT_OPT_OUT = "not_opt_out"
+
+# The channel (one of CHANNELS) of a change made in Slack.
+CHANNEL_SLACK = "slack"

@@ -33,18 +33,22 @@ from store.db import db, insert_rows, lock_rows
 from store.errors import ConsentRefused, InvalidRequest, NotFound
 from store.models import AutomationSwitch, Phone
 from store.vocabulary import (
+    ALL,
+    CARRIER,
     CARRIER_SOURCE,
     CLIENT_KEYWORD,
     EVIDENCE_REQUIRED,
     OFF,
     ON,
+    OPT_IN,
+    OPT_OUT,
     OPTED_IN,
     OPTED_OUT,
 )
 
 YES_WINDOW = timedelta(hours=24)
 CLIENT = Actor(source=CLIENT_KEYWORD, actor="client", channel="sms")
-CARRIER_ACTOR = Actor(source=CARRIER_SOURCE, actor="vonage", channel="carrier")
+CARRIER_ACTOR = Actor(source=CARRIER_SOURCE, actor="vonage", channel=CARRIER)
 
 
 @dataclass
@@ -172,15 +176,15 @@ def apply_client_intent(
 ) -> ChangeResult:
     """Apply a client's own opt-out or opt-in text (SPEC rules 6, 7 and 8), in the caller's
     transaction; a refusal is recorded and returned in the result, not raised."""
-    if intent not in ("opt_out", "opt_in"):
+    if intent not in (OPT_OUT, OPT_IN):
         raise InvalidRequest(f"a client text changes consent only to opt out or in, not {intent!r}")
-    if scope != "all":
+    if scope != ALL:
         get_automation(scope)
-    if intent == "opt_out":
-        if scope == "all" or widen_scoped_stop:
+    if intent == OPT_OUT:
+        if scope == ALL or widen_scoped_stop:
             return record_change(e164, actor=CLIENT, overall=OPTED_OUT, context=context)
         return record_change(e164, actor=CLIENT, automations={scope: OFF}, context=context)
-    if scope == "all":
+    if scope == ALL:
         with db.atomic():
             result = record_change(e164, actor=CLIENT, overall=OPTED_IN, context=context)
             # The network lifts its own block when the client texts START or UNSTOP.

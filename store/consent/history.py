@@ -29,10 +29,12 @@ from store.vocabulary import (
     LOCKING_SOURCES,
     OFF,
     ON,
+    OPT_OUT,
     OPTED_IN,
     OPTED_OUT,
     OVERALL,
     REFUSED,
+    REVIEW_SCOPE,
     STAFF,
     UNKNOWN,
 )
@@ -80,7 +82,7 @@ def persist_plans(items, *, return_ids: bool = True, batch_size: int = 500) -> l
             events.append({**base, "scope": c.scope, "old_state": c.old_state,
                            "new_state": c.new_state, "source": c.source,
                            "outcome": APPLIED, "reason": c.reason})
-            if c.scope == "review":
+            if c.scope == REVIEW_SCOPE:
                 continue
             if c.scope in (OVERALL, CARRIER):
                 phones[plan.before.e164] = _phone_row(plan, when, phones.get(plan.before.e164))
@@ -197,7 +199,7 @@ def misread_facts(opt_out: ConsentEvent) -> MisreadFacts:
 
 def _texted_opt_out_since(opt_out: ConsentEvent) -> bool:
     texts = InboundMessage.select().where(InboundMessage.phone == opt_out.phone_id,
-                                          InboundMessage.intent == "opt_out")
+                                          InboundMessage.intent == OPT_OUT)
     cause = (InboundMessage.get_or_none(InboundMessage.provider_id == opt_out.inbound_message_id)
              if opt_out.inbound_message_id else None)
     if cause is not None:
@@ -267,7 +269,7 @@ def _compare(phone: Phone, events, switches) -> Iterator[Mismatch]:
     carrier = CLEAR
     replayed = _Replayed()
     for e in events:
-        if e.outcome != APPLIED or e.scope == "review":  # a review decision holds no state
+        if e.outcome != APPLIED or e.scope == REVIEW_SCOPE:  # a review decision holds no state
             continue
         previous = carrier if e.scope == CARRIER else expected.get(e.scope, (ON, DEFAULT))[0]
         if e.old_state != previous:

@@ -18,10 +18,9 @@ from store.consent.rules import Actor, Change, Plan
 from store.db import db
 from store.errors import InvalidRequest, NotFound
 from store.models import Alert, Review
-from store.vocabulary import OPTED_OUT
+from store.vocabulary import ALERT_REMINDER, DISMISSED, OPT_OUT, OPTED_OUT, PENDING, REVIEW_SCOPE
 
-REVIEW = "review"  # the pseudo-scope of review decisions in the history
-DECISIONS = {"opt_out": "opted_out", "not_opt_out": "dismissed"}
+DECISIONS = {OPT_OUT: OPTED_OUT, "not_opt_out": DISMISSED}  # what a person decides: status
 
 
 @dataclass
@@ -42,7 +41,7 @@ def decide_review(review_id: int, *, decision: str, actor: Actor) -> Decision:
             raise NotFound(f"no review has id {review_id}")
         now = utcnow()
         won = (Review.update(status=status, decided_by=actor.actor, decided_at=now)
-               .where(Review.id == review_id, Review.status == "pending").execute())
+               .where(Review.id == review_id, Review.status == PENDING).execute())
         review = Review.get_by_id(review_id)
         if not won:
             return Decision(review, False, review.decided_by)
@@ -52,7 +51,7 @@ def decide_review(review_id: int, *, decision: str, actor: Actor) -> Decision:
                                rule=f"review:{review.kind}",
                                note=f"review {review.id} decided: {decision}")
         _record_decision(e164, review, status, actor, context)
-        if decision == "opt_out" and load_states([e164])[e164].overall != OPTED_OUT:
+        if decision == OPT_OUT and load_states([e164])[e164].overall != OPTED_OUT:
             record_change(e164, actor=actor, overall=OPTED_OUT, context=context)
         return Decision(review, True, actor.actor)
 
@@ -60,7 +59,7 @@ def decide_review(review_id: int, *, decision: str, actor: Actor) -> Decision:
 def _record_decision(e164: str, review: Review, status: str, actor: Actor, context) -> None:
     ensure_phones([e164])
     state = load_states([e164])[e164]
-    plan = Plan(before=state, changes=[Change(REVIEW, "pending", status, actor.source)])
+    plan = Plan(before=state, changes=[Change(REVIEW_SCOPE, PENDING, status, actor.source)])
     persist_plans([(plan, actor, context)])
 
 
@@ -78,12 +77,12 @@ def remind_overdue(*, zone: str, now: datetime | None = None) -> list[int]:
     now = now_or(now)
     created = []
     with db.atomic():
-        for review in Review.select().where(Review.status == "pending",
+        for review in Review.select().where(Review.status == PENDING,
                                             Review.reminded_at.is_null()):
             if next_business_day(review.created_at, zone) > now:
                 continue
             Review.update(reminded_at=now).where(Review.id == review.id).execute()
-            inserted = (Alert.insert(kind="reminder", phone=review.phone_id, review=review.id)
+            inserted = (Alert.insert(kind=ALERT_REMINDER, phone=review.phone_id, review=review.id)
                         .on_conflict_ignore().execute())
             if inserted:
                 created.append(inserted)

@@ -22,8 +22,10 @@ from store.vocabulary import (
     BLOCK_INVALID_NUMBER,
     BLOCK_OPTED_OUT,
     BLOCK_UNKNOWN_EXCLUDED,
+    MESSAGE_BLOCKED,
     MESSAGE_STATUSES,
     QUEUED,
+    SCHEDULED,
     SENDING,
 )
 
@@ -83,13 +85,13 @@ def create_campaign(
                "updated_at": now}
         if reason:
             counts[reason] += 1
-            rows.append({**row, "status": "blocked", "reason": reason, "send_at": now})
+            rows.append({**row, "status": MESSAGE_BLOCKED, "reason": reason, "send_at": now})
             continue
         # the texting day depends only on the number's zones and state: compute it once each
         key = (time_zones(e164), us_state(e164))
         if key not in send_times:
             send_times[key] = next_send_time(e164, now, fallback_zone)
-        status = "queued" if send_times[key] <= now else "scheduled"
+        status = QUEUED if send_times[key] <= now else SCHEDULED
         counts[status] += 1
         rows.append({**row, "status": status, "send_at": send_times[key]})
     with db.atomic():
@@ -97,10 +99,10 @@ def create_campaign(
                                    actor=actor, created_at=now, counts={})
         fields = [getattr(OutboundMessage, name) for name in (*rows[0], "campaign")]
         insert_rows(OutboundMessage, fields, [(*r.values(), campaign.id) for r in rows])
-        campaign.counts = {"queued": counts["queued"], "scheduled": counts["scheduled"],
+        campaign.counts = {QUEUED: counts[QUEUED], SCHEDULED: counts[SCHEDULED],
                            **{k: counts[k] for k in EXCLUSIONS}}
         campaign.save()
-    return CampaignResult(campaign, counts["queued"], counts["scheduled"],
+    return CampaignResult(campaign, counts[QUEUED], counts[SCHEDULED],
                           {k: counts[k] for k in EXCLUSIONS})
 
 

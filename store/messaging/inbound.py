@@ -27,7 +27,20 @@ from store.messaging.replies import (
 from store.messaging.sending import block_reason
 from store.models import Alert, InboundMessage, InboundPart, OutboundMessage, Phone, Review
 from store.phones import parse_msisdn
-from store.vocabulary import OPTED_OUT
+from store.vocabulary import (
+    ALERT_REVIEW,
+    ALL,
+    CONFIRMATION,
+    HELP,
+    HELP_REPLY,
+    MESSAGE_BLOCKED,
+    OPT_IN,
+    OPT_OUT,
+    OPTED_OUT,
+    QUEUED,
+    REVIEW,
+    REVIEW_TEXT,
+)
 
 CONFIRM_WITHIN = timedelta(minutes=5)  # FCC: a confirmation later than this is not presumed ok
 REPEAT_WINDOW = timedelta(hours=24)
@@ -92,13 +105,14 @@ def receive_text(
         result = InboundResult(message=message)
         if e164 is None:
             return result  # a short code or a sender name: recorded, nothing to act on
-        if found.intent in ("opt_out", "opt_in"):
+        if found.intent in (OPT_OUT, OPT_IN):
             _apply_keyword(result, e164, found, settings)
-        elif found.intent == "help":
-            result.reply = _reply(message, e164, "help", help_reply(settings), received_at)
-        elif found.intent == "review":
-            result.review = Review.create(phone=phone_id, kind="text", inbound=message, text=text)
-            result.alerts.append(_alert("review", phone_id, review=result.review))
+        elif found.intent == HELP:
+            result.reply = _reply(message, e164, HELP_REPLY, help_reply(settings), received_at)
+        elif found.intent == REVIEW:
+            result.review = Review.create(phone=phone_id, kind=REVIEW_TEXT, inbound=message,
+                                          text=text)
+            result.alerts.append(_alert(ALERT_REVIEW, phone_id, review=result.review))
         return result
 
 
@@ -110,27 +124,27 @@ def _apply_keyword(result: InboundResult, e164: str, found, settings: ReplySetti
     change = apply_client_intent(e164, intent=found.intent, scope=found.scope, context=context,
                                  widen_scoped_stop=settings.widen_scoped_stop)
     result.change = change
-    scope = "all" if found.intent == "opt_out" and settings.widen_scoped_stop else found.scope
+    scope = ALL if found.intent == OPT_OUT and settings.widen_scoped_stop else found.scope
     if change.changed:
         result.alerts.append(_alert(found.intent, message.phone_id, event=change.event_ids[0]))
-    if found.intent == "opt_in":
+    if found.intent == OPT_IN:
         if change.changed:
             text = opt_in_confirmation(settings, scope)
-            result.reply = _reply(message, e164, "confirmation", text, message.received_at)
+            result.reply = _reply(message, e164, CONFIRMATION, text, message.received_at)
         return
-    if scope == "all" and settings.confirmation_owner != "app":
+    if scope == ALL and settings.confirmation_owner != "app":
         return  # the network (Opt-Out Assist, a toll-free carrier) already confirmed it
     if not change.changed and _confirmed_recently(message.phone_id, message.received_at):
         return  # a repeated STOP within 24 hours gets no second confirmation
-    if scope != "all" and change.state.overall == OPTED_OUT:
+    if scope != ALL and change.state.overall == OPTED_OUT:
         return  # already opted out of everything: "other texts continue" would be false
     text = opt_out_confirmation(settings, scope)
-    result.reply = _reply(message, e164, "confirmation", text, message.received_at)
+    result.reply = _reply(message, e164, CONFIRMATION, text, message.received_at)
 
 
 def _confirmed_recently(phone_id: int, now: datetime) -> bool:
     return (OutboundMessage.select()
-            .where(OutboundMessage.phone == phone_id, OutboundMessage.kind == "confirmation",
+            .where(OutboundMessage.phone == phone_id, OutboundMessage.kind == CONFIRMATION,
                    OutboundMessage.created_at >= now - REPEAT_WINDOW)
             .exists())
 
@@ -144,7 +158,7 @@ def _reply(message: InboundMessage, e164: str, kind: str, text: str, received_at
     now = utcnow()
     return OutboundMessage.create(
         phone=message.phone_id, to=e164, text=text, kind=kind, reply_to=message,
-        status="blocked" if reason else "queued", reason=reason, actor="smsprefs",
+        status=MESSAGE_BLOCKED if reason else QUEUED, reason=reason, actor="smsprefs",
         send_at=now, expires_at=received_at + CONFIRM_WITHIN, created_at=now, updated_at=now)
 
 

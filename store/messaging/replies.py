@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from store.consent.automations import get_automation
+from store.vocabulary import ALL
 
 RATES = "Msg&data rates may apply."
 
@@ -26,7 +27,7 @@ class ReplySettings:
 def opt_out_confirmation(settings: ReplySettings, scope: str) -> str:
     """Return the one confirmation of an opt-out (all, or one automation)."""
     name = settings.dealership_name
-    if scope == "all":
+    if scope == ALL:
         return f"{name}: you're unsubscribed and will get no more texts. Reply START to rejoin."
     alerts = get_automation(scope).alerts_name
     return f"{name}: {alerts} are off. Other texts continue. Reply STOP to end all texts."
@@ -35,7 +36,7 @@ def opt_out_confirmation(settings: ReplySettings, scope: str) -> str:
 def opt_in_confirmation(settings: ReplySettings, scope: str) -> str:
     """Return the confirmation of an opt-in: program, help, how to stop, and the rates line."""
     name = settings.dealership_name
-    if scope == "all":
+    if scope == ALL:
         return (f"{name}: you're subscribed to texts about your vehicle and offers. "
                 f"Reply HELP for help, STOP to end. {RATES}")
     automation = get_automation(scope)

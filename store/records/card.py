@@ -21,14 +21,19 @@ from store.models import Client, ConsentEvent, Phone, Review
 from store.phones import parse_phone
 from store.records.clients import clients_of
 from store.vocabulary import (
+    APPLIED,
+    CARRIER_SOURCE,
     CASCADE,
     CLIENT_KEYWORD,
     DEFAULT,
     IMPORT,
+    ON,
     OPTED_IN,
     OPTED_OUT,
     OVERALL,
+    PENDING,
     STAFF,
+    UNKNOWN,
 )
 
 
@@ -46,7 +51,7 @@ def load_card(phone: str, *, region: str = "US", events: int = 50) -> Card:
     if not Phone.select().where(Phone.e164 == e164).exists():
         raise NotFound(f"no client or consent is recorded for {e164}")
     pending = (Review.select().join(Phone)
-               .where(Phone.e164 == e164, Review.status == "pending").exists())
+               .where(Phone.e164 == e164, Review.status == PENDING).exists())
     return Card(get_state(e164), clients_of(e164), list_events(e164, limit=events), pending)
 
 
@@ -61,7 +66,7 @@ class Style:
 PLAIN = Style()
 
 
-OVERALL_WORDS = {"unknown": "❔ Unknown", OPTED_IN: "✅ Opted in", OPTED_OUT: "❌ Opted out"}
+OVERALL_WORDS = {UNKNOWN: "❔ Unknown", OPTED_IN: "✅ Opted in", OPTED_OUT: "❌ Opted out"}
 CHANNEL_WORDS = {"slack": "in Slack", "api": "through the CRM API", "sms": "by text",
                  "import": "in an import"}
 
@@ -88,7 +93,7 @@ def how(event, source: str, *, style: Style = PLAIN) -> str:
         return f"by an import ({event.actor.removeprefix('import:')})" if event else "by an import"
     if source == CASCADE:
         return "with the overall preference"
-    if source == "carrier":
+    if source == CARRIER_SOURCE:
         return "by the carrier network"
     return ""
 
@@ -127,7 +132,7 @@ def card_lines(
     """Return the consent card as plain text lines (the CLI's `prefs`)."""
     last = {}
     for e in events:  # newest first: keep the latest applied event per scope
-        if e.outcome == "applied":
+        if e.outcome == APPLIED:
             last.setdefault(e.scope, e)
     names = ", ".join(f"{c.name}" + (f" (CRM {c.crm_id})" if c.crm_id else "") for c in clients)
     lines = [f"{state.e164}  {names or '(no client record)'}"]
@@ -138,7 +143,7 @@ def card_lines(
     lines.append("Automations:")
     for name, automation in AUTOMATIONS.items():
         switch = state.switch(name)
-        mark = "☑" if switch.state == "on" else "☐"
+        mark = "☑" if switch.state == ON else "☐"
         lines.append(f"  {mark} " + describe(f"{automation.label}: {switch.state}", switch.state,
                                             switch.source, switch.changed_at, last.get(name), zone))
     if state.carrier_blocked:

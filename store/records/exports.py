@@ -8,7 +8,7 @@ from typing import TextIO
 
 from store.consent.automations import AUTOMATIONS
 from store.models import AutomationSwitch, Client, ConsentEvent, Phone
-from store.vocabulary import OPTED_OUT
+from store.vocabulary import ON, OPTED_OUT
 
 PAGE = 5000
 # The client file's layout, shared with imports.py so that what one writes the other reads:
@@ -74,7 +74,7 @@ def export_clients(out: TextIO) -> int:
             consent = [p.overall, _iso(p.overall_changed_at) if p.overall == OPTED_OUT else "",
                        p.overall_source, _iso(p.overall_changed_at),
                        "true" if p.carrier_blocked else "false",
-                       *(switches[p.id].get(a, "on") for a in AUTOMATIONS)]
+                       *(switches[p.id].get(a, ON) for a in AUTOMATIONS)]
             for c in clients[p.id] or [None]:
                 cells = [p.e164, c.name if c else "", c.crm_id if c else "", *consent]
                 writer.writerow([guard_cell(v) if column in GUARDED_CLIENT_COLUMNS else v
