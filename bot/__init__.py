@@ -1,69 +1,52 @@
-"""The Slack bot: /smsprefs cards and actions, the opt-in modal, and alerts (SPEC section 6).
+"""The Slack bot: /smsprefs cards and actions, the modals, and alerts (SPEC section 6).
 
 build_bolt_app() makes the Bolt app from configuration (None when Slack is not configured);
 register() mounts it on the gateway's Flask app at /slack/events.
+
+Laid out like Slack's bolt-python starter template: the listeners are plain functions, one
+module per Slack surface (commands, actions, views), each with a register(app) that this
+package calls. Around them: bot.middleware (replays, the settings in Bolt's context, a
+database connection per listener) and bot.permissions (the workspace and the editors).
+This package imports those modules, never the other way round; Slack's libraries load only
+when Slack is configured.
 """
 
 from __future__ import annotations
 
-import functools
 from concurrent.futures import Executor, ThreadPoolExecutor
 
 from flask import Flask, request
-
-from bot.permissions import OTHER_TEAM, Permissions
-from store.db import db
 
 # Bolt runs every listener on this pool after ack(); too small a pool makes Slack time out
 # (a sixth slow listener cannot even ack within 3 s), so it is sized for a busy showroom.
 LISTENER_THREADS = 16
 
 
-def with_db(listener):
-    """Give a Bolt listener its own database connection (listeners run on Bolt's threads)."""
-
-    @functools.wraps(listener)
-    def wrapper(*args, **kwargs):
-        opened = db.connect(reuse_if_open=True)
-        try:
-            return listener(*args, **kwargs)
-        finally:
-            if opened and not db.is_closed():
-                db.close()
-
-    return wrapper
-
-
 def build_bolt_app(config, *, executor: Executor | None = None):
     """Return the Bolt app for `config`, or None when Slack is not configured."""
     if not config.slack_enabled:
         return None
-    from slack_bolt import App, BoltResponse
+    from slack_bolt import App
     from slack_sdk import WebClient
 
-    from bot.replays import refuse_replays
+    from bot import actions, commands, views
+    from bot.middleware import Settings, give_listeners_connections, refuse_replays
+    from bot.permissions import GROUP_LOOKUP_TIMEOUT, Permissions, only_our_workspace
 
-    client = WebClient(token=config.slack_bot_token.reveal(), base_url=config.slack_api_url,
-                       timeout=10)
+    token, api_url = config.slack_bot_token.reveal(), config.slack_api_url
     # before_authorize runs right after Bolt has verified the signature, before anything else
-    app = App(signing_secret=config.slack_signing_secret.reveal(), client=client,
+    app = App(signing_secret=config.slack_signing_secret.reveal(),
+              client=WebClient(token=token, base_url=api_url, timeout=10),
               token_verification_enabled=False, before_authorize=refuse_replays,
               listener_executor=executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS))
-    permissions = Permissions(editors=config.editors, team_id=config.slack_team_id,
-                              client=client)
-
-    @app.middleware
-    def only_our_workspace(context, body, next):
-        if permissions.team_allowed(context.team_id):
-            return next()
-        # a slash command shows this text; an action from elsewhere just gets nothing done
-        return BoltResponse(status=200, body=OTHER_TEAM if body.get("command") else "")
-
-    from bot import actions, commands, views
-
-    commands.register(app, config, permissions)
-    actions.register(app, config, permissions)
-    views.register(app, config, permissions)
+    permissions = Permissions(
+        editors=config.editors, team_id=config.slack_team_id,
+        client=WebClient(token=token, base_url=api_url, timeout=GROUP_LOOKUP_TIMEOUT))
+    app.use(Settings(config, permissions))
+    app.use(only_our_workspace)
+    give_listeners_connections(app)
+    for surface in (commands, actions, views):
+        surface.register(app)
     return app
 
 

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
-from bot import ids
-from bot.blocks import context, escape, section
+import bot.ids as ids
+from bot.blocks import context, escape, mention, section
 from store.consent import AUTOMATIONS, is_misread_candidate
 from store.messaging import AlertDetails
 from store.phones import mask
+from store.vocabulary import (
+    ALERT_CARRIER_BLOCK,
+    ALERT_OPT_IN,
+    ALERT_OPT_OUT,
+    ALERT_REMINDER,
+    APPLIED,
+    BLOCKED,
+    CARRIER,
+    CASCADE,
+    DISMISSED,
+    NOT_OPT_OUT,
+    OPT_OUT,
+    OPTED_OUT,
+    OVERALL,
+    PENDING,
+)
 
-DECIDED = {"opted_out": "opted the client out", "dismissed": "marked it not an opt-out"}
+DECIDED = {OPTED_OUT: "opted the client out", DISMISSED: "marked it not an opt-out"}
 
 
 def _who(d: AlertDetails) -> str:
@@ -42,18 +58,17 @@ def _quote(text: str | None, spans=()) -> str:
     return "\n" + "\n".join(f"> {line}" for line in "".join(out).splitlines() or [""])
 
 
-
 def _done(events) -> str:
     parts = []
     for e in events:
-        if e.outcome != "applied":
+        if e.outcome != APPLIED:
             continue
-        if e.scope == "overall":
+        if e.scope == OVERALL:
             parts.append(f"overall preference {e.old_state} → {e.new_state}")
         elif e.scope in AUTOMATIONS:
             parts.append(f"{AUTOMATIONS[e.scope].label} turned {e.new_state}")
-        elif e.scope == "carrier":
-            parts.append("number marked blocked by the carrier" if e.new_state == "blocked"
+        elif e.scope == CARRIER:
+            parts.append("number marked blocked by the carrier" if e.new_state == BLOCKED
                          else "carrier block cleared")
     return "; ".join(parts)
 
@@ -61,18 +76,18 @@ def _done(events) -> str:
 def alert_message(d: AlertDetails, *, correction=()) -> tuple[str, list[dict]]:
     """Return (text, blocks) of one alert; `correction`: the events marking it misread."""
     kind = d.alert.kind
-    if kind == "opt_out":
-        scoped = [e for e in d.events if e.scope in AUTOMATIONS and e.source != "cascade"]
-        if scoped and not any(e.scope == "overall" for e in d.events):
+    if kind == ALERT_OPT_OUT:
+        scoped = [e for e in d.events if e.scope in AUTOMATIONS and e.source != CASCADE]
+        if scoped and not any(e.scope == OVERALL for e in d.events):
             head = f"🔕 {_who(d)} turned off {AUTOMATIONS[scoped[0].scope].label} by text"
         else:
             head = f"❌ {_who(d)} opted out of all texts"
-    elif kind == "opt_in":
+    elif kind == ALERT_OPT_IN:
         head = f"✅ {_who(d)} opted in by text"
-    elif kind == "carrier_block":
+    elif kind == ALERT_CARRIER_BLOCK:
         head = (f"⛔ The carrier reports {_who(d)} opted out at the network: texts to this "
                 "number are refused. Decide whether to record an opt-out.")
-    elif kind == "reminder":
+    elif kind == ALERT_REMINDER:
         head = f"⏰ Still undecided after a business day: a possible opt-out from {_who(d)}"
     else:
         head = f"⚠️ Possible opt-out from {_who(d)} — please decide"
@@ -84,7 +99,7 @@ def alert_message(d: AlertDetails, *, correction=()) -> tuple[str, list[dict]]:
     if d.review is not None:
         blocks += review_controls(d.review)
     plain = head.replace("*", "")
-    if kind == "opt_out":
+    if kind == ALERT_OPT_OUT:
         blocks += misread_controls(d, list(correction))
         if correction:
             plain += " (marked misread)"
@@ -99,9 +114,9 @@ def misread_controls(d: AlertDetails, correction: list) -> list[dict]:
     """
     if correction:
         first = correction[0]
-        who = f"<@{first.actor}>" if first.channel == "slack" else escape(first.actor)
         note = escape((first.note or "").strip())
         note = note if len(note) <= 300 else note[:299] + "…"
+        who = mention(first.actor, first.channel)
         return [context(f"↩️ Marked misread by {who}: “{note}”. Back to how it was before "
                         f"this text: {_done(correction)}.")]
     opt_out = next((e for e in d.events if e.id == d.alert.event_id), None)
@@ -114,17 +129,17 @@ def misread_controls(d: AlertDetails, correction: list) -> list[dict]:
 
 def review_controls(review) -> list[dict]:
     """Return the Opt out / Not an opt-out buttons, or who decided once someone has."""
-    if review.status != "pending":
+    if review.status != PENDING:
         return [context(f"Decided by <@{review.decided_by}>: "
                         f"{DECIDED.get(review.status, review.status)}.")]
     return [{"type": "actions", "block_id": f"review:{review.id}", "elements": [
-        {"type": "button", "action_id": f"{ids.REVIEW}opt_out", "value": str(review.id),
+        {"type": "button", "action_id": f"{ids.REVIEW}{OPT_OUT}", "value": str(review.id),
          "style": "danger", "text": {"type": "plain_text", "text": "Opt out"},
          "confirm": {"title": {"type": "plain_text", "text": "Opt this client out?"},
                      "text": {"type": "plain_text",
                               "text": "Every text to this client stops, automations included."},
                      "confirm": {"type": "plain_text", "text": "Opt out"},
                      "deny": {"type": "plain_text", "text": "Cancel"}}},
-        {"type": "button", "action_id": f"{ids.REVIEW}not_opt_out", "value": str(review.id),
+        {"type": "button", "action_id": f"{ids.REVIEW}{NOT_OPT_OUT}", "value": str(review.id),
          "text": {"type": "plain_text", "text": "Not an opt-out"}},
     ]}]

@@ -8,17 +8,17 @@ channel's recent history before posting again.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Protocol
 
 from bot.alert_blocks import alert_message
-from store.clock import to_aware
+from store.clock import backoff, to_aware
 from store.consent import corrections_of
-from store.messaging import claim_alerts, details, mark_posted, retry_alert
-from store.models import Alert
+from store.messaging import claim_alerts, details, mark_posted, posted_alerts, retry_alert
+from store.vocabulary import ALERT_OPT_OUT
 
 log = logging.getLogger("smsprefs.alerts")
 EVENT_TYPE = "smsprefs_alert"
+RETRY_FIRST, RETRY_CAP = 5, 600  # seconds to wait after a failed post: doubling, at most
 
 
 class AlertFailed(Exception):
@@ -85,7 +85,7 @@ class SlackNotifier:
 
 def render(alert) -> tuple[str, list[dict]]:
     """Return (text, blocks) of `alert` as things stand now: decided, marked misread."""
-    correction = corrections_of(alert.event_id) if alert.kind == "opt_out" else []
+    correction = corrections_of(alert.event_id) if alert.kind == ALERT_OPT_OUT else []
     return alert_message(details(alert), correction=correction)
 
 
@@ -93,18 +93,13 @@ def redraw_posted(client, *, review_id: int | None = None, event_id: int | None 
     """Update in place the posted alerts of a review or an event, after someone acted on it."""
     from slack_sdk.errors import SlackApiError
 
-    match = Alert.review == review_id if review_id is not None else Alert.event == event_id
-    for alert in Alert.select().where(match, Alert.slack_ts.is_null(False)):
+    for alert in posted_alerts(review_id=review_id, event_id=event_id):
         text, blocks = render(alert)
         try:
             client.chat_update(channel=alert.slack_channel, ts=alert.slack_ts, text=text,
                                blocks=blocks)
         except (SlackApiError, OSError) as exc:  # the change stands; only its echo is lost
             log.warning("could not update alert %s in Slack: %s", alert.id, exc)
-
-
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 600))
 
 
 def deliver_alerts(notifier: Notifier, *, limit: int = 20) -> dict[str, int]:
@@ -119,7 +114,8 @@ def deliver_alerts(notifier: Notifier, *, limit: int = 20) -> dict[str, int]:
             try:
                 channel, ts = notifier.post(alert, text, blocks)
             except AlertFailed as exc:
-                retry_alert(alert.id, delay=backoff(alert.attempts))
+                wait = backoff(alert.attempts, first=RETRY_FIRST, cap=RETRY_CAP)
+                retry_alert(alert.id, delay=wait)
                 counts["retry"] += 1
                 log.warning("alert %s (%s) not posted, will retry: %s", alert.id, alert.kind,
                             exc)

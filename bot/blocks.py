@@ -1,15 +1,15 @@
-"""Block Kit for the consent card, pick list, help, history and opt-in modal: pure functions."""
+"""Block Kit for the consent card, pick list, help, history and the modals: pure functions,
+and draw(), which loads a card and builds it."""
 
 from __future__ import annotations
 
-import json
-
-from bot import ids
+import bot.ids as ids
 from store.consent import AUTOMATIONS, ConsentState
 from store.phones import display
-from store.records import OVERALL_WORDS, Style, describe, lock_lines, when
+from store.records import OVERALL_WORDS, Style, describe, load_card, lock_lines, when
+from store.vocabulary import APPLIED, CHANNEL_SLACK, ON, OPTED_IN, OPTED_OUT, OVERALL, UNKNOWN
 
-BUTTONS = (("unknown", "❔ Unknown"), ("opted_in", "✅ Opted in"), ("opted_out", "❌ Opted out"))
+BUTTONS = ((UNKNOWN, "❔ Unknown"), (OPTED_IN, "✅ Opted in"), (OPTED_OUT, "❌ Opted out"))
 USAGE = (
     "*/smsprefs* looks up and changes a client's SMS preferences.\n"
     "• `/smsprefs <phone or name>` — the client's card\n"
@@ -31,12 +31,12 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _mention(actor: str, channel: str) -> str:
-    # in Slack a user id shows as the person's name when written as a mention
-    return f"<@{actor}>" if channel == "slack" else escape(actor)
+def mention(actor: str, channel: str) -> str:
+    """Return who made a change, as Slack shows it: a Slack user's id as a mention."""
+    return f"<@{actor}>" if channel == CHANNEL_SLACK else escape(actor)
 
 
-SLACK = Style(quote=escape, person=_mention)
+SLACK = Style(quote=escape, person=mention)
 
 
 def section(text: str) -> dict:
@@ -57,7 +57,7 @@ def card(state: ConsentState, *, clients, events, zone: str, pending_review: boo
     """Return (text, blocks) of a client's consent card."""
     last = {}
     for e in events:  # newest first: the latest applied event per scope explains the state
-        if e.outcome == "applied":
+        if e.outcome == APPLIED:
             last.setdefault(e.scope, e)
     names = ", ".join(c.name for c in clients) or "No client record"
     overall = OVERALL_WORDS[state.overall]
@@ -65,7 +65,7 @@ def card(state: ConsentState, *, clients, events, zone: str, pending_review: boo
         {"type": "header", "text": {"type": "plain_text", "text": _short(names, 150)}},
         section(f"{display(state.e164)}\n*{overall}* — " + describe(
             "", state.overall, state.overall_source, state.overall_changed_at,
-            last.get("overall"), zone, style=SLACK).strip()),
+            last.get(OVERALL), zone, style=SLACK).strip()),
     ]
     if notice:
         blocks.insert(1, context(notice))
@@ -86,11 +86,11 @@ def card(state: ConsentState, *, clients, events, zone: str, pending_review: boo
         for value, label in BUTTONS]})
     options = [_switch_option(name, state, last.get(name), zone) for name in AUTOMATIONS]
     checked = [o for o, name in zip(options, AUTOMATIONS, strict=True)
-               if state.switch(name).state == "on"]
+               if state.switch(name).state == ON]
     checkboxes = {"type": "checkboxes", "action_id": ids.SWITCHES, "options": options}
     if checked:
         checkboxes["initial_options"] = checked
-    drawn = "".join("1" if state.switch(n).state == "on" else "0" for n in AUTOMATIONS)
+    drawn = "".join("1" if state.switch(n).state == ON else "0" for n in AUTOMATIONS)
     blocks.append({"type": "section", "block_id": ids.switches_block(state.e164, drawn),
                    "text": {"type": "mrkdwn", "text": "*Automations*"},
                    "accessory": checkboxes})
@@ -124,16 +124,16 @@ def history(e164: str, events, zone: str) -> tuple[str, list[dict]]:
     """Return the latest changes of a phone, newest first."""
     lines = []
     for e in events[:30]:
-        what = "overall preference" if e.scope == "overall" else \
+        what = "overall preference" if e.scope == OVERALL else \
             AUTOMATIONS[e.scope].label if e.scope in AUTOMATIONS else e.scope
-        verb = f"{e.old_state} → {e.new_state}" if e.outcome == "applied" else \
+        verb = f"{e.old_state} → {e.new_state}" if e.outcome == APPLIED else \
             f"refused {e.new_state} ({e.reason})"
-        if e.outcome == "applied" and e.reason:  # a misread correction
+        if e.outcome == APPLIED and e.reason:  # a misread correction
             verb += f" ({e.reason})"
         note = f" — “{escape(_short(e.note, 80))}”" if e.note else ""
         text = f" — texted “{escape(_short(e.raw_text, 60))}”" if e.raw_text else ""
-        actor = f"<@{e.actor}>" if e.channel == "slack" else escape(e.actor)
-        lines.append(f"• {when(e.occurred_at, zone)}: {what} {verb}, by {actor} "
+        who = mention(e.actor, e.channel)
+        lines.append(f"• {when(e.occurred_at, zone)}: {what} {verb}, by {who} "
                      f"({e.source}){text}{note}")
     body = "\n".join(lines) or "No changes recorded."
     return f"History of {display(e164)}", [section(f"*History of {display(e164)}*"),
@@ -142,9 +142,9 @@ def history(e164: str, events, zone: str) -> tuple[str, list[dict]]:
 
 def opt_in_modal(e164: str, names: str, response_url: str | None) -> dict:
     """Return the modal that asks for the evidence of consent before opting in."""
-    metadata = json.dumps({"phone": e164, "response_url": response_url})
     return {
-        "type": "modal", "callback_id": ids.OPT_IN_MODAL, "private_metadata": metadata[:3000],
+        "type": "modal", "callback_id": ids.OPT_IN_MODAL,
+        "private_metadata": ids.opt_in_metadata(e164, response_url),
         "title": {"type": "plain_text", "text": "Opt in"},
         "submit": {"type": "plain_text", "text": "Opt in"},
         "close": {"type": "plain_text", "text": "Cancel"},
@@ -162,11 +162,11 @@ def opt_in_modal(e164: str, names: str, response_url: str | None) -> dict:
 
 def misread_modal(e164: str, names: str, event_id: int, text: str | None) -> dict:
     """Return the modal that asks what the client meant before undoing their opt-out."""
-    metadata = json.dumps({"phone": e164, "event_id": event_id})
     quoted = "\n".join(f"> {line}"
                        for line in escape(_short(text or "", 500)).splitlines() or [""])
     return {
-        "type": "modal", "callback_id": ids.MISREAD_MODAL, "private_metadata": metadata,
+        "type": "modal", "callback_id": ids.MISREAD_MODAL,
+        "private_metadata": ids.misread_metadata(e164, event_id),
         "title": {"type": "plain_text", "text": "Not what they meant"},
         "submit": {"type": "plain_text", "text": "Undo the opt-out"},
         "close": {"type": "plain_text", "text": "Cancel"},
@@ -184,3 +184,11 @@ def misread_modal(e164: str, names: str, event_id: int, text: str | None) -> dic
                                      "not texts"}}},
         ],
     }
+
+
+def draw(e164: str, zone: str, *, notice: str | None = None) -> dict:
+    """Return the keyword arguments of respond() that show `e164`'s card as it stands now."""
+    loaded = load_card(e164, events=50)
+    text, body = card(loaded.state, clients=loaded.clients, events=loaded.events, zone=zone,
+                      pending_review=loaded.pending_review, notice=notice)
+    return {"text": text, "blocks": body}

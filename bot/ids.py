@@ -1,4 +1,14 @@
-"""Action, block and callback ids of the bot's Block Kit surfaces, in one place."""
+"""The addresses of the bot's Block Kit: action, block and callback ids, and what each carries.
+
+The builders (bot.blocks, bot.alert_blocks) write them and the listeners read them back, both
+through this module, so the shape of an id, a button's value or a modal's private_metadata is
+decided in one place.
+"""
+
+from __future__ import annotations
+
+import json
+import re
 
 OVERALL = "smsprefs:overall:"  # + the state the button sets; value: the phone
 SWITCHES = "smsprefs:switches"  # checkboxes; the phone rides in the block_id
@@ -10,6 +20,16 @@ EVIDENCE_BLOCK, EVIDENCE_INPUT = "evidence", "note"
 MISREAD = "smsprefs:misread"  # an opt-out alert's "Not what they meant"; value: the event id
 MISREAD_MODAL = "smsprefs:misread_modal"  # callback_id; private_metadata: {"phone", "event_id"}
 MISREAD_BLOCK, MISREAD_INPUT = "misread", "note"
+
+
+def starting(prefix: str) -> re.Pattern:
+    """Return the pattern Bolt matches every action id that starts with `prefix` by."""
+    return re.compile(f"^{re.escape(prefix)}")
+
+
+def after(prefix: str, action_id: str) -> str:
+    """Return what an action id carries after `prefix`: a state, a decision, an index."""
+    return action_id.removeprefix(prefix)
 
 
 def switches_block(e164: str, drawn: str) -> str:
@@ -25,3 +45,32 @@ def read_switches_block(block_id: str) -> tuple[str, str]:
     """Return (phone, switches as drawn) from a checkboxes block id."""
     e164, _, drawn = block_id.removeprefix(f"{SWITCHES}:").partition(":")
     return e164, drawn
+
+
+def opt_in_metadata(e164: str, response_url: str | None) -> str:
+    """Return the opt-in modal's private_metadata: the phone, and where its card was drawn."""
+    return json.dumps({"phone": e164, "response_url": response_url})[:3000]
+
+
+def misread_metadata(e164: str, event_id: int) -> str:
+    """Return the misread modal's private_metadata: the phone and the opt-out event."""
+    return json.dumps({"phone": e164, "event_id": event_id})
+
+
+def metadata(view: dict) -> dict:
+    """Return what a submitted modal carried in its private_metadata."""
+    return json.loads(view.get("private_metadata") or "{}")
+
+
+def typed(view: dict, block: str, element: str) -> str:
+    """Return what the person typed in a submitted modal's input, or "" when nothing."""
+    values = view["state"]["values"]
+    return values.get(block, {}).get(element, {}).get("value") or ""
+
+
+def first_input(view: dict) -> str | None:
+    """Return the block id of a submitted modal's first input, where an error shows."""
+    for block in view.get("blocks") or []:
+        if block.get("type") == "input":
+            return block.get("block_id")
+    return next(iter(view.get("state", {}).get("values") or {}), None)

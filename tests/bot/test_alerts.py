@@ -26,7 +26,7 @@ def slack(fake_slack):
 
 @pytest.fixture(autouse=True)
 def no_waiting(monkeypatch):
-    monkeypatch.setattr(alerts, "backoff", lambda attempts: timedelta(0))
+    monkeypatch.setattr(alerts, "backoff", lambda attempts, **_: timedelta(0))
 
 
 def texted(text: str, n: int = 1):

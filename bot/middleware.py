@@ -1,0 +1,111 @@
+"""What every Slack request goes through before its listener: the replay guard, the settings
+in Bolt's context, and a database connection on the thread that runs the listener.
+
+Bolt runs middleware on the request's thread and, once ack() is called, the listener on its
+own thread pool; peewee's connections belong to a thread. So no middleware can hold a
+connection for a listener: Bolt's listener start and completion handlers, which run on the
+listener's thread just before and just after it, open and close it instead.
+
+Replays (SPEC section 6): Bolt checks that a request is signed and at most five minutes old;
+within those five minutes a captured request would verify again. The guard runs right after
+that check (Bolt's `before_authorize` slot), for every kind of request: slash commands, block
+actions, view submissions, events. It records the request's timestamp and signature with one
+INSERT … ON CONFLICT DO NOTHING, so of two identical requests, even simultaneous ones, only
+the first reaches a listener. Old signatures go with the other webhook nonces in the sweep.
+Slack's own retries of an event (`X-Slack-Retry-Num`) are sent anew and signed anew, so they
+pass like any first delivery.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+
+from slack_bolt import BoltResponse
+from slack_bolt.listener.listener_completion_handler import ListenerCompletionHandler
+from slack_bolt.listener.listener_start_handler import ListenerStartHandler
+from slack_bolt.middleware import Middleware
+
+from store.db import close_connection, open_connection
+from store.leases import accept_nonce
+
+log = logging.getLogger("smsprefs.bot")
+
+
+class Settings(Middleware):
+    """Put the configuration and the permissions in every request's context (global)."""
+
+    def __init__(self, config, permissions):
+        self.config, self.permissions = config, permissions
+
+    def process(self, *, req, resp, next):
+        req.context["config"] = self.config
+        req.context["permissions"] = self.permissions
+        return next()
+
+
+@contextlib.contextmanager
+def connected():
+    """Hold this thread's database connection for the block; close it after if opened here."""
+    opened = open_connection()
+    try:
+        yield
+    finally:
+        if opened:
+            close_connection()
+
+
+_listener = threading.local()  # whether the start handler opened this thread's connection
+
+
+class OpenConnection(ListenerStartHandler):
+    """Open the database connection of the thread about to run a listener."""
+
+    def handle(self, request, response) -> None:
+        _listener.opened = open_connection()
+
+
+class CloseConnection(ListenerCompletionHandler):
+    """Close it when the listener has returned or raised, unless it was open before."""
+
+    def handle(self, request, response) -> None:
+        if getattr(_listener, "opened", False):
+            _listener.opened = False
+            close_connection()
+
+
+def give_listeners_connections(app) -> None:
+    """Give each of `app`'s listeners a connection of its own thread, for as long as it runs.
+
+    Bolt's Django adapter sets the same two handlers for Django's per-thread connections. A
+    failure to connect is a listener's failure: Bolt logs it and answers 500.
+    """
+    app.listener_runner.listener_start_handler = OpenConnection()
+    app.listener_runner.listener_completion_handler = CloseConnection()
+
+
+def slack_nonce(timestamp: str, signature: str) -> str:
+    """Return the nonce under which a Slack request's signature is remembered."""
+    return f"slack:{timestamp}:{signature}"
+
+
+def refuse_replays(request, next):
+    """Pass a request on the first time its signature is seen; answer a replay with nothing."""
+    signature = _header(request, "x-slack-signature")
+    if not signature:  # only Socket Mode requests come unsigned past Bolt's check
+        return next()
+    # Recorded on its own, not in the listener's transaction: Slack never re-sends a command
+    # or a click under the same signature, so a listener's failure needs no second chance.
+    with connected():  # the request's thread: Flask's request hooks have usually opened it
+        first = accept_nonce(slack_nonce(_header(request, "x-slack-request-timestamp"),
+                                         signature))
+    if first:
+        return next()
+    log.warning("ignored a replayed Slack request (its signature was seen before)")
+    return BoltResponse(status=200, body="")
+
+
+def _header(request, name: str) -> str:
+    values = request.headers.get(name) or [""]
+    return values[0] or ""
