@@ -12,15 +12,11 @@ from store.consent.changes import (
     correct_misread,
     get_state,
 )
-from store.consent.history import (
-    corrections_of,
-    get_event,
-    history_size,
-    list_events,
-    verify,
-)
+from store.consent.history import corrections_of, get_event, list_events
+from store.consent.misread import NOTE_REQUIRED, is_misread_candidate
+from store.consent.replay import history_size, verify
 from store.consent.reviews import decide_review, remind_overdue
-from store.consent.rules import NOTE_REQUIRED, Actor, ConsentState, is_misread_candidate
+from store.consent.rules import Actor, ConsentState
 
 __all__ = [
     "AUTOMATIONS", "NOTE_REQUIRED", "Actor", "Automation", "ChangeResult", "ConsentState",

@@ -13,13 +13,16 @@ from datetime import datetime, timedelta
 from store.clock import now_or, to_naive_utc, utcnow
 from store.consent.automations import AUTOMATIONS, get_automation
 from store.consent.history import EventContext, find_event, misread_facts, persist_plans
-from store.consent.rules import (
+from store.consent.misread import (
     ALREADY_CORRECTED,
     CONFIRMED_BY_CLIENT,
     NOT_CLIENT_OPT_OUT,
     NOT_NATURAL_LANGUAGE,
     NOTE_REQUIRED,
     STATE_CHANGED,
+    plan_misread,
+)
+from store.consent.rules import (
     WITH_REFUSED_PART,
     Actor,
     ConsentState,
@@ -27,7 +30,6 @@ from store.consent.rules import (
     Switch,
     plan_carrier,
     plan_change,
-    plan_misread,
 )
 from store.db import db, insert_rows, lock_rows
 from store.errors import ConsentRefused, InvalidRequest, NotFound

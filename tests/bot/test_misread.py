@@ -12,7 +12,7 @@ from bot.alerts import SlackNotifier, deliver_alerts
 from bot.ids import MISREAD, MISREAD_MODAL
 from store.consent.changes import get_state
 from store.consent.history import list_events
-from store.consent.rules import NATURAL_LANGUAGE_RULES
+from store.consent.misread import NATURAL_LANGUAGE_RULES
 from store.messaging.inbound import receive_text
 from store.models import ConsentEvent
 from tests.bot.slack_user import EDITOR, GROUP_MEMBER, OUTSIDER, button, click, submit

@@ -8,7 +8,8 @@ import threading
 import pytest
 
 from store.consent.changes import get_state
-from store.consent.history import list_events, verify
+from store.consent.history import list_events
+from store.consent.replay import verify
 from store.db import db
 from store.errors import ConsentRefused
 from tests.factories import client_texts, staff_sets

@@ -8,7 +8,7 @@ import io
 import pytest
 from peewee import DatabaseError
 
-from store.consent.history import verify
+from store.consent.replay import verify
 from store.db import db
 from store.models import AutomationSwitch, ConsentEvent, Phone
 from store.records.exports import export_clients, export_events

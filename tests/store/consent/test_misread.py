@@ -6,8 +6,9 @@ import pytest
 
 from store.consent.automations import AUTOMATIONS
 from store.consent.changes import apply_client_intent, correct_misread, get_state
-from store.consent.history import EventContext, list_events, verify
-from store.consent.rules import NATURAL_LANGUAGE_RULES
+from store.consent.history import EventContext, list_events
+from store.consent.misread import NATURAL_LANGUAGE_RULES
+from store.consent.replay import verify
 from store.db import db
 from store.errors import ConsentRefused, NotFound
 from store.messaging.inbound import receive_text

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from store.consent.changes import correct_misread, get_state
-from store.consent.history import list_events, verify
+from store.consent.history import list_events
+from store.consent.replay import verify
 from store.messaging.inbound import receive_text
 from tests.factories import API, STAFF
 from tests.store.test_concurrency import ROUNDS, race

@@ -17,7 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from store.consent.automations import AUTOMATIONS
 from store.consent.changes import get_state, set_carrier_block
-from store.consent.history import verify
+from store.consent.replay import verify
 from store.errors import ConsentRefused
 from store.messaging.sending import block_reason
 from store.records.imports import import_csv

@@ -8,7 +8,8 @@ from datetime import datetime
 import pytest
 
 from store.consent.changes import get_state
-from store.consent.history import list_events, verify
+from store.consent.history import list_events
+from store.consent.replay import verify
 from store.consent.reviews import decide_review, remind_overdue
 from store.consent.rules import Actor
 from store.errors import InvalidRequest, NotFound

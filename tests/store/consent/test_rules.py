@@ -6,7 +6,8 @@ import pytest
 
 from store.consent.automations import AUTOMATIONS
 from store.consent.changes import get_state, set_carrier_block
-from store.consent.history import list_events, verify
+from store.consent.history import list_events
+from store.consent.replay import verify
 from store.errors import ConsentRefused, InvalidRequest, UnknownAutomation
 from store.models import ConsentEvent
 from tests.factories import API, IMPORTER, PHONE, STAFF, client_texts, staff_sets

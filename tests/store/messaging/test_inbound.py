@@ -8,7 +8,8 @@ import pytest
 
 from store.clock import utcnow
 from store.consent.changes import get_state, set_carrier_block
-from store.consent.history import list_events, verify
+from store.consent.history import list_events
+from store.consent.replay import verify
 from store.messaging.inbound import (
     CONFIRM_WITHIN,
     MAX_TEXT,

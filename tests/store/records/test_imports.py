@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from playhouse.test_utils import count_queries
 
 from store.consent.changes import get_state
-from store.consent.history import list_events, verify
+from store.consent.history import list_events
+from store.consent.replay import verify
 from store.errors import InvalidRequest
 from store.models import Client, ConsentEvent, Phone
 from store.records.clients import clients_of, upsert_client
