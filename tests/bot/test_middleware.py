@@ -1,4 +1,5 @@
-"""A signed Slack request seen before does nothing (SPEC section 6), whatever its kind."""
+"""What every Slack request goes through (bot.middleware): a signed request seen before does
+nothing (SPEC section 6), whatever its kind; the settings in context; a connection per listener."""
 
 from __future__ import annotations
 
