@@ -5,8 +5,9 @@ an opt-in, and applies the result. One pipeline, one module a stage, in this ord
 
   normalize.py  fold case, accents, quotes, emoji; words that remember where they stand
   clauses.py    sentences, clauses and parts
-  requests.py   the requests in them: opt-out words, revocations in words (phrasebook.py
-                matches patterns.py; spelling.py knows STOP's typos), negation.py, reviews
+  requests.py   the requests in them: an opt-out word leading a text or a piece (leads.py),
+                revocations in words (phrasebook.py matches patterns.py; spelling.py knows
+                STOP's typos), negation.py, reviews
   scope.py      what each request is about: an automation, all texts, or not texting
   decide.py     one answer for the whole text
   lexicon.py, patterns.py   the words and phrases read (data only)

@@ -11,15 +11,8 @@ from dataclasses import dataclass
 
 from store.classifier import lexicon as kw
 from store.classifier.clauses import Reading, read
-from store.classifier.requests import (
-    Findings,
-    Request,
-    Words,
-    find,
-    later_affirmation,
-    lead,
-    words_of,
-)
+from store.classifier.leads import Request, Words, lead, words_of
+from store.classifier.requests import Findings, find, later_affirmation
 from store.classifier.scope import ALL, rest
 from store.vocabulary import HELP, NONE, OPT_IN, OPT_OUT, REVIEW
 
