@@ -19,10 +19,9 @@ from pathlib import Path
 
 from playhouse.test_utils import count_queries
 
-from store.db import db, init_db
+from store.db import db, init_db, migrate
 from store.messaging.campaigns import create_campaign
 from store.records.imports import import_csv
-from store.schema import migrate
 
 AREA_CODES = [201, 202, 203, 205, 206, 207, 208, 209, 210, 212, 213, 214, 215, 216, 217, 218,
               219, 224, 225, 228, 229, 231, 234, 239, 240, 248, 251, 252, 253, 254, 256, 260,

@@ -12,7 +12,7 @@ from bot import build_bolt_app
 from bot import register as register_slack
 from gateway.config import Config, ConfigError
 from gateway.logs import announce, configure_logging
-from store.db import DatabaseError, close_connection, init_db, open_connection
+from store.db import DatabaseError, close_connection, init_db, open_connection, ping
 
 log = logging.getLogger("smsprefs")
 MAX_BODY = 64 * 1024
@@ -33,12 +33,12 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     init_db(config.database_url.reveal())
     _register_connections(app)
 
-    from gateway import api, errors, health, webhooks
+    from gateway import api, errors, webhooks
     from gateway.queue import Queue
 
     app.extensions["smsprefs.queue"] = Queue(config)
     errors.register(app)
-    health.register(app)
+    _register_health(app)
     webhooks.register(app, config)
     api.register(app, config)
     bolt_app = build_bolt_app(config)
@@ -79,3 +79,12 @@ def _warn_about_webhooks(config: Config) -> None:
             log.warning("webhooks are refused: set VONAGE_SIGNATURE_SECRET or WEBHOOK_TOKEN")
 
 
+def _register_health(app: Flask) -> None:
+    @app.get("/healthz")
+    def healthz():
+        """The process answers and the database does too."""
+        try:
+            ping()
+        except DatabaseError:
+            return jsonify({"status": "error", "database": "unreachable"}), 503
+        return jsonify({"status": "ok", "database": "ok"})

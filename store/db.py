@@ -1,10 +1,12 @@
-"""The database: declared once here, bound late from DATABASE_URL by init_db()."""
+"""The database: declared once here, bound late from DATABASE_URL by init_db(), connected
+by the edges through the helpers below, and migrated by migrate() with Peewee's own runner."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import sqlite3
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from peewee import (
@@ -16,6 +18,7 @@ from peewee import (
     PostgresqlDatabase,
 )
 from playhouse.db_url import connect
+from playhouse.migrations import Runner
 
 db = DatabaseProxy()
 
@@ -163,3 +166,33 @@ def insert_rows(
 
 def _quote(name: str) -> str:
     return f'"{name}"'
+
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+# Any constant will do: it only has to be the same in every process that migrates.
+_PG_LOCK_KEY = 0x5D5_0C0A
+
+
+def runner() -> Runner:
+    """Return the migration runner for the bound database."""
+    return Runner(db.obj, directory=str(MIGRATIONS))
+
+
+def migrate() -> list[str]:
+    """Apply every pending migration and return their names; a no-op when up to date.
+
+    On PostgreSQL an advisory lock makes concurrent `smsprefs migrate` runs (two release
+    phases, a web dyno starting) wait for each other instead of racing.
+    """
+    if not is_postgres():
+        return runner().up()
+    db.execute_sql("SELECT pg_advisory_lock(%s)", (_PG_LOCK_KEY,))
+    try:
+        return runner().up()
+    finally:
+        db.execute_sql("SELECT pg_advisory_unlock(%s)", (_PG_LOCK_KEY,))
+
+
+def pending() -> list[str]:
+    """Return the names of migrations not applied yet."""
+    return [m.name for m in runner().status() if not m.applied]

@@ -8,9 +8,8 @@ import shutil
 
 import pytest
 
-from store.db import db, open_database
+from store.db import db, migrate, open_database
 from store.models import MODELS
-from store.schema import migrate
 
 pytest_plugins = ["tests.fakes.vonage_server", "tests.fakes.slack_server"]
 

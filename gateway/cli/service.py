@@ -15,7 +15,7 @@ from gateway.config import Config
 @main.command()
 def migrate() -> None:
     """Apply pending database migrations (safe to run again and again)."""
-    from store.schema import migrate as apply
+    from store.db import migrate as apply
 
     applied = apply()
     click.echo("applied: " + ", ".join(applied) if applied else "database is up to date")
@@ -53,7 +53,7 @@ def serve(config: Config, host: str, port: int | None) -> None:
     from werkzeug.serving import make_server
 
     from gateway import create_app
-    from store.schema import migrate as apply
+    from store.db import migrate as apply
 
     _logging()
     apply()
@@ -71,7 +71,7 @@ def worker(config: Config, workers: int) -> None:
     """Run the send worker: deliver queued texts, retry, sweep every minute."""
     from gateway.logs import announce
     from gateway.queue import Queue
-    from store.schema import pending
+    from store.db import pending
 
     _logging()
     waiting = pending()

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from playhouse.schema_diff import diff_models
 
-from store.db import db
+from store.db import db, migrate, pending
 from store.models import MODELS
-from store.schema import migrate, pending
 
 pytestmark = pytest.mark.usefixtures("database")
 
