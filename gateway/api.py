@@ -1,7 +1,8 @@
 """/api/v1: the JSON API for the CRM, behind one bearer token (SPEC section 5).
 
 The endpoints live in api_clients.py (clients, preferences, events, classify),
-api_messages.py (messages, campaigns) and openapi.py (the document describing them all).
+api_messages.py (messages, campaigns) and openapi.py (the document describing them all),
+each declared once with @operation (api_routes.py) over the models of api_models.py.
 """
 
 from __future__ import annotations
@@ -10,13 +11,11 @@ import hmac
 
 from flask import Blueprint, Flask, request
 
-from gateway import api_clients, api_messages, openapi
+from gateway import api_routes, openapi  # noqa: F401  (openapi imports every operation)
 from gateway.config import Config
 from gateway.errors import error_response
 
 PREFIX = "/api/v1"
-CAMPAIGNS = f"{PREFIX}/campaigns"
-MAX_CAMPAIGN_BODY = 8 * 1024 * 1024
 
 
 def register(app: Flask, config: Config) -> None:
@@ -29,16 +28,14 @@ def register(app: Flask, config: Config) -> None:
     def _authorize():
         if request.path == PREFIX or request.path.startswith(f"{PREFIX}/"):
             refused = check()
-            if refused is None and request.path == CAMPAIGNS and request.method == "POST":
-                # 100,000 recipients are about 1.6 MB of JSON; every other body keeps 64 KiB
-                request.max_content_length = MAX_CAMPAIGN_BODY
+            limit = api_routes.body_limit(request.endpoint)
+            if refused is None and limit is not None:
+                request.max_content_length = limit  # as the operation declares it
             return refused
         return None
 
     bp = Blueprint("api", __name__, url_prefix=PREFIX)
-    api_clients.add_routes(bp)
-    api_messages.add_routes(bp)
-    openapi.add_routes(bp)
+    api_routes.register(bp)
     app.register_blueprint(bp)
 
 

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, jsonify
+from flask import current_app
 
-from gateway.api_json import actor_of, bad_request, iso, phone_of, query_int, read_body
-from gateway.errors import error_response
+from gateway.api_models import (
+    Classification,
+    ClassifyInput,
+    Client,
+    ClientInput,
+    Event,
+    Events,
+    EventsQuery,
+    MisreadInput,
+    PreferencesInput,
+)
+from gateway.api_routes import operation
+from gateway.errors import Error, Refusal
 from store.consent import (
     AUTOMATIONS,
     NOTE_REQUIRED,
@@ -18,98 +29,92 @@ from store.consent import (
     list_events,
 )
 from store.errors import ConsentRefused, NotFound
-from store.models import ConsentEvent
 from store.phones import mask
 from store.records import find_phones, load_card, upsert_client
 
 log = logging.getLogger("smsprefs.api")
 
-MAX_EVENTS = 500
-MAX_EVENT_ID = 2**63 - 1  # event ids are BIGINT
+CLIENT = (200, Client, "The client's consent")
+MISREAD_REFUSALS = ("not_client_opt_out, not_natural_language, already_corrected, "
+                    "confirmed_by_client, state_changed, opted_out")
 
 
-def add_routes(bp: Blueprint) -> None:
-    bp.get("/clients/<phone>")(get_client)
-    bp.put("/clients/<phone>")(put_client)
-    bp.patch("/clients/<phone>/preferences")(patch_preferences)
-    bp.get("/clients/<phone>/events")(get_events)
-    bp.post("/clients/<phone>/misread")(post_misread)
-    bp.post("/classify")(post_classify)
+@operation("GET", "/clients/<phone>", "Look up a phone's clients and consent", ok=CLIENT,
+           errors=(404, 422))
+def get_client(phone: str) -> Client:
+    return client_document(phone)
 
 
-def get_client(phone: str):
-    return jsonify(client_document(phone_of(phone)))
+@operation("PUT", "/clients/<phone>", "Create or update a client record (never touches consent)",
+           ok=CLIENT, errors=(422,), body=ClientInput)
+def put_client(phone: str, body: ClientInput) -> Client:
+    upsert_client(phone, name=body.name, crm_id=body.crm_id)
+    return client_document(phone)
 
 
-def put_client(phone: str):
-    e164 = phone_of(phone)
-    body = read_body({"name": str}, {"crm_id": str})
-    upsert_client(e164, name=body["name"], crm_id=body.get("crm_id"))
-    return jsonify(client_document(e164))
-
-
-def patch_preferences(phone: str):
-    e164 = phone_of(phone)
-    body = read_body({"actor": str},
-                     {"overall": str, "automations": dict[str, str], "note": str})
-    actor = Actor(source="staff", actor=actor_of(body), channel="api")
+@operation("PATCH", "/clients/<phone>/preferences", "Change consent as staff, all or nothing",
+           ok=CLIENT, errors=(409, 422), body=PreferencesInput)
+def patch_preferences(phone: str, body: PreferencesInput) -> Client:
+    actor = Actor(source="staff", actor=body.actor, channel="api")
     # a refusal raises ConsentRefused once its events are committed: 409, or 422 for a note
     try:
-        change_consent(e164, actor=actor, overall=body.get("overall"),
-                       automations=body.get("automations"), note=body.get("note"))
+        change_consent(phone, actor=actor, overall=body.overall,
+                       automations=body.automations, note=body.note)
     except ConsentRefused as exc:
-        log.info("API preferences of %s by %s refused: %s", mask(e164), actor.actor,
+        log.info("API preferences of %s by %s refused: %s", mask(phone), actor.actor,
                  exc.refusals)
         raise
-    log.info("API preferences of %s changed by %s", mask(e164), actor.actor)
-    return jsonify(client_document(e164))
+    log.info("API preferences of %s changed by %s", mask(phone), actor.actor)
+    return client_document(phone)
 
 
-def post_misread(phone: str):
+@operation("POST", "/clients/<phone>/misread",
+           "Mark an opt-out the classifier read from natural language as misread, undoing it "
+           "as staff", ok=CLIENT, body=MisreadInput, errors=(
+               404,
+               (409, Refusal, f"SPEC rule 11 refuses it (error: {MISREAD_REFUSALS}); nothing "
+                "was applied, and the refused attempt is recorded"),
+               (422, Error, "The phone is not valid (invalid_phone), or the note is blank "
+                "(note_required, recorded as a refused attempt)")))
+def post_misread(phone: str, body: MisreadInput):
     """Mark a natural-language opt-out misread, undoing it as staff (SPEC rule 11)."""
-    e164 = phone_of(phone)
-    body = read_body({"event_id": int, "actor": str, "note": str})
-    if not 1 <= body["event_id"] <= MAX_EVENT_ID:
-        raise bad_request(f"event_id must be a consent event id, from 1 to {MAX_EVENT_ID}")
-    actor = Actor(source="staff", actor=actor_of(body), channel="api")
-    result = correct_misread(e164, body["event_id"], actor=actor, note=body["note"])
+    actor = Actor(source="staff", actor=body.actor, channel="api")
+    result = correct_misread(phone, body.event_id, actor=actor, note=body.note)
     refusal = result.refusal
     if refusal is not None:  # recorded as an event already
-        log.info("API misread correction of %s event %s by %s refused: %s", mask(e164),
-                 body["event_id"], actor.actor, refusal.reason)
+        log.info("API misread correction of %s event %s by %s refused: %s", mask(phone),
+                 body.event_id, actor.actor, refusal.reason)
         if refusal.reason == NOTE_REQUIRED:  # like evidence_required: the same caller can fix it
-            return error_response(422, refusal.reason, str(refusal))
+            return Error(error=refusal.reason, message=str(refusal)), 422
         raise refusal
-    log.info("API misread correction of %s event %s by %s", mask(e164), body["event_id"],
+    log.info("API misread correction of %s event %s by %s", mask(phone), body.event_id,
              actor.actor)
-    return jsonify(client_document(e164))
+    return client_document(phone)
 
 
-def get_events(phone: str):
-    e164 = phone_of(phone)
-    limit = query_int("limit", default=100, low=1, high=MAX_EVENTS)
-    before = query_int("before", default=None, low=1)
-    if not find_phones(e164):
-        raise NotFound(f"no client or consent is recorded for {e164}")
-    events = list_events(e164, limit=limit + 1, before_id=before)
-    more, events = len(events) > limit, events[:limit]
-    return jsonify({
-        "phone": e164,
-        "events": [event_document(e) for e in events],
-        "next_before": events[-1].id if more else None,
-    })
+@operation("GET", "/clients/<phone>/events", "List consent events, newest first",
+           ok=(200, Events, "A page of events"), errors=(400, 404, 422), query=EventsQuery)
+def get_events(phone: str, query: EventsQuery) -> Events:
+    if not find_phones(phone):
+        raise NotFound(f"no client or consent is recorded for {phone}")
+    events = list_events(phone, limit=query.limit + 1, before_id=query.before)
+    more, events = len(events) > query.limit, events[:query.limit]
+    return Events(phone=phone, events=[event_document(e) for e in events],
+                  next_before=events[-1].id if more else None)
 
 
-def post_classify():
+@operation("POST", "/classify",
+           "Read a text as a client's opt-out, opt-in, help request or review",
+           ok=(200, Classification, "What the text asks for"), errors=(422,),
+           body=ClassifyInput)
+def post_classify(body: ClassifyInput) -> Classification:
     # an empty text (a picture without words) is read like any other: intent none (SPEC 4)
-    body = read_body({"text": str}, {"phone": str}, client_text="text")
-    e164 = phone_of(body["phone"]) if "phone" in body else None
-    result = classify_for(e164, body["text"])
-    return jsonify({"intent": result.intent, "scope": result.scope, "rule": result.rule,
-                    "version": result.version})
+    result = classify_for(body.phone, body.text)
+    return Classification(intent=result.intent, scope=result.scope, rule=result.rule,
+                          version=result.version)
 
 
-def client_document(e164: str) -> dict:
+def client_document(e164: str) -> Client:
     """Return what the API says about one phone; NotFound (404) for a phone never seen."""
     region = current_app.extensions["smsprefs"].default_region
     card = load_card(e164, region=region, events=0)
@@ -119,27 +124,26 @@ def client_document(e164: str) -> dict:
         switch = state.switch(name)
         automations[name] = {"state": switch.state, "source": switch.source,
                              "locked": switch.locked}
-    return {
-        "phone": state.e164,
-        "clients": [{"name": c.name, "crm_id": c.crm_id} for c in card.clients],
-        "overall": state.overall,
-        "overall_source": state.overall_source,
-        "overall_changed_at": iso(state.overall_changed_at),
-        "locked": state.locked,
-        "automations": automations,
-        "carrier_blocked": state.carrier_blocked,
-        "pending_review": card.pending_review,
-    }
+    return Client(
+        phone=state.e164,
+        clients=[{"name": c.name, "crm_id": c.crm_id} for c in card.clients],
+        overall=state.overall,
+        overall_source=state.overall_source,
+        overall_changed_at=state.overall_changed_at,
+        locked=state.locked,
+        automations=automations,
+        carrier_blocked=state.carrier_blocked,
+        pending_review=card.pending_review,
+    )
 
 
-def event_document(event: ConsentEvent) -> dict:
-    return {
-        "id": event.id, "scope": event.scope, "old_state": event.old_state,
-        "new_state": event.new_state, "source": event.source, "actor": event.actor,
-        "channel": event.channel, "outcome": event.outcome, "reason": event.reason,
-        "inbound_message_id": event.inbound_message_id, "raw_text": event.raw_text,
-        "rule": event.rule, "classifier_version": event.classifier_version,
-        "note": event.note, "corrects_event_id": event.corrects_id,
-        "occurred_at": iso(event.occurred_at),
-        "recorded_at": iso(event.recorded_at),
-    }
+def event_document(event) -> Event:
+    return Event(
+        id=event.id, scope=event.scope, old_state=event.old_state,
+        new_state=event.new_state, source=event.source, actor=event.actor,
+        channel=event.channel, outcome=event.outcome, reason=event.reason,
+        inbound_message_id=event.inbound_message_id, raw_text=event.raw_text,
+        rule=event.rule, classifier_version=event.classifier_version,
+        note=event.note, corrects_event_id=event.corrects_id,
+        occurred_at=event.occurred_at, recorded_at=event.recorded_at,
+    )

@@ -1,146 +1,155 @@
-"""JSON in and out of /api/v1: checked request bodies, paging parameters, phones, timestamps."""
+"""JSON into /api/v1: a body or query string read into its model, or a 400/422 naming the field.
+
+The body comes through strict_json (UTF-8, no duplicate keys, no NaN, 32 levels at most)
+before pydantic sees it. Of the errors pydantic reports, a malformed field is 400
+bad_request; only when every field is well formed does a phone that is not a number answer
+422 invalid_phone, or an automation that is not registered 422 unknown_automation.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from typing import Any, get_args, get_origin
+from functools import cache
+from typing import TypeVar
 
 from flask import current_app, request
+from pydantic import BaseModel, ValidationError
 
 from gateway.errors import ApiError
+from gateway.fields import CONTROL, NAMED, ONE_LINE, PROSE, PROSE_CONTROL, PROSE_TEXT
 from gateway.strict_json import load_object
-from store.clock import to_aware
-from store.messaging import clean_text
 from store.phones import parse_phone
 
-MAX_ACTOR = 120  # the width of the actor column of events, messages and campaigns
-
-KIND_NAMES = {str: "a string", bool: "true or false", int: "a whole number",
-              dict: "an object", list: "a list"}
-# Fields a person writes several lines in; every other string is one line. No string holds
-# NUL or another control character: they forge log lines and PostgreSQL cannot store NUL.
-# The patterns are JSON Schema's too (api_schemas.py), so the document is as tight as this.
-PROSE_FIELDS = frozenset({"text", "note"})
-ONE_LINE = r"^[^\u0000-\u001f\u007f-\u009f]*$"
-PROSE = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
-_ONE_LINE, _PROSE = re.compile(ONE_LINE), re.compile(PROSE)
+Model = TypeVar("Model", bound=BaseModel)
+SEMANTIC = ("invalid_phone", "unknown_automation")  # 422, with the store's own code
+KINDS = {"string": "a string", "boolean": "true or false", "integer": "a whole number",
+         "object": "an object", "array": "a list"}
+CONTROLS, PROSE_CONTROLS = re.compile(f"[{CONTROL}]"), re.compile(f"[{PROSE_CONTROL}]")
 
 
 def bad_request(message: str) -> ApiError:
     return ApiError(400, "bad_request", message)
 
 
-def read_body(required: dict[str, Any], optional: dict[str, Any] | None = None, *,
-              client_text: str | None = None) -> dict[str, Any]:
-    """Return the request's JSON object, checked against the keys and types it may hold.
-
-    `required` and `optional` map each key to its type (str, bool, list[str], dict[str, str]).
-    An optional key given as null counts as absent and is left out of the result. The key
-    `client_text` names a text a client wrote: its control characters are removed, as from
-    an inbound text, instead of refused.
-    """
-    optional = optional or {}
-    body = _json_object()
-    unknown = sorted(set(body) - set(required) - set(optional))
-    if unknown:
-        accepted = ", ".join([*required, *optional])
-        raise bad_request(f"unknown field{'s' if len(unknown) > 1 else ''} "
-                          f"{', '.join(unknown)}; this endpoint accepts {accepted}")
-    missing = [key for key in required if body.get(key) is None]
-    if missing:
-        raise bad_request(f"missing field{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
-    checked = {}
-    for key, value in body.items():
-        if value is None:
-            continue  # an optional key (a required one was reported missing above)
-        kind = required.get(key) or optional[key]
-        if not _matches(value, kind):
-            raise bad_request(f"{key} must be {_describe(kind)}")
-        if key == client_text:
-            value = clean_text(value)
-        elif not _fits(value, _PROSE if key in PROSE_FIELDS else _ONE_LINE):
-            what = ("a control character" if key in PROSE_FIELDS
-                    else "a line break or control character")
-            raise bad_request(f"{key} must not contain {what}")
-        checked[key] = value
-    return checked
+def read_body(model: type[Model]) -> Model:
+    """Return the request's JSON object read into `model`, or raise ApiError."""
+    body = load_object(request.get_data(cache=True))  # past the body limit: 413, as JSON
+    try:
+        return model.model_validate(body, context={"region": _region()})
+    except ValidationError as exc:
+        raise api_error(model, exc) from None
 
 
-def _json_object() -> dict[str, Any]:
-    # over MAX_CONTENT_LENGTH get_data raises 413, answered as JSON
-    return load_object(request.get_data(cache=True))
-
-
-def _fits(value: Any, pattern: re.Pattern) -> bool:
-    if isinstance(value, str):
-        return bool(pattern.match(value))
-    if isinstance(value, dict):
-        return all(_fits(k, _ONE_LINE) and _fits(v, pattern) for k, v in value.items())
-    if isinstance(value, list):
-        return all(_fits(v, pattern) for v in value)
-    return True
-
-
-def _matches(value: Any, kind: Any) -> bool:
-    origin = get_origin(kind)
-    if origin is None:
-        # bool is an int in Python, but true is not a number in JSON
-        return isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
-    if not isinstance(value, origin):
-        return False
-    args = get_args(kind)
-    values = value if origin is list else value.values()
-    return all(_matches(v, args[-1]) for v in values)
-
-
-def _describe(kind: Any) -> str:
-    origin = get_origin(kind)
-    if origin is None:
-        return KIND_NAMES[kind]
-    inner = KIND_NAMES[get_args(kind)[-1]].removeprefix("a ").removeprefix("an ")
-    return f"{KIND_NAMES[origin]} of {inner}s"
-
-
-def actor_of(body: dict[str, Any], *, required: bool = True) -> str | None:
-    """Return the body's actor, trimmed; every change is attributed to someone."""
-    actor = (body.get("actor") or "").strip()
-    if not actor:
-        if required:
-            raise bad_request("actor must name who asks (a user id or the CRM's name)")
-        return None
-    if len(actor) > MAX_ACTOR:
-        raise bad_request(f"actor has at most {MAX_ACTOR} characters")
-    return actor
-
-
-# The largest id a database column holds (a signed 64-bit integer): SQLite raises past it.
-MAX_ID = 2**63 - 1
-
-
-def query_int(name: str, *, default: int | None, low: int, high: int = MAX_ID) -> int | None:
-    """Return the query parameter `name` as a whole number within bounds, or raise 400."""
-    given = request.args.getlist(name)
-    if len(given) > 1:
-        raise bad_request(f"{name} is given more than once")
-    if not given:
-        return default
-    raw = given[0]
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19):  # int() takes " 1_0", "１"
-        raise bad_request(f"{name} must be a whole number, not {raw[:40]!r}")
-    value = int(raw)
-    if not low <= value <= high:
-        raise bad_request(f"{name} must be between {low} and {high}, not {value}")
-    return value
+def read_query(model: type[Model]) -> Model:
+    """Return the query string read into `model`; a parameter given twice is 400."""
+    values = {}
+    for name in model.model_fields:
+        given = request.args.getlist(name)
+        if len(given) > 1:
+            raise bad_request(f"{name} is given more than once")
+        if given:
+            values[name] = given[0]
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise api_error(model, exc) from None
 
 
 def phone_of(text: str) -> str:
     """Return `text` as E.164 in the dealership's region; InvalidPhone answers 422."""
-    return parse_phone(text, region=current_app.extensions["smsprefs"].default_region)
+    return parse_phone(text, region=_region())
 
 
-def iso(moment: datetime | None) -> str | None:
-    """Return a stored naive UTC time as ISO 8601 with a Z, e.g. 2026-11-26T14:03:00.000Z."""
-    if moment is None:
-        return None
-    return to_aware(moment).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def _region() -> str:
+    return current_app.extensions["smsprefs"].default_region
+
+
+def api_error(model: type[BaseModel], exc: ValidationError) -> ApiError:
+    """Return the one error to answer for what pydantic found wrong, naming the field."""
+    errors = exc.errors(include_url=False)
+    unknown = [str(e["loc"][0]) for e in errors if e["type"] == "extra_forbidden"]
+    if unknown:
+        accepted = ", ".join(model.model_fields)
+        return bad_request(f"unknown field{_s(unknown)} {', '.join(unknown)}; "
+                           f"this endpoint accepts {accepted}")
+    missing = [str(e["loc"][0]) for e in errors if e["type"] == "missing"]
+    if missing:
+        return bad_request(f"missing field{_s(missing)} {', '.join(missing)}")
+    malformed = [e for e in errors if e["type"] not in SEMANTIC]
+    if malformed:
+        return bad_request(describe(model, malformed[0]))
+    error = errors[0]
+    return ApiError(422, error["type"], f"{_name(error['loc'])}: {error['msg']}")
+
+
+def describe(model: type[BaseModel], error: dict) -> str:
+    """Return a sentence saying what is wrong with one field."""
+    loc, kind, value, ctx = error["loc"], error["type"], error["input"], error.get("ctx", {})
+    name, field = _name(loc), str(loc[0])
+    schema = _field_schemas(model).get(field, {})
+    if kind.endswith("_type") or (kind == "literal_error" and not isinstance(value, str)):
+        return f"{field} must be {_kind(schema)}"
+    if kind == "literal_error":
+        options = re.findall(r"'([^']*)'", ctx["expected"])
+        wanted = (" or ".join(f"'{o}'" for o in options) if len(options) == 2
+                  else f"one of {', '.join(options)}")
+        return f"{name} must be {wanted}, not {value[:40]!r}"
+    if kind == "string_pattern_mismatch":
+        return f"{name} {_pattern_rule(ctx['pattern'], value)}"
+    if kind in ("string_too_long", "too_long"):
+        unit = "characters" if kind == "string_too_long" else "items"
+        return f"{name} has at most {ctx['max_length']} {unit}"
+    if kind in ("string_too_short", "too_short"):
+        return f"{name} must not be empty"
+    if kind == "whole_number" or kind.startswith(("greater_than", "less_than")):
+        low, high = schema.get("minimum"), schema.get("maximum")
+        return f"{name} must be a whole number from {low} to {high}, not {str(value)[:40]!r}"
+    return f"{name}: {error['msg']}"
+
+
+def _pattern_rule(pattern: str, value: str) -> str:
+    if pattern in (PROSE, PROSE_TEXT) and PROSE_CONTROLS.search(value):
+        return "must not contain a control character"
+    if pattern in (ONE_LINE, NAMED) and CONTROLS.search(value):
+        return "must not contain a line break or control character"
+    if pattern in (NAMED, PROSE_TEXT):
+        return "must not be blank"
+    return f"must match {pattern}"
+
+
+def _name(loc: tuple) -> str:
+    """Return where in the body an error is: name, recipients[2], automations.price_reduction."""
+    if not loc:
+        return "the body"
+    if loc[-1] == "[key]":
+        return f"a key of {_name(loc[:-2])}"
+    name = str(loc[0])
+    for part in loc[1:]:
+        if isinstance(part, int):
+            name += f"[{part}]"
+        elif not CONTROLS.search(part) and len(part) <= 40:
+            name += f".{part}"
+    return name
+
+
+@cache
+def _field_schemas(model: type[BaseModel]) -> dict[str, dict]:
+    properties = model.model_json_schema()["properties"]
+    return {name: _not_null(schema) for name, schema in properties.items()}
+
+
+def _not_null(schema: dict) -> dict:
+    options = [s for s in schema.get("anyOf", [schema]) if s.get("type") != "null"]
+    return {**schema, **options[0]} if options else schema
+
+
+def _kind(schema: dict) -> str:
+    kind = KINDS.get(schema.get("type"), "well formed")
+    inner = schema.get("items") or schema.get("additionalProperties")
+    if isinstance(inner, dict) and inner.get("type") in KINDS:
+        kind += f" of {KINDS[inner['type']].removeprefix('a ').removeprefix('an ')}s"
+    return kind
+
+
+def _s(names: list[str]) -> str:
+    return "s" if len(names) > 1 else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify
+from pydantic import BaseModel, ConfigDict, Field
 from werkzeug.exceptions import HTTPException
 
 from store.errors import ConsentRefused, InvalidPhone, NotFound, StoreError, UnknownAutomation
@@ -16,12 +17,35 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+class Problem(BaseModel):
+    """What every error answer holds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    error: str = Field(description="a machine-readable code, such as not_found or locked")
+    message: str = Field(description="a sentence for a person")
+
+
+class Error(Problem):
+    """An error; a consent rule's refusal also says which scopes it refused."""
+
+    refused: dict[str, str] | None = Field(None, description="each refused scope (overall or "
+                                           "an automation) and its reason")
+
+
+class Refusal(Problem):
+    """A consent rule refused the change; nothing was applied, the attempt is recorded."""
+
+    refused: dict[str, str] = Field(description="each refused scope (overall or an "
+                                    "automation) and its reason")
+
+
 STORE_STATUS = {InvalidPhone: 422, UnknownAutomation: 422, NotFound: 404}
 
 
 def error_response(status: int, code: str, message: str, **extra):
-    body = {"error": code, "message": message, **extra}
-    return jsonify(body), status
+    body = Error(error=code, message=message, **extra)
+    return jsonify(body.model_dump(mode="json", exclude_none=True)), status
 
 
 def register(app: Flask) -> None:

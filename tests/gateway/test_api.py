@@ -1,5 +1,5 @@
 """/api/v1 through the real Flask app on the test database; every answer is checked
-against the OpenAPI document (test_openapi.assert_documented)."""
+against the OpenAPI document (tests/gateway/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,26 +8,14 @@ import logging
 import pytest
 
 from gateway import create_app
+from gateway.openapi import document
 from store.consent.changes import set_carrier_block
 from store.db import open_database
 from store.models import ConsentEvent, OutboundMessage
 from tests.factories import OTHER, PHONE, client_texts, staff_sets
 from tests.gateway.conftest import API_TOKEN, make_config
-from tests.gateway.test_openapi import DOC, assert_documented
 
 THIRD, FOURTH = "+12125550102", "+12125550103"
-
-
-@pytest.fixture
-def api(api):
-    """Call /api/v1 with the token, and check each answer against the document."""
-
-    def call(method: str, path: str, **kw):
-        response = api(method, path, **kw)
-        assert_documented(method, path, response, request_json=kw.get("json"))
-        return response
-
-    return call
 
 
 @pytest.fixture(autouse=True)
@@ -58,7 +46,7 @@ def send(api, kind: str = "manual", to: str = PHONE, **extra):
 
 ROUTES = [(m.upper(), t.replace("{phone}", PHONE).replace("{message_id}", "1")
            .replace("{campaign_id}", "1"))
-          for t, item in DOC["paths"].items() for m in item if m != "parameters"]
+          for t, item in document()["paths"].items() for m in item if m != "parameters"]
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-token"},
@@ -71,8 +59,6 @@ def test_every_endpoint_answers_401_without_the_token(client, headers):
         assert response.get_json()["error"] == "unauthorized"
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
         assert "wrong-token" not in response.get_data(as_text=True)
-        if path != "/nowhere":
-            assert_documented(method, path, response)
 
 
 def test_without_a_configured_token_the_api_is_off(database, tmp_path):
@@ -89,7 +75,7 @@ def test_the_token_never_reaches_an_answer_or_the_log(api, client, caplog):
     api("PATCH", f"/clients/{PHONE}/preferences", json={"overall": "opted_in", "actor": "crm"})
     api("GET", f"/clients/{PHONE}/events")
     client.get("/api/v1/openapi.json", headers={"Authorization": "Bearer nope"})
-    assert API_TOKEN not in caplog.text  # and assert_documented checked every answer
+    assert API_TOKEN not in caplog.text  # and conftest checked every answer
 
 
 # --- request bodies ----------------------------------------------------------------------
@@ -228,7 +214,7 @@ def test_a_refused_scope_applies_nothing(api):
 
 @pytest.mark.parametrize(("body", "status", "words"), [
     ({"overall": "opted_out"}, 400, "missing field actor"),
-    ({"overall": "opted_out", "actor": "  "}, 400, "actor must name who asks"),
+    ({"overall": "opted_out", "actor": "  "}, 400, "actor must not be blank"),
     ({"overall": "opted_out", "actor": "x" * 121}, 400, "at most 120"),
     ({"overall": "opted_out", "actor": "crm", "why": "x"}, 400, "unknown field why"),
     ({"automations": ["price_reduction"], "actor": "crm"}, 400, "an object of strings"),
@@ -316,7 +302,7 @@ def test_an_invalid_recipient_is_422_and_nothing_is_recorded(api, wakes):
     ({"kind": "automation"}, 400, "must name its automation type"),
     ({"kind": "automation", "automation": "deals"}, 422, "unknown automation"),
     ({"automation": "price_reduction"}, 400, "only kind 'automation'"),
-    ({"text": "  "}, 400, "the text is empty"),
+    ({"text": "  "}, 400, "text must not be blank"),
     ({"text": "x" * 1601}, 400, "at most 1600"),
     ({"text": 5}, 400, "text must be a string"),
     ({"to": 2125550100}, 400, "to must be a string"),
@@ -382,12 +368,12 @@ def test_campaign_recipients_come_in_pages(api):
 
 
 @pytest.mark.parametrize(("body", "words"), [
-    ({"recipients": []}, "a list of recipients"),
+    ({"recipients": []}, "recipients must not be empty"),
     ({"recipients": PHONE}, "recipients must be a list of strings"),
     ({"recipients": [2125550100]}, "recipients must be a list of strings"),
     ({"actor": None}, "missing field actor"),
-    ({"actor": ""}, "actor must name who asks"),
-    ({"actor": " "}, "actor must name who asks"),
+    ({"actor": ""}, "actor must not be blank"),
+    ({"actor": " "}, "actor must not be blank"),
     ({"name": "x" * 201}, "at most 200"),
     ({"include_unknown": "yes"}, "include_unknown must be true or false"),
 ])
