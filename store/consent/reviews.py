@@ -24,13 +24,13 @@ DECISIONS = {OPT_OUT: OPTED_OUT, "not_opt_out": DISMISSED}  # what a person deci
 
 
 @dataclass
-class Decision:
+class ReviewDecision:
     review: Review
     applied: bool  # False when someone had already decided it
     decided_by: str | None
 
 
-def decide_review(review_id: int, *, decision: str, actor: Actor) -> Decision:
+def decide_review(review_id: int, *, decision: str, actor: Actor) -> ReviewDecision:
     """Record `actor`'s decision on a pending review; the first decision wins."""
     if decision not in DECISIONS:
         raise InvalidRequest(f"a decision is one of {', '.join(DECISIONS)}, not {decision!r}")
@@ -44,7 +44,7 @@ def decide_review(review_id: int, *, decision: str, actor: Actor) -> Decision:
                .where(Review.id == review_id, Review.status == PENDING).execute())
         review = Review.get_by_id(review_id)
         if not won:
-            return Decision(review, False, review.decided_by)
+            return ReviewDecision(review, False, review.decided_by)
         e164 = review.phone.e164
         context = EventContext(inbound_message_id=review.inbound.provider_id
                                if review.inbound_id else None, raw_text=review.text,
@@ -53,7 +53,7 @@ def decide_review(review_id: int, *, decision: str, actor: Actor) -> Decision:
         _record_decision(e164, review, status, actor, context)
         if decision == OPT_OUT and load_states([e164])[e164].overall != OPTED_OUT:
             record_change(e164, actor=actor, overall=OPTED_OUT, context=context)
-        return Decision(review, True, actor.actor)
+        return ReviewDecision(review, True, actor.actor)
 
 
 def _record_decision(e164: str, review: Review, status: str, actor: Actor, context) -> None:

@@ -14,7 +14,6 @@ from store.messaging.alerts import (
 from store.messaging.campaigns import (
     EXCLUSIONS,
     MAX_RECIPIENTS,
-    MAX_TEXT,
     campaign_statuses,
     create_campaign,
     get_campaign,
@@ -45,6 +44,7 @@ from store.messaging.outbox import (
     retry_later,
 )
 from store.messaging.replies import ReplySettings
+from store.messaging.sending import MAX_TEXT
 
 __all__ = [
     "CARRIER_OPT_OUT",

@@ -13,7 +13,7 @@ from store.consent.changes import load_states
 from store.consent.rules import ConsentState
 from store.db import db, insert_rows
 from store.errors import InvalidRequest, NotFound
-from store.messaging.sending import block_reason, next_send_time
+from store.messaging.sending import block_reason, check_text, next_send_time
 from store.models import Campaign, OutboundMessage
 from store.phones import time_zones, try_parse_phone, us_state
 from store.vocabulary import (
@@ -29,20 +29,10 @@ from store.vocabulary import (
     SENDING,
 )
 
-MAX_TEXT = 1600  # ten concatenated SMS segments: past that carriers drop or split badly
 MAX_RECIPIENTS = 200_000
 DUPLICATE = "duplicate"
 EXCLUSIONS = (BLOCK_OPTED_OUT, BLOCK_UNKNOWN_EXCLUDED, BLOCK_AUTOMATION_OFF, BLOCK_CARRIER,
               BLOCK_INVALID_NUMBER, DUPLICATE)
-
-
-def check_text(text: str) -> str:
-    """Return `text` if it can be sent as an SMS, or raise InvalidRequest."""
-    if not isinstance(text, str) or not text.strip():
-        raise InvalidRequest("the text is empty")
-    if len(text) > MAX_TEXT:
-        raise InvalidRequest(f"the text has {len(text)} characters; at most {MAX_TEXT} can be sent")
-    return text
 
 
 @dataclass

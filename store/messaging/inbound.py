@@ -44,7 +44,7 @@ from store.vocabulary import (
 
 CONFIRM_WITHIN = timedelta(minutes=5)  # FCC: a confirmation later than this is not presumed ok
 REPEAT_WINDOW = timedelta(hours=24)
-MAX_TEXT = 10_000  # far beyond any real SMS; a longer body is cut, never refused
+MAX_INBOUND_TEXT = 10_000  # far beyond any real SMS; a longer body is cut, never refused
 # A sender's clock more than a day off is not believed (SPEC section 5): the receipt time is.
 PLAUSIBLE = timedelta(days=1)
 # C0 and C1 control characters but tab, line feed and carriage return: NUL cannot be stored
@@ -53,8 +53,8 @@ CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def clean_text(text: str | None) -> str:
-    """Return a client's text without control characters, cut to MAX_TEXT."""
-    return CONTROLS.sub("", text or "")[:MAX_TEXT]
+    """Return a client's text without control characters, cut to MAX_INBOUND_TEXT."""
+    return CONTROLS.sub("", text or "")[:MAX_INBOUND_TEXT]
 
 
 def plausible_time(moment: datetime | None, now: datetime) -> datetime:

@@ -17,8 +17,7 @@ from store.consent.changes import get_state, mark_opt_in_requested, set_carrier_
 from store.db import db, lock_rows
 from store.errors import NotFound
 from store.leases import claim_rows
-from store.messaging.campaigns import check_text
-from store.messaging.sending import block_reason, check_kind, decide, next_send_time
+from store.messaging.sending import block_reason, check_kind, check_text, decide, next_send_time
 from store.models import Alert, OutboundMessage, Phone, Review
 from store.phones import try_parse_phone
 from store.vocabulary import (

@@ -1,4 +1,4 @@
-"""Who may be texted, and when (SPEC section 3): the send decision and quiet hours."""
+"""Who may be texted, what, and when (SPEC section 3): the send decision and quiet hours."""
 
 from __future__ import annotations
 
@@ -28,10 +28,11 @@ from store.vocabulary import (
 DAY_STARTS = time(8, 0)
 DAY_ENDS = time(21, 0)
 EARLY_DAY_ENDS = time(20, 0)  # Florida, Oklahoma and Maryland
+MAX_TEXT = 1600  # ten concatenated SMS segments: past that carriers drop or split badly
 
 
 @dataclass(frozen=True)
-class Decision:
+class SendDecision:
     """Whether a text may go to a phone; if so, the earliest moment it may leave (UTC)."""
 
     e164: str | None
@@ -62,6 +63,15 @@ def check_kind(kind: str, automation: str | None) -> None:
         raise InvalidRequest("only kind 'automation' takes an automation type")
 
 
+def check_text(text: str) -> str:
+    """Return `text` if it can be sent as an SMS, or raise InvalidRequest."""
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidRequest("the text is empty")
+    if len(text) > MAX_TEXT:
+        raise InvalidRequest(f"the text has {len(text)} characters; at most {MAX_TEXT} can be sent")
+    return text
+
+
 def block_reason(
     state: ConsentState, *, kind: str, automation: str | None = None,
     include_unknown: bool = False,
@@ -84,24 +94,24 @@ def decide(
     state: ConsentState | None, *, kind: str, automation: str | None = None,
     include_unknown: bool = False, now: datetime | None = None,
     fallback_zone: str = "America/New_York",
-) -> Decision:
+) -> SendDecision:
     """Decide one text to `state`'s phone; None stands for a number that is not valid."""
     if state is None:
-        return Decision(None, BLOCK_INVALID_NUMBER)
+        return SendDecision(None, BLOCK_INVALID_NUMBER)
     reason = block_reason(state, kind=kind, automation=automation,
                           include_unknown=include_unknown)
     if reason:
-        return Decision(state.e164, reason)
+        return SendDecision(state.e164, reason)
     now = now_or(now)
     if kind not in QUIET_HOURS_KINDS:
-        return Decision(state.e164, send_at=now)
-    return Decision(state.e164, send_at=next_send_time(state.e164, now, fallback_zone))
+        return SendDecision(state.e164, send_at=now)
+    return SendDecision(state.e164, send_at=next_send_time(state.e164, now, fallback_zone))
 
 
 def can_send(
     to: str, *, kind: str, automation: str | None = None, include_unknown: bool = False,
     region: str = "US", now: datetime | None = None, fallback_zone: str = "America/New_York",
-) -> Decision:
+) -> SendDecision:
     """Parse `to`, load its consent, and decide whether one text may go to it."""
     from store.consent.changes import get_state
 
