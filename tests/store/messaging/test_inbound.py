@@ -12,7 +12,7 @@ from store.consent.history import list_events
 from store.consent.replay import verify
 from store.messaging.inbound import (
     CONFIRM_WITHIN,
-    MAX_TEXT,
+    MAX_INBOUND_TEXT,
     assemble_stale_parts,
     clean_text,
     plausible_time,
@@ -338,8 +338,9 @@ def test_clean_text_removes_control_characters_only(raw, clean):
 
 
 def test_clean_text_cuts_a_huge_body_instead_of_refusing_it():
-    assert clean_text("a" * (MAX_TEXT + 5)) == "a" * MAX_TEXT
-    assert clean_text("\x00" * 10 + "b" * MAX_TEXT) == "b" * MAX_TEXT  # removed before the cut
+    assert clean_text("a" * (MAX_INBOUND_TEXT + 5)) == "a" * MAX_INBOUND_TEXT
+    # control characters are removed before the cut
+    assert clean_text("\x00" * 10 + "b" * MAX_INBOUND_TEXT) == "b" * MAX_INBOUND_TEXT
 
 
 NOW = datetime(2026, 11, 26, 17, 0)
