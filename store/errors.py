@@ -16,7 +16,7 @@ class InvalidPhone(StoreError):
 
 
 class UnknownAutomation(StoreError):
-    """The automation type is not registered in store.consent.automations."""
+    """The automation type is not registered in store.automations."""
 
     code = "unknown_automation"
 

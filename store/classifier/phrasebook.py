@@ -11,9 +11,9 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from store.automations import AUTOMATIONS
 from store.classifier.lexicon import AUTOMATION, NAMING_NOUNS, NEGATIONS, SLOTS
 from store.classifier.normalize import fold, normalize, tokenize
-from store.consent.automations import AUTOMATIONS
 
 
 def words(text: str) -> tuple[str, ...]:

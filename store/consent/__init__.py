@@ -4,7 +4,7 @@ What the edges may call. Inside store, modules import one another's modules dire
 the gateway and the bot import only this front door.
 """
 
-from store.consent.automations import AUTOMATIONS, Automation, get_automation
+from store.automations import AUTOMATIONS, Automation, get_automation
 from store.consent.changes import (
     ChangeResult,
     change_consent,

@@ -10,20 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from store.automations import get_automation
 from store.clock import now_or, to_naive_utc, utcnow
-from store.consent.automations import AUTOMATIONS, get_automation
 from store.consent.history import EventContext, find_event, misread_facts, persist_plans
 from store.consent.misread import (
-    ALREADY_CORRECTED,
-    CONFIRMED_BY_CLIENT,
-    NOT_CLIENT_OPT_OUT,
-    NOT_NATURAL_LANGUAGE,
-    NOTE_REQUIRED,
-    STATE_CHANGED,
     plan_misread,
 )
+from store.consent.refusals import refusal_of
 from store.consent.rules import (
-    WITH_REFUSED_PART,
     Actor,
     ConsentState,
     Plan,
@@ -39,7 +33,6 @@ from store.vocabulary import (
     CARRIER,
     CARRIER_SOURCE,
     CLIENT_KEYWORD,
-    EVIDENCE_REQUIRED,
     OFF,
     ON,
     OPT_IN,
@@ -68,7 +61,7 @@ class ChangeResult:
     @property
     def refusal(self) -> ConsentRefused | None:
         """Return why the request was refused (its events are recorded), or None."""
-        return _refusal(self.plan) if self.plan.refused else None
+        return refusal_of(self.plan) if self.plan.refused else None
 
 
 def state_from_rows(phone: Phone, switches: Iterable[AutomationSwitch]) -> ConsentState:
@@ -238,43 +231,6 @@ def mark_opt_in_requested(e164: str, *, at: datetime | None = None) -> None:
     ensure_phones([e164])
     moment = to_naive_utc(at) if at else utcnow()
     Phone.update(opt_in_requested_at=moment).where(Phone.e164 == e164).execute()
-
-
-def _refusal(plan: Plan) -> ConsentRefused:
-    refusals = {r.scope: r.reason for r in plan.refusals}
-    causes = [r for r in plan.refusals if r.reason != WITH_REFUSED_PART]
-    reasons = {r.reason for r in causes}
-    # evidence_required is the one refusal the same person can fix by adding a note
-    reason = EVIDENCE_REQUIRED if reasons == {EVIDENCE_REQUIRED} else sorted(
-        reasons - {EVIDENCE_REQUIRED})[0]
-    return ConsentRefused(reason, "; ".join(explain_refusal(r.scope, r.reason)
-                                            for r in causes), refusals)
-
-
-def explain_refusal(scope: str, reason: str) -> str:
-    """Return a sentence a salesperson understands for one refused scope."""
-    if scope in AUTOMATIONS:
-        what, start = AUTOMATIONS[scope].label, f"START {AUTOMATIONS[scope].keyphrase}"
-    else:  # overall (or, for a misread refused, an event of no consent scope)
-        what, start = "the overall preference", "START"
-    return {
-        "locked": f"{what} was turned off by the client's own text (or an imported opt-out); "
-        f"only the client can turn it back on, by texting {start}",
-        "evidence_required": "opting a client in, or undoing an opt-out, needs a note of how "
-        "and when the client consented",
-        "opted_out": f"{what} cannot be turned on while the client is opted out",
-        "import_never_relaxes": "the phone is opted out, and an import never relaxes consent",
-        NOT_CLIENT_OPT_OUT: "only an opt-out the client's text made can be marked misread",
-        NOT_NATURAL_LANGUAGE: "the client texted an opt-out word (such as STOP, a typo of it, "
-        "or STOP with an automation's name); that is never a misreading, so only the client "
-        f"can undo it, by texting {start}",
-        ALREADY_CORRECTED: "this opt-out was already marked misread",
-        CONFIRMED_BY_CLIENT: "the client texted an opt-out again after this one, which "
-        f"confirms it; only the client can undo it, by texting {start}",
-        STATE_CHANGED: "the preferences this opt-out changed have changed again since; "
-        "undoing it now would undo that later change too",
-        NOTE_REQUIRED: "marking an opt-out misread needs a note of what the client meant",
-    }.get(reason, f"{what}: refused ({reason})")
 
 
 def yes_means_opt_in(state: ConsentState, requested_at: datetime | None, *,

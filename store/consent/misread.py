@@ -4,7 +4,7 @@ that undoes one. changes.correct_misread() loads the facts and persists the plan
 
 from __future__ import annotations
 
-from store.consent.automations import AUTOMATIONS
+from store.automations import AUTOMATIONS
 from store.consent.rules import Actor, Change, ConsentState, Plan, Refusal
 from store.errors import InvalidRequest
 from store.vocabulary import (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from store.consent.automations import AUTOMATIONS, get_automation
+from store.automations import AUTOMATIONS, get_automation
 from store.errors import InvalidRequest
 from store.vocabulary import (
     BLOCKED,

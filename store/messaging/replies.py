@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from store.consent.automations import get_automation
+from store.automations import get_automation
 from store.vocabulary import ALL
 
 RATES = "Msg&data rates may apply."

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from store.automations import get_automation
 from store.clock import now_or, to_naive_utc
-from store.consent.automations import get_automation
 from store.consent.rules import ConsentState
 from store.errors import InvalidRequest
 from store.phones import time_zones, try_parse_phone, us_state

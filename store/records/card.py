@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from store.automations import AUTOMATIONS
 from store.clock import to_aware
-from store.consent.automations import AUTOMATIONS
 from store.consent.changes import get_state
 from store.consent.history import list_events
 from store.consent.rules import ConsentState

@@ -6,7 +6,7 @@ import csv
 from collections import defaultdict
 from typing import TextIO
 
-from store.consent.automations import AUTOMATIONS
+from store.automations import AUTOMATIONS
 from store.models import AutomationSwitch, Client, ConsentEvent, Phone
 from store.vocabulary import ON, OPTED_OUT
 

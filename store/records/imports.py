@@ -18,8 +18,9 @@ from typing import TextIO
 from peewee import chunked
 
 from store.clock import to_naive_utc, utcnow
-from store.consent.changes import ensure_phones, explain_refusal, load_states
+from store.consent.changes import ensure_phones, load_states
 from store.consent.history import EventContext, persist_plans
+from store.consent.refusals import explain_refusal
 from store.consent.rules import Actor, plan_change
 from store.db import db
 from store.errors import InvalidPhone, InvalidRequest

@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import store.classifier
+from store.automations import AUTOMATIONS
 from store.classifier import VERSION, Classification, classify
-from store.consent.automations import AUTOMATIONS
 from tests.store.classifier.reading import INTENTS, RULES, cases, read, run
 
 # -- opt-in, YES, HELP -------------------------------------------------------------------------

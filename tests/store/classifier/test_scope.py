@@ -7,9 +7,9 @@ import itertools
 
 import pytest
 
+from store.automations import AUTOMATIONS
 from store.classifier.normalize import normalize
 from store.classifier.phrasebook import automation_phrases
-from store.consent.automations import AUTOMATIONS
 from tests.store.classifier.reading import ARRIVAL, PRICE, cases, read, run
 
 # -- scoped opt-out and opt-in -----------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from store.consent.automations import AUTOMATIONS
+from store.automations import AUTOMATIONS
 from store.consent.changes import apply_client_intent, correct_misread, get_state
 from store.consent.history import EventContext, list_events
 from store.consent.misread import NATURAL_LANGUAGE_RULES

@@ -15,7 +15,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from store.consent.automations import AUTOMATIONS
+from store.automations import AUTOMATIONS
 from store.consent.changes import get_state, set_carrier_block
 from store.consent.replay import verify
 from store.errors import ConsentRefused

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from store.consent.automations import AUTOMATIONS
+from store.automations import AUTOMATIONS
 from store.consent.changes import get_state, set_carrier_block
 from store.consent.history import list_events
 from store.consent.replay import verify
