@@ -2,7 +2,8 @@
 
 The endpoints live in api_clients.py (clients, preferences, events, classify),
 api_messages.py (messages, campaigns) and openapi.py (the document describing them all),
-each declared once with @operation (api_routes.py) over the models of api_models.py.
+each declared once with @operation (api_routes.py) over the models of api_models.py
+(what it reads) and api_answers.py (what it answers).
 """
 
 from __future__ import annotations

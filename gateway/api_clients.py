@@ -6,13 +6,10 @@ import logging
 
 from flask import current_app
 
+from gateway.api_answers import Classification, Client, Event, Events
 from gateway.api_models import (
-    Classification,
     ClassifyInput,
-    Client,
     ClientInput,
-    Event,
-    Events,
     EventsQuery,
     MisreadInput,
     PreferencesInput,

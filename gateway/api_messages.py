@@ -6,16 +6,8 @@ import logging
 
 from flask import current_app
 
-from gateway.api_models import (
-    Blocked,
-    Campaign,
-    CampaignCreated,
-    CampaignInput,
-    Message,
-    MessageAccepted,
-    MessageInput,
-    RecipientsQuery,
-)
+from gateway.api_answers import Blocked, Campaign, CampaignCreated, Message, MessageAccepted
+from gateway.api_models import CampaignInput, MessageInput, RecipientsQuery
 from gateway.api_routes import operation
 from gateway.fields import MAX_ID
 from store.consent import get_automation

@@ -74,17 +74,25 @@ def named(max_length: int, description: str | None = None):
                                       description=description), AfterValidator(str.strip)]
 
 
-def token(limit: int, what: str):
+def token(limit: int, what: str, *, optional: bool = False):
     """Return the type of a Vonage id or code: printable ASCII without spaces."""
-    return Annotated[StrictStr, Field(min_length=1, max_length=limit, pattern=TOKEN,
-                                      description=f"{what} (printable ASCII, at most {limit})")]
+    shape = Field(min_length=1, max_length=limit, pattern=TOKEN,
+                  description=f"{what} (printable ASCII, at most {limit})")
+    return _maybe(shape, optional)
 
 
-def address(limit: int = 32):
+def address(*, optional: bool = False, limit: int = 32):
     """Return the type of a Vonage sender or recipient: a number or a sender id."""
-    return Annotated[StrictStr, Field(
-        min_length=1, max_length=limit, pattern=ADDRESS,
-        description=f"a phone number or sender id (printable ASCII, at most {limit})")]
+    shape = Field(min_length=1, max_length=limit, pattern=ADDRESS,
+                  description=f"a phone number or sender id (printable ASCII, at most {limit})")
+    return _maybe(shape, optional)
+
+
+def _maybe(shape, optional: bool):
+    # an optional field keeps its shape's description on the field, where errors read it
+    if optional:
+        return Annotated[StrictStr | None, shape, Field(default=None)]
+    return Annotated[StrictStr, shape]
 
 
 def _e164(text: str, info: ValidationInfo) -> str:

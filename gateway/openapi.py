@@ -1,11 +1,11 @@
 """GET /api/v1/openapi.json: the OpenAPI 3.1 document of /api/v1, written from the declarations.
 
-Each operation comes from its @operation (api_routes.py), each schema from the pydantic
-model that checks or renders the body (api_models.py), through pydantic's own JSON Schema
-(OpenAPI 3.1 schemas are JSON Schema 2020-12). spectree and flask-openapi3 would do the
-same for a new dependency, but they read the body with request.get_json (not strict_json),
-answer validation errors in their own shape and status, and read query strings their own
-way; undoing that is more code than this module.
+Each operation comes from its @operation (api_routes.py), each schema from the pydantic model
+that checks or renders the body (api_models.py, api_answers.py, errors.py), through
+pydantic's own JSON Schema: OpenAPI 3.1 schemas are JSON Schema 2020-12, so nothing is
+translated. spectree and flask-openapi3 would do the same for a new dependency, but they read
+the body with request.get_json (not strict_json), answer validation errors in their own shape
+and status, and read query strings their own way; undoing that is more code than this module.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pydantic import TypeAdapter
 from pydantic.json_schema import models_json_schema
 
 from gateway import api_clients, api_messages  # noqa: F401  (their @operations declare routes)
-from gateway.api_models import OpenApiDocument
+from gateway.api_answers import OpenApiDocument
 from gateway.api_routes import OPERATIONS, PATH_TYPES, Answer, Operation, operation
 from gateway.errors import Error, Refusal
 

@@ -9,56 +9,34 @@ from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from flask import Request
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+from pydantic import ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
 from gateway.errors import ApiError
+from gateway.fields import Strict, address, token
 from gateway.strict_json import load_object
-
-# Printable ASCII without spaces: every id, status and code Vonage sends has this shape.
-TOKEN = r"^[!-~]+$"
-# A sender or recipient: a number, or an alphanumeric sender id such as "Acme Motors".
-ADDRESS = r"^[ -~]+$"
-
-
-def _token(limit: int, what: str):
-    return Annotated[StrictStr, Field(min_length=1, max_length=limit, pattern=TOKEN,
-                                      description=f"{what} (printable ASCII, at most {limit})")]
-
-
-def _optional_token(limit: int, what: str):
-    return Annotated[StrictStr | None, Field(default=None, max_length=limit, pattern=TOKEN,
-                                             description=f"{what} (printable ASCII, "
-                                                         f"at most {limit})")]
-
-
-def _address(required: bool):
-    shape = {"min_length": 1, "max_length": 32, "pattern": ADDRESS,
-             "description": "a phone number or sender id (printable ASCII, at most 32)"}
-    if required:
-        return Annotated[StrictStr, Field(**shape)]
-    return Annotated[StrictStr | None, Field(default=None, **shape)]
-
 
 Text = Annotated[StrictStr, Field(default="", description="a string")]
 PartNumber = Annotated[StrictStr | None, Field(default=None, pattern=r"^[0-9]{1,3}$",
                                                description="a part number (1 to 255)")]
 
 
-class WebhookFields(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
+class WebhookFields(Strict):
+    """A webhook's fields: strict as every body is, and open to fields Vonage may add."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
 
 
 class SmsInbound(WebhookFields):
     """An SMS API inbound text (all values strings, as Vonage sends them)."""
 
-    msisdn: _address(True)
-    message_id: _token(100, "Vonage's message id") = Field(alias="messageId")
-    to: _address(False)
+    msisdn: address()
+    message_id: token(100, "Vonage's message id") = Field(alias="messageId")
+    to: address(optional=True)
     text: Text
     message_timestamp: StrictStr | None = Field(None, alias="message-timestamp",
                                                 description="a time, a string")
     concat: StrictStr | None = Field(None, description="true or absent")
-    concat_ref: _optional_token(40, "the concatenation reference") = Field(alias="concat-ref")
+    concat_ref: token(40, "the concatenation reference", optional=True) = Field(alias="concat-ref")
     concat_part: PartNumber = Field(alias="concat-part")
     concat_total: PartNumber = Field(alias="concat-total")
 
@@ -66,26 +44,26 @@ class SmsInbound(WebhookFields):
 class SmsReceipt(WebhookFields):
     """An SMS API delivery receipt."""
 
-    message_id: _token(100, "Vonage's message id") = Field(alias="messageId")
-    status: _token(40, "a delivery status")
-    err_code: _optional_token(10, "an error code") = Field(alias="err-code")
-    msisdn: _address(False)
+    message_id: token(100, "Vonage's message id") = Field(alias="messageId")
+    status: token(40, "a delivery status")
+    err_code: token(10, "an error code", optional=True) = Field(alias="err-code")
+    msisdn: address(optional=True)
 
 
 class MessagesFields(WebhookFields):
     """What every Messages API webhook may carry at its top level."""
 
-    message_uuid: _token(100, "Vonage's message uuid")
-    to: _address(False)
-    channel: _optional_token(20, "a channel name")
-    message_type: _optional_token(20, "a message type")
+    message_uuid: token(100, "Vonage's message uuid")
+    to: address(optional=True)
+    channel: token(20, "a channel name", optional=True)
+    message_type: token(20, "a message type", optional=True)
     timestamp: StrictStr | None = Field(None, description="an ISO 8601 time, a string")
 
 
 class MessagesInbound(MessagesFields):
     """A Messages API inbound message (only SMS is read)."""
 
-    from_: _address(True) = Field(alias="from")
+    from_: address() = Field(alias="from")
     text: Text
 
 
@@ -97,8 +75,8 @@ class MessagesError(WebhookFields):
 class MessagesStatus(MessagesFields):
     """A Messages API status update."""
 
-    from_: _address(False) = Field(alias="from")
-    status: _token(40, "a message status")
+    from_: address(optional=True) = Field(alias="from")
+    status: token(40, "a message status")
     error: MessagesError | None = None
 
 
