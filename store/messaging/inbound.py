@@ -86,7 +86,10 @@ def receive_text(
 ) -> InboundResult:
     """Record and act on one inbound text; a provider id seen before changes nothing."""
     settings = settings or ReplySettings()
-    received_at = plausible_time(received_at, utcnow())
+    now = utcnow()
+    # and never later than now: a sender's clock ahead must not date the opt-out in the future
+    # nor stretch its confirmation's five minutes
+    received_at = min(plausible_time(received_at, now), now)
     text = clean_text(text)
     e164 = parse_msisdn(from_number)
     with db.atomic():
@@ -229,6 +232,10 @@ def _assemble(parts: list[InboundPart], settings: ReplySettings | None) -> Inbou
         to_number=first.to_number, text="".join(p.text for p in parts),
         received_at=min(p.received_at for p in parts), settings=settings)
     if result.message is not None:
+        # every copy of the parts read (Vonage may deliver one twice, under another id)
         (InboundPart.update(assembled_into=result.message)
-         .where(InboundPart.id.in_([p.id for p in parts])).execute())
+         .where(InboundPart.from_number == first.from_number,
+                InboundPart.concat_ref == first.concat_ref, InboundPart.total == first.total,
+                InboundPart.part.in_([p.part for p in parts]),
+                InboundPart.assembled_into.is_null()).execute())
     return result

@@ -232,11 +232,11 @@ def record_receipt(*, vonage_message_id: str, status: str, err_code: str | None 
         if message is None:
             return False
         new_status = DELIVERED if delivered else FAILED if failed else message.status
-        (OutboundMessage.update(status=Case(None, [(OutboundMessage.status == DELIVERED,
-                                                    DELIVERED)], new_status),
-                                reason=f"receipt:{status}:{code}"[:40] if failed
-                                else OutboundMessage.reason, updated_at=utcnow())
-         .where(OutboundMessage.id == message.id).execute())
+        if message.status != DELIVERED:  # delivered is final: a late receipt changes nothing
+            (OutboundMessage.update(status=new_status,
+                                    reason=f"receipt:{status}:{code}"[:40] if failed
+                                    else OutboundMessage.reason, updated_at=utcnow())
+             .where(OutboundMessage.id == message.id).execute())
         if code == CARRIER_OPT_OUT:
             block_at_carrier(message.to)
     return True

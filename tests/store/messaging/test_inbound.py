@@ -233,9 +233,6 @@ def test_start_lifts_the_carrier_block_so_its_confirmation_may_go():
     assert verify() == []
 
 
-@pytest.mark.xfail(strict=True, reason="expires_at counts from the sender's clock: a time up to "
-                   "a day ahead (believed by plausible_time) stretches the confirmation's five "
-                   "minutes to hours, and dates the opt-out event in the future")
 def test_a_sender_clock_ahead_does_not_stretch_the_five_minutes_of_a_confirmation():
     before = utcnow()
     result = text_in("STOP", received_at=before + timedelta(hours=12))
@@ -279,9 +276,6 @@ def test_a_part_delivered_twice_is_kept_once():
     assert again.duplicate and InboundPart.select().count() == 1
 
 
-@pytest.mark.xfail(strict=True, reason="a second copy of a part (another provider id) is left "
-                   "unassembled when its text is read: the stale sweep later reads it alone as a "
-                   "new text the client never sent")
 def test_a_second_copy_of_a_part_is_not_read_again_once_its_text_was_assembled():
     part_in(1, "please stop ", total=2, provider_id="p1")
     part_in(1, "please stop ", total=2, provider_id="p1-copy")

@@ -276,9 +276,6 @@ def test_a_delivered_receipt_marks_the_text_delivered_for_good():
     assert stored(message).status == "delivered"
 
 
-@pytest.mark.xfail(strict=True, reason="record_receipt keeps a delivered status against a late "
-                   "failure receipt but still overwrites the reason: 'delivered' with a failure "
-                   "reason")
 def test_a_late_failure_receipt_leaves_a_delivered_text_as_it_was():
     message = sent("v-1")
     record_receipt(vonage_message_id="v-1", status="delivered")
