@@ -4,13 +4,15 @@ nothing (SPEC section 6), whatever its kind; the settings in context; a connecti
 from __future__ import annotations
 
 import json
+import threading
 import time
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 
 import pytest
 
 from bot.ids import OVERALL
 from store.consent.changes import get_state
+from store.db import db
 from store.leases import forget_old_nonces
 from store.models import ConsentEvent, WebhookNonce
 from tests.bot.slack_user import (
@@ -190,3 +192,41 @@ def test_remembered_signatures_are_swept_with_the_webhook_nonces(client, slack):
     assert WebhookNonce.select().where(WebhookNonce.nonce.startswith("slack:")).count() == 1
     WebhookNonce.update(seen_at=utcnow() - timedelta(hours=2)).execute()
     assert forget_old_nonces() == 1
+
+
+@pytest.mark.parametrize("fails", [False, True], ids=["returns", "raises"])
+def test_a_listener_runs_on_bolts_pool_with_a_connection_closed_after_it(database, tmp_path,
+                                                                         slack, fails):
+    from bot import build_bolt_app
+    from gateway.config import Config
+    from tests.gateway.conftest import make_config
+
+    config = Config.from_env(make_config(
+        database, tmp_path, SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=slack.api_url, DEALERSHIP_TIMEZONE="America/Chicago"), dotenv=False)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="listener")
+    app = build_bolt_app(config, executor=pool)
+    seen = []
+
+    def probe(ack, context):
+        ack()
+        seen.append((threading.current_thread().name.startswith("listener"), db.is_closed(),
+                     context["config"].dealership_timezone))
+        if fails:
+            raise RuntimeError("the listener failed after ack()")
+
+    app.command("/probe")(probe)
+    body = command_body("x", command="/probe", user_id=EDITOR, trigger_id=trigger_id(),
+                        response_url=slack.response_url("probe"))
+    from slack_bolt import BoltRequest
+
+    headers = {**signed_headers(SECRET, body),
+               "Content-Type": "application/x-www-form-urlencoded"}
+    response = app.dispatch(BoltRequest(body=body, headers=headers))
+    # (a listener raising right after ack() may lose Bolt its answer: Bolt's own race)
+    assert response.status == 200 or fails
+    # the pool's one thread runs this after the listener and Bolt's completion handler
+    assert pool.submit(db.is_closed).result(timeout=5) is True
+    assert seen == [(True, False, "America/Chicago")]
+    assert not db.is_closed()  # the request's own connection is left to whoever opened it
+    pool.shutdown()
