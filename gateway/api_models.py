@@ -131,7 +131,9 @@ def _whole_number(raw: Any) -> Any:
     raise PydanticCustomError("whole_number", "a whole number is needed")
 
 
-QueryInt = Annotated[int, BeforeValidator(_whole_number)]
+def query_int(low: int, high: int):
+    """Return the type of a whole number from `low` to `high` in a query string."""
+    return Annotated[int, Field(ge=low, le=high), BeforeValidator(_whole_number)]
 
 
 class Query(Strict):
@@ -141,12 +143,12 @@ class Query(Strict):
 
 
 class EventsQuery(Query):
-    limit: QueryInt = Field(100, ge=1, le=MAX_EVENTS, description="events per page")
-    before: Annotated[QueryInt, Field(ge=1, le=MAX_ID)] | None = Field(
+    limit: query_int(1, MAX_EVENTS) = Field(100, description="events per page")
+    before: query_int(1, MAX_ID) | None = Field(
         None, description="only events older than this event id (next_before)")
 
 
 class RecipientsQuery(Query):
-    after: QueryInt = Field(0, ge=0, le=MAX_ID, description="only recipients after this "
-                            "message id (next_after)")
-    limit: QueryInt = Field(100, ge=1, le=MAX_RECIPIENTS_PAGE, description="recipients per page")
+    after: query_int(0, MAX_ID) = Field(0, description="only recipients after this message "
+                                        "id (next_after)")
+    limit: query_int(1, MAX_RECIPIENTS_PAGE) = Field(100, description="recipients per page")

@@ -125,8 +125,12 @@ def _query_parameters(op: Operation) -> list[dict]:
     properties = op.query.model_json_schema()["properties"]
     parameters = []
     for name, schema in properties.items():
-        schema = dict(schema)
-        schema.pop("title", None)
+        # a parameter left out is absent: null is no value a query string can hold
+        options = [s for s in schema.get("anyOf", []) if s.get("type") != "null"]
+        schema = {**{k: v for k, v in schema.items() if k not in ("anyOf", "title")},
+                  **(options[0] if options else {})}
+        if schema.get("default", 0) is None:
+            del schema["default"]
         description = schema.pop("description", "")
         parameters.append({"name": name, "in": "query", "required": False,
                            "description": description, "schema": schema})

@@ -43,6 +43,32 @@ def test_every_reference_resolves_to_a_valid_json_schema():
         Draft202012Validator.check_schema(schema)
 
 
+# JSON Schema 2020-12's keywords (and OpenAPI's annotations) the document may use: a misspelt
+# constraint ("ge" for "minimum") would be ignored by every validator, not refused.
+KEYWORDS = {"$ref", "type", "enum", "const", "properties", "required", "additionalProperties",
+            "propertyNames", "items", "minItems", "maxItems", "minLength", "maxLength",
+            "minimum", "maximum", "pattern", "format", "anyOf", "default", "description",
+            "title"}
+
+
+def _schemas():
+    components = DOC["components"]["schemas"].values()
+    parameters = [p["schema"] for item in DOC["paths"].values() for value in item.values()
+                  for p in (value if isinstance(value, list) else value.get("parameters", []))]
+    stack = [*components, *parameters]
+    while stack:
+        schema = stack.pop()
+        yield schema
+        stack += [*schema.get("properties", {}).values(), *schema.get("anyOf", [])]
+        stack += [schema[k] for k in ("items", "additionalProperties", "propertyNames")
+                  if isinstance(schema.get(k), dict)]
+
+
+def test_every_schema_uses_only_json_schema_keywords():
+    for schema in _schemas():
+        assert set(schema) <= KEYWORDS, set(schema) - KEYWORDS
+
+
 def test_every_operation_declares_its_answers_and_path_parameters():
     for path, item in DOC["paths"].items():
         declared = {p["name"] for p in item.get("parameters", [])}
