@@ -79,7 +79,7 @@ def bench(backend: str, args, workdir: Path, csv_path: Path) -> list[tuple]:
             t = time.perf_counter()
             result = create_campaign(name="bench", text="Weekend sale. Reply STOP to end.",
                                      recipients=recipients, actor="bench",
-                                     include_unknown=False)
+                                     include_unknown=False, fallback_zone="America/New_York")
             took = time.perf_counter() - t
         results.append((backend, f"campaign of {len(recipients):,} recipients", took,
                         len(recipients) / took, q.count,

@@ -132,7 +132,7 @@ class Pacer:
 
 
 def deliver_due(transport: SmsTransport, pacer: Pacer, *, budget: float = 50.0,
-                batch: int = 1, lease: timedelta = LEASE, zone: str = "America/New_York",
+                batch: int = 1, lease: timedelta = LEASE, zone: str,
                 keep=lambda: True, heartbeat: Heartbeat | None = None) -> dict[str, int]:
     """Send what is due until nothing is, `budget` seconds pass, or keep() says stop.
 

@@ -10,6 +10,7 @@ from store.models import Review
 
 PHONE = "+12125550100"
 OTHER = "+12125550101"
+ZONE = "America/New_York"  # the dealership zone the tests configure (config has no other source)
 STAFF = Actor(source="staff", actor="U_STAFF", channel="slack")
 API = Actor(source="staff", actor="crm", channel="api")
 IMPORTER = Actor(source="import", actor="import:test.csv", channel="import")
@@ -37,3 +38,16 @@ def pending_review(e164: str = PHONE, text: str = "I'll stop by Friday", **kw) -
 
 __all__ = ["API", "CLIENT", "IMPORTER", "OTHER", "PHONE", "STAFF", "client_texts", "pending_review",
            "staff_sets"]
+
+
+def can_send(to: str, *, kind: str, automation: str | None = None,
+             include_unknown: bool = False, now=None, fallback_zone: str = ZONE):
+    """Decide one text to `to` as the outbox would, without queueing it (tests only)."""
+    from store.consent.changes import get_state
+    from store.messaging.sending import check_kind, decide
+    from store.phones import try_parse_phone
+
+    check_kind(kind, automation)
+    e164 = try_parse_phone(to, region="US")
+    return decide(get_state(e164) if e164 else None, kind=kind, automation=automation,
+                  include_unknown=include_unknown, now=now, fallback_zone=fallback_zone)

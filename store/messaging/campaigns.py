@@ -45,7 +45,7 @@ class CampaignResult:
 
 def create_campaign(
     *, name: str, text: str, recipients: list[str], actor: str, include_unknown: bool = False,
-    region: str = "US", now: datetime | None = None, fallback_zone: str = "America/New_York",
+    region: str = "US", now: datetime | None = None, fallback_zone: str,
 ) -> CampaignResult:
     """Record a campaign and one outbound message per recipient consent allows.
 

@@ -59,7 +59,7 @@ def public_status(status: str) -> str:
 
 def queue_message(
     *, to: str, text: str, kind: str, automation: str | None = None, actor: str | None = None,
-    region: str = "US", fallback_zone: str = "America/New_York", now: datetime | None = None,
+    region: str = "US", fallback_zone: str, now: datetime | None = None,
 ) -> OutboundMessage:
     """Accept a text for sending, or record why consent refuses it (status `blocked`)."""
     check_kind(kind, automation)
@@ -142,7 +142,7 @@ def next_due_at(*, within: timedelta, now: datetime | None = None) -> datetime |
 
 
 def recheck(message: OutboundMessage, *, now: datetime | None = None,
-            fallback_zone: str = "America/New_York") -> str | None:
+            fallback_zone: str) -> str | None:
     """Check consent and the hour again right before sending; say why not, if not.
 
     Refused by consent: cancelled, and the reason returned. A confirmation that could not

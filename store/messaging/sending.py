@@ -93,7 +93,7 @@ def block_reason(
 def decide(
     state: ConsentState | None, *, kind: str, automation: str | None = None,
     include_unknown: bool = False, now: datetime | None = None,
-    fallback_zone: str = "America/New_York",
+    fallback_zone: str,
 ) -> SendDecision:
     """Decide one text to `state`'s phone; None stands for a number that is not valid."""
     if state is None:
@@ -106,20 +106,6 @@ def decide(
     if kind not in QUIET_HOURS_KINDS:
         return SendDecision(state.e164, send_at=now)
     return SendDecision(state.e164, send_at=next_send_time(state.e164, now, fallback_zone))
-
-
-def can_send(
-    to: str, *, kind: str, automation: str | None = None, include_unknown: bool = False,
-    region: str = "US", now: datetime | None = None, fallback_zone: str = "America/New_York",
-) -> SendDecision:
-    """Parse `to`, load its consent, and decide whether one text may go to it."""
-    from store.consent.changes import get_state
-
-    check_kind(kind, automation)
-    e164 = try_parse_phone(to, region=region)
-    state = get_state(e164) if e164 else None
-    return decide(state, kind=kind, automation=automation, include_unknown=include_unknown,
-                  now=now, fallback_zone=fallback_zone)
 
 
 def next_send_time(e164: str, now: datetime, fallback_zone: str) -> datetime:

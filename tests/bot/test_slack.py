@@ -9,7 +9,6 @@ import time
 from bot.ids import OPT_IN_MODAL, OVERALL, REVIEW
 from store.consent.changes import get_state
 from store.consent.history import list_events
-from store.messaging.sending import can_send
 from store.models import ConsentEvent, Review
 from store.records.clients import upsert_client
 from tests.bot.slack_user import (
@@ -24,7 +23,7 @@ from tests.bot.slack_user import (
     submit,
     untick,
 )
-from tests.factories import PHONE, client_texts, staff_sets
+from tests.factories import PHONE, can_send, client_texts, staff_sets
 from tests.fakes.blockkit import assert_valid_message, assert_valid_modal
 from tests.fakes.slack_signing import command_body, signed_headers
 

@@ -15,7 +15,7 @@ from gateway.transports import ConsoleTransport, VonageTransport
 from store.clock import utcnow
 from store.messaging.outbox import queue_message
 from store.models import OutboundMessage
-from tests.factories import OTHER, PHONE, client_texts
+from tests.factories import OTHER, PHONE, ZONE, client_texts
 from tests.fakes.vonage_server import Drop, Hang, Http, Throttle
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -42,11 +42,12 @@ def no_waiting(monkeypatch):
 
 
 def run(transport, **kw):
-    return deliver_due(transport, Pacer(1000), budget=30, **kw)
+    return deliver_due(transport, Pacer(1000), budget=30, **{"zone": ZONE, **kw})
 
 
 def test_a_queued_text_reaches_vonage_once_with_our_id_as_client_ref(fake, vonage):
-    message = queue_message(to="(212) 555-0100", text="Your car is ready", kind="manual")
+    message = queue_message(to="(212) 555-0100", text="Your car is ready", kind="manual",
+                            fallback_zone=ZONE)
     assert run(vonage)["sent"] == 1
     [received] = fake.sms_sent
     assert received.body["to"] == "12125550100" and received.body["from"] == "12125550199"
@@ -61,7 +62,7 @@ def test_a_queued_text_reaches_vonage_once_with_our_id_as_client_ref(fake, vonag
                                      Hang(3, then=Http(500)), Drop()],
                          ids=["500", "503", "429", "throttle", "hang", "drop"])
 def test_passing_failures_are_retried_and_the_text_goes_exactly_once(fake, vonage, failure):
-    message = queue_message(to=PHONE, text="hi", kind="manual")
+    message = queue_message(to=PHONE, text="hi", kind="manual", fallback_zone=ZONE)
     fake.script([failure, failure])
     counts = run(vonage)
     assert counts["sent"] == 1 and counts["retry"] == 2
@@ -73,7 +74,7 @@ def test_passing_failures_are_retried_and_the_text_goes_exactly_once(fake, vonag
 def test_a_permanent_refusal_is_recorded_and_not_retried(fake, vonage):
     from tests.fakes.vonage_server import SmsStatus
 
-    message = queue_message(to=PHONE, text="hi", kind="manual")
+    message = queue_message(to=PHONE, text="hi", kind="manual", fallback_zone=ZONE)
     fake.script([SmsStatus("7", "Number barred.")])
     assert run(vonage)["failed"] == 1
     assert OutboundMessage.get_by_id(message.id).status == "failed"
@@ -82,7 +83,7 @@ def test_a_permanent_refusal_is_recorded_and_not_retried(fake, vonage):
 
 def test_a_text_queued_before_the_clients_stop_is_cancelled_not_sent(fake, vonage):
     message = queue_message(to=PHONE, text="Price drop on your truck!", kind="automation",
-                            automation="price_reduction", now=NOON_YESTERDAY)
+                            automation="price_reduction", now=NOON_YESTERDAY, fallback_zone=ZONE)
     client_texts(PHONE, "opt_out")
     assert run(vonage)["cancelled"] == 1
     stored = OutboundMessage.get_by_id(message.id)
@@ -92,8 +93,8 @@ def test_a_text_queued_before_the_clients_stop_is_cancelled_not_sent(fake, vonag
 
 def test_a_scoped_stop_cancels_only_that_automation(fake, vonage):
     price = queue_message(to=PHONE, text="Price drop!", kind="automation",
-                          automation="price_reduction", now=NOON_YESTERDAY)
-    manual = queue_message(to=PHONE, text="Your car is ready", kind="manual")
+                          automation="price_reduction", now=NOON_YESTERDAY, fallback_zone=ZONE)
+    manual = queue_message(to=PHONE, text="Your car is ready", kind="manual", fallback_zone=ZONE)
     client_texts(PHONE, "opt_out", "price_reduction", text="STOP PRICE DROP")
     run(vonage)
     assert OutboundMessage.get_by_id(price.id).reason == "automation_off"
@@ -116,7 +117,8 @@ def test_a_confirmation_older_than_five_minutes_is_dropped(fake, vonage):
 
 def test_a_worker_killed_mid_batch_loses_nothing(fake, vonage):
     for n in range(5):  # manual texts: no quiet hours, whatever time the test runs
-        queue_message(to=f"+1212555{n:04d}", text="Your car is ready", kind="manual")
+        queue_message(to=f"+1212555{n:04d}", text="Your car is ready", kind="manual",
+                      fallback_zone=ZONE)
 
     class Killed(BaseException):
         pass
@@ -151,7 +153,7 @@ def test_several_workers_never_send_one_message_twice(fake, vonage):
 
     recipients = [f"+1212556{n:04d}" for n in range(30)]
     for phone in recipients:
-        queue_message(to=phone, text="Your car is ready", kind="manual")
+        queue_message(to=phone, text="Your car is ready", kind="manual", fallback_zone=ZONE)
 
     def worker():
         with db.connection_context():
@@ -168,7 +170,7 @@ def test_several_workers_never_send_one_message_twice(fake, vonage):
 
 def test_console_transport_records_and_prints(capsys):
     transport = ConsoleTransport()
-    queue_message(to=OTHER, text="Hello from the console", kind="manual")
+    queue_message(to=OTHER, text="Hello from the console", kind="manual", fallback_zone=ZONE)
     assert run(transport)["sent"] == 1
     assert transport.sent == [{"to": OTHER, "text": "Hello from the console",
                                "client_ref": transport.sent[0]["client_ref"]}]
@@ -181,7 +183,7 @@ def test_a_sent_text_asking_to_reply_yes_makes_the_next_yes_an_opt_in(fake, vona
 
     assert classify_for(PHONE, "Yes").intent == "none"
     queue_message(to=PHONE, text="Acme Motors: want price alerts by text? Reply YES to join.",
-                  kind="manual")
+                  kind="manual", fallback_zone=ZONE)
     run(vonage)
     assert (classify_for(PHONE, "Yes").intent, classify_for(PHONE, "Yes").scope) == (
         "opt_in", "all")
@@ -193,10 +195,11 @@ def test_a_backlog_reaching_the_texting_days_end_waits_for_the_morning(fake, von
 
     from store.messaging.outbox import DEFERRED, claim_due, recheck
 
-    message = queue_message(to=PHONE, text="Sale", kind="work_plan", now=NOON_YESTERDAY)
+    message = queue_message(to=PHONE, text="Sale", kind="work_plan", now=NOON_YESTERDAY,
+                            fallback_zone=ZONE)
     [claimed] = claim_due(limit=1)
     late = datetime(2026, 11, 27, 2, 30)  # 21:30 in New York
-    assert recheck(claimed, now=late) == DEFERRED
+    assert recheck(claimed, now=late, fallback_zone=ZONE) == DEFERRED
     stored = OutboundMessage.get_by_id(message.id)
     assert (stored.status, stored.send_at) == ("scheduled", datetime(2026, 11, 27, 13, 0))
     assert fake.count() == 0
@@ -206,9 +209,9 @@ def test_a_confirmation_goes_before_a_campaign_backlog(fake, vonage):
     from store.messaging.inbound import receive_text
 
     for n in range(20):
-        queue_message(to=f"+1212557{n:04d}", text="Sale", kind="manual")
+        queue_message(to=f"+1212557{n:04d}", text="Sale", kind="manual", fallback_zone=ZONE)
     receive_text(provider_id="stop-1", from_number=PHONE.lstrip("+"), text="STOP")
-    deliver_due(vonage, Pacer(1000), budget=0.001)  # one round: one message
+    deliver_due(vonage, Pacer(1000), budget=0.001, zone=ZONE)  # one round: one message
     assert fake.texts_to("12125550100")[0].startswith("Our dealership: you're unsubscribed")
 
 
@@ -217,7 +220,7 @@ def test_an_account_wide_refusal_keeps_texts_waiting_instead_of_failing_them(fak
                                                                            status):
     from tests.fakes.vonage_server import SmsStatus
 
-    message = queue_message(to=PHONE, text="hi", kind="manual")
+    message = queue_message(to=PHONE, text="hi", kind="manual", fallback_zone=ZONE)
     fake.script([SmsStatus(status, "Account problem")])
     counts = run(vonage)
     assert counts["failed"] == 0 and counts["sent"] == 1
@@ -250,7 +253,7 @@ def test_a_claim_is_renewed_while_its_text_is_in_flight(fake, vonage):
     from store.db import db
     from store.messaging.outbox import claim_due
 
-    queue_message(to=PHONE, text="hi", kind="manual")
+    queue_message(to=PHONE, text="hi", kind="manual", fallback_zone=ZONE)
     taken_by_another = []
 
     def another_worker_claims():
@@ -286,7 +289,7 @@ def test_a_sent_text_is_recorded_through_a_database_blip_and_never_sent_again(
 
     from store.db import is_postgres
 
-    message = queue_message(to=PHONE, text="You're unsubscribed", kind="manual")
+    message = queue_message(to=PHONE, text="You're unsubscribed", kind="manual", fallback_zone=ZONE)
     failures = []
     if is_postgres():
         class CutAfterSending:  # Vonage takes the text, then the database goes away
@@ -359,7 +362,7 @@ def test_a_wake_up_finding_the_lease_busy_looks_again_when_it_ends(queue):
 def test_the_claim_of_a_dead_workers_text_is_looked_at_when_it_ends(queue):
     from store.messaging.outbox import claim_due
 
-    queue_message(to=PHONE, text="hi", kind="manual")
+    queue_message(to=PHONE, text="hi", kind="manual", fallback_zone=ZONE)
     claim_due(limit=1, lease=timedelta(seconds=3))  # a worker that then died
     in_another_thread(queue._deliver)
     [(task, delay)] = queue.scheduled
@@ -389,7 +392,7 @@ def test_a_worker_killed_mid_send_is_taken_over_within_15_seconds(database, fake
 
     recipients = [f"+1212558{n:04d}" for n in range(4)]
     for phone in recipients:
-        queue_message(to=phone, text="Your car is ready", kind="manual")
+        queue_message(to=phone, text="Your car is ready", kind="manual", fallback_zone=ZONE)
     # the second text hangs at Vonage: the worker is mid-send, holding every lease it has
     fake.script([Ok(), Hang(60, then=Http(500))])
     env = {"DATABASE_URL": database.url, "VONAGE_API_KEY": "key",

@@ -29,7 +29,7 @@ from store.clock import utcnow
 from store.consent.changes import get_state
 from store.messaging.outbox import mark_sent, queue_message
 from store.models import ConsentEvent, InboundMessage, Phone
-from tests.factories import PHONE
+from tests.factories import PHONE, ZONE
 from tests.fakes.signing import messages_jwt
 from tests.gateway.conftest import SIGNATURE_SECRET, WEBHOOK_TOKEN, make_config
 from tests.gateway.hostile import (
@@ -88,7 +88,7 @@ def clients(client, database, tmp_path):
 @pytest.fixture
 def sent(database):
     """An outbound text Vonage accepted, so that receipts have something to update."""
-    message = queue_message(to=PHONE, text="Your car is ready", kind="manual")
+    message = queue_message(to=PHONE, text="Your car is ready", kind="manual", fallback_zone=ZONE)
     mark_sent(message.id, vonage_message_id=VONAGE_ID)
     return VONAGE_ID
 

@@ -20,7 +20,7 @@ from store.models import (
     Phone,
     Review,
 )
-from tests.factories import PHONE
+from tests.factories import PHONE, ZONE
 from tests.fakes.signing import messages_jwt, sign_sms_params
 from tests.gateway.conftest import SIGNATURE_SECRET, WEBHOOK_TOKEN, make_config
 
@@ -281,7 +281,7 @@ def test_messages_api_forgeries_are_refused(client, forgery):
 def test_delivery_receipt_with_err_code_9_blocks_the_phone_and_raises_a_review(client):
     from store.messaging.outbox import mark_sent, queue_message
 
-    message = queue_message(to=PHONE, text="Your car is ready", kind="manual")
+    message = queue_message(to=PHONE, text="Your car is ready", kind="manual", fallback_zone=ZONE)
     mark_sent(message.id, vonage_message_id="0B00000127FDBC63")
     receipt = sign_sms_params({"msisdn": MSISDN, "to": "12125550199", "status": "failed",
                                "err-code": "9", "messageId": "0B00000127FDBC63",
@@ -296,7 +296,7 @@ def test_delivery_receipt_with_err_code_9_blocks_the_phone_and_raises_a_review(c
 def test_delivered_receipt_updates_the_status(client):
     from store.messaging.outbox import mark_sent, queue_message
 
-    message = queue_message(to=PHONE, text="hi", kind="manual")
+    message = queue_message(to=PHONE, text="hi", kind="manual", fallback_zone=ZONE)
     mark_sent(message.id, vonage_message_id="VID1")
     receipt = sign_sms_params({"msisdn": MSISDN, "status": "delivered", "err-code": "0",
                                "messageId": "VID1"}, SIGNATURE_SECRET)
@@ -307,7 +307,7 @@ def test_delivered_receipt_updates_the_status(client):
 def test_messages_api_rejection_for_an_opt_out_blocks_the_phone(client):
     from store.messaging.outbox import mark_sent, queue_message
 
-    message = queue_message(to=PHONE, text="hi", kind="manual")
+    message = queue_message(to=PHONE, text="hi", kind="manual", fallback_zone=ZONE)
     mark_sent(message.id, vonage_message_id="uuid-1")
     payload = {"message_uuid": "uuid-1", "to": MSISDN, "from": "12125550199",
                "status": "rejected", "timestamp": "2026-11-26T15:43:21Z",

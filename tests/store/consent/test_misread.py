@@ -12,9 +12,8 @@ from store.consent.replay import verify
 from store.db import db
 from store.errors import ConsentRefused, NotFound
 from store.messaging.inbound import receive_text
-from store.messaging.sending import can_send
 from store.models import ConsentEvent
-from tests.factories import API, OTHER, PHONE, STAFF, client_texts, staff_sets
+from tests.factories import API, OTHER, PHONE, STAFF, can_send, client_texts, staff_sets
 
 pytestmark = pytest.mark.usefixtures("database")
 ALL = list(AUTOMATIONS)

@@ -11,7 +11,7 @@ from store.consent.changes import set_carrier_block
 from store.errors import InvalidRequest
 from store.messaging.campaigns import create_campaign, recipients_page
 from store.models import OutboundMessage
-from tests.factories import client_texts, staff_sets
+from tests.factories import ZONE, client_texts, staff_sets
 
 pytestmark = pytest.mark.usefixtures("database")
 NOON_NY = datetime(2026, 11, 26, 17, 0)
@@ -27,7 +27,8 @@ def setup_phones():
 
 def campaign(recipients, **kw):
     return create_campaign(name="Black Friday", text="Deals all weekend. Reply STOP to opt out.",
-                           recipients=recipients, actor="U_MANAGER", now=NOON_NY, **kw)
+                           recipients=recipients, actor="U_MANAGER", now=NOON_NY,
+                           **{"fallback_zone": ZONE, **kw})
 
 
 def test_campaign_excludes_unknown_by_default_and_counts_every_reason():
@@ -61,7 +62,7 @@ def test_campaign_recipients_show_status_and_reason_in_order():
 def test_campaign_outside_texting_hours_is_scheduled_for_the_morning():
     staff_sets("+12125550101", overall="opted_in", note="form signed")
     result = create_campaign(name="Late", text="Hi", recipients=["+12125550101"], actor="U1",
-                             now=datetime(2026, 11, 27, 3, 0))
+                             now=datetime(2026, 11, 27, 3, 0), fallback_zone=ZONE)
     assert (result.queued, result.scheduled) == (0, 1)
     message = OutboundMessage.get(OutboundMessage.campaign == result.campaign)
     assert (message.status, message.send_at) == ("scheduled", datetime(2026, 11, 27, 13, 0))
@@ -86,7 +87,7 @@ def test_deciding_a_campaign_is_a_handful_of_queries_whatever_its_size(database)
 def test_bad_campaigns_are_refused_and_record_nothing(kwargs, message):
     args = {"name": "A", "text": "Hi", "recipients": ["+12125550101"], "actor": "U1", **kwargs}
     with pytest.raises(InvalidRequest, match=message):
-        create_campaign(**args)
+        create_campaign(**args, fallback_zone=ZONE)
     assert OutboundMessage.select().count() == 0
 
 

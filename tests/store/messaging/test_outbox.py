@@ -24,7 +24,7 @@ from store.messaging.outbox import (
     retry_later,
 )
 from store.models import Alert, OutboundMessage, Phone, Review
-from tests.factories import OTHER, PHONE, client_texts, staff_sets
+from tests.factories import OTHER, PHONE, ZONE, client_texts, staff_sets
 from tests.store.test_concurrency import race
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -39,13 +39,14 @@ def stored(message: OutboundMessage) -> OutboundMessage:
 
 def claimed(text: str = "Your car is ready", **kw) -> OutboundMessage:
     """Queue a manual text and claim it, as the send worker does before handing it over."""
-    message = queue_message(to=PHONE, text=text, kind=kw.pop("kind", "manual"), **kw)
+    message = queue_message(to=PHONE, text=text, kind=kw.pop("kind", "manual"),
+                            **{"fallback_zone": ZONE, **kw})
     [claim] = [m for m in claim_due(limit=100) if m.id == message.id]
     return claim
 
 
 def sent(vonage_id: str = "v-1", to: str = PHONE) -> OutboundMessage:
-    message = queue_message(to=to, text="Your car is ready", kind="manual")
+    message = queue_message(to=to, text="Your car is ready", kind="manual", fallback_zone=ZONE)
     mark_sent(message.id, vonage_message_id=vonage_id)
     return message
 
@@ -55,7 +56,7 @@ def sent(vonage_id: str = "v-1", to: str = PHONE) -> OutboundMessage:
 def test_an_allowed_text_is_queued_to_the_parsed_number_now():
     staff_sets(PHONE, overall="opted_in", note="signed the form")
     message = queue_message(to="(212) 555-0100", text="Your car is ready", kind="manual",
-                            actor="U_SALES", now=NOON_NY)
+                            actor="U_SALES", now=NOON_NY, fallback_zone=ZONE)
     row = stored(message)
     assert (row.status, row.reason, row.to, row.phone.e164) == ("queued", None, PHONE, PHONE)
     assert (row.send_at, row.actor, row.attempts) == (NOON_NY, "U_SALES", 0)
@@ -73,27 +74,29 @@ def test_a_text_consent_refuses_is_recorded_blocked_with_its_reason(setup, kind,
                                                                      reason):
     setup()
     message = queue_message(to=PHONE, text="Deals!", kind=kind, automation=automation,
-                            now=NOON_NY)
+                            now=NOON_NY, fallback_zone=ZONE)
     assert (stored(message).status, stored(message).reason) == ("blocked", reason)
     assert claim_due(now=NOON_NY + timedelta(days=1)) == []  # never handed to a worker
 
 
 def test_a_text_to_an_invalid_number_is_blocked_and_keeps_what_was_given():
-    message = queue_message(to="not-a-phone", text="hi", kind="manual")
+    message = queue_message(to="not-a-phone", text="hi", kind="manual", fallback_zone=ZONE)
     row = stored(message)
     assert (row.status, row.reason, row.to, row.phone_id) == (
         "blocked", "invalid_number", "not-a-phone", None)
 
 
 def test_a_quiet_hours_kind_outside_the_texting_day_is_scheduled_for_8_am_local():
-    message = queue_message(to=PHONE, text="Sale", kind="work_plan", now=THREE_AM_NY)
+    message = queue_message(to=PHONE, text="Sale", kind="work_plan", now=THREE_AM_NY,
+                            fallback_zone=ZONE)
     assert (stored(message).status, stored(message).send_at) == ("scheduled", EIGHT_AM_NY)
     assert claim_due(now=EIGHT_AM_NY - timedelta(seconds=1)) == []
     assert [m.id for m in claim_due(now=EIGHT_AM_NY)] == [message.id]
 
 
 def test_a_manual_text_at_night_is_not_deferred():
-    message = queue_message(to=PHONE, text="Your car is ready", kind="manual", now=THREE_AM_NY)
+    message = queue_message(to=PHONE, text="Your car is ready", kind="manual", now=THREE_AM_NY,
+                            fallback_zone=ZONE)
     assert (stored(message).status, stored(message).send_at) == ("queued", THREE_AM_NY)
 
 
@@ -103,14 +106,14 @@ def test_a_manual_text_at_night_is_not_deferred():
 ])
 def test_only_kinds_callers_may_send_are_accepted(kind, automation):
     with pytest.raises(InvalidRequest):
-        queue_message(to=PHONE, text="hi", kind=kind, automation=automation)
+        queue_message(to=PHONE, text="hi", kind=kind, automation=automation, fallback_zone=ZONE)
     assert OutboundMessage.select().count() == 0
 
 
 # --- claim_due --------------------------------------------------------------------------------
 
 def test_a_claim_leases_the_message_and_counts_the_attempt():
-    message = queue_message(to=PHONE, text="hi", kind="manual", now=NOON_NY)
+    message = queue_message(to=PHONE, text="hi", kind="manual", now=NOON_NY, fallback_zone=ZONE)
     [claim] = claim_due(lease=timedelta(minutes=2), now=NOON_NY)
     row = stored(message)
     assert claim.id == message.id
@@ -120,7 +123,7 @@ def test_a_claim_leases_the_message_and_counts_the_attempt():
 
 
 def test_a_claimed_message_is_not_claimed_again_until_its_lease_ends():
-    message = queue_message(to=PHONE, text="hi", kind="manual", now=NOON_NY)
+    message = queue_message(to=PHONE, text="hi", kind="manual", now=NOON_NY, fallback_zone=ZONE)
     claim_due(lease=timedelta(minutes=2), now=NOON_NY)
     assert claim_due(now=NOON_NY + timedelta(minutes=1)) == []
     [again] = claim_due(now=NOON_NY + timedelta(minutes=3))  # its worker died mid-send
@@ -129,13 +132,15 @@ def test_a_claimed_message_is_not_claimed_again_until_its_lease_ends():
 
 def test_claim_due_takes_replies_that_expire_before_an_older_backlog():
     backlog = [queue_message(to=f"+1212555{n:04d}", text="hi", kind="manual",
-                             now=utcnow() - timedelta(minutes=5)) for n in range(3)]
+                             now=utcnow() - timedelta(minutes=5), fallback_zone=ZONE)
+               for n in range(3)]
     reply = receive_text(provider_id="stop", from_number=OTHER.lstrip("+"), text="STOP").reply
     assert [m.id for m in claim_due(limit=2)] == [reply.id, backlog[0].id]
 
 
 def test_claim_due_respects_its_limit_in_send_order():
-    ids = [queue_message(to=f"+1212555{n:04d}", text="hi", kind="manual", now=NOON_NY).id
+    ids = [queue_message(to=f"+1212555{n:04d}", text="hi", kind="manual", now=NOON_NY,
+                         fallback_zone=ZONE).id
            for n in range(5)]
     assert [m.id for m in claim_due(limit=3, now=NOON_NY)] == ids[:3]
     assert [m.id for m in claim_due(limit=3, now=NOON_NY)] == ids[3:]
@@ -150,7 +155,8 @@ def claim_at_once(workers: int, *, limit: int) -> list[list[int]]:
 
 def test_two_workers_claiming_at_once_never_get_the_same_message():
     for round_ in range(5):
-        ids = {queue_message(to=f"+1212556{round_}{n:03d}", text="hi", kind="manual").id
+        ids = {queue_message(to=f"+1212556{round_}{n:03d}", text="hi", kind="manual",
+                             fallback_zone=ZONE).id
                for n in range(12)}
         everything = [i for got in claim_at_once(3, limit=8) for i in got]
         assert len(everything) == len(set(everything))  # nobody shares a message
@@ -171,7 +177,7 @@ def test_consent_changed_after_queueing_cancels_the_text_before_it_is_sent(kind,
                                                                           meanwhile, reason):
     message = claimed(kind=kind, automation=automation, now=NOON_NY)
     meanwhile()
-    assert recheck(message, now=NOON_NY) == reason
+    assert recheck(message, now=NOON_NY, fallback_zone=ZONE) == reason
     row = stored(message)
     assert (row.status, row.reason, row.lease_until) == ("cancelled", reason, None)
     assert claim_due(now=NOON_NY + timedelta(days=1)) == []
@@ -180,32 +186,34 @@ def test_consent_changed_after_queueing_cancels_the_text_before_it_is_sent(kind,
 def test_recheck_lets_a_text_consent_still_allows_go():
     message = claimed(now=NOON_NY)
     staff_sets(PHONE, automations={"price_reduction": "off"})  # not what this text is
-    assert recheck(message, now=NOON_NY) is None
+    assert recheck(message, now=NOON_NY, fallback_zone=ZONE) is None
     assert stored(message).status == "sending"
 
 
 def test_recheck_honours_the_campaigns_include_unknown():
     result = create_campaign(name="Open house", text="Open house Saturday!", recipients=[PHONE],
-                             actor="U_MANAGER", include_unknown=True, now=NOON_NY)
+                             actor="U_MANAGER", include_unknown=True, now=NOON_NY,
+                             fallback_zone=ZONE)
     [message] = claim_due(now=NOON_NY)
     assert message.campaign_id == result.campaign.id
-    assert recheck(message, now=NOON_NY) is None
+    assert recheck(message, now=NOON_NY, fallback_zone=ZONE) is None
     client_texts(PHONE, "opt_out")
-    assert recheck(message, now=NOON_NY) == "opted_out"
+    assert recheck(message, now=NOON_NY, fallback_zone=ZONE) == "opted_out"
 
 
 def test_a_confirmation_that_could_not_leave_within_5_minutes_is_dropped():
     reply = receive_text(provider_id="stop", from_number=PHONE.lstrip("+"), text="STOP").reply
     [claim] = claim_due()
-    assert recheck(claim, now=reply.expires_at) is None
-    assert recheck(claim, now=reply.expires_at + timedelta(seconds=1)) == "expired"
+    assert recheck(claim, now=reply.expires_at, fallback_zone=ZONE) is None
+    assert recheck(claim, now=reply.expires_at + timedelta(seconds=1),
+                   fallback_zone=ZONE) == "expired"
     assert (stored(reply).status, stored(reply).reason) == ("cancelled", "expired")
 
 
 def test_a_quiet_hours_text_claimed_late_is_deferred_to_the_next_texting_day():
     message = claimed(kind="work_plan", now=NOON_NY)
     late = THREE_AM_NY + timedelta(days=1)
-    assert recheck(message, now=late) == DEFERRED
+    assert recheck(message, now=late, fallback_zone=ZONE) == DEFERRED
     row = stored(message)
     assert (row.status, row.send_at, row.lease_until) == (
         "scheduled", EIGHT_AM_NY + timedelta(days=1), None)
@@ -253,7 +261,7 @@ def test_retry_later_puts_a_claimed_message_back_after_the_delay():
 def test_retry_later_leaves_a_message_no_longer_claimed_alone():
     message = claimed()
     client_texts(PHONE, "opt_out")
-    recheck(message)  # cancelled
+    recheck(message, fallback_zone=ZONE)  # cancelled
     retry_later(message.id, delay=timedelta(seconds=30), reason="throttled")
     assert (stored(message).status, stored(message).reason) == ("cancelled", "opted_out")
 
@@ -307,7 +315,7 @@ def test_err_code_9_blocks_the_phone_at_the_carrier_with_a_review_and_an_alert()
     [alert] = Alert.select()
     assert (alert.kind, alert.review_id) == ("carrier_block", review.id)
     assert alert.event.scope == "carrier" and alert.event.new_state == "blocked"
-    later = queue_message(to=PHONE, text="hi", kind="manual")
+    later = queue_message(to=PHONE, text="hi", kind="manual", fallback_zone=ZONE)
     assert (stored(later).status, stored(later).reason) == ("blocked", "carrier_blocked")
 
 
@@ -322,7 +330,7 @@ def test_a_second_carrier_opt_out_raises_no_second_review():
 # --- get_message and public_status ------------------------------------------------------------
 
 def test_get_message_returns_the_row_or_raises_not_found():
-    message = queue_message(to=PHONE, text="hi", kind="manual")
+    message = queue_message(to=PHONE, text="hi", kind="manual", fallback_zone=ZONE)
     assert get_message(message.id).text == "hi"
     with pytest.raises(NotFound):
         get_message(message.id + 1000)

@@ -8,8 +8,8 @@ import pytest
 
 from store.consent.changes import get_state, set_carrier_block
 from store.errors import InvalidRequest, UnknownAutomation
-from store.messaging.sending import can_send, decide, next_send_time
-from tests.factories import PHONE, client_texts, staff_sets
+from store.messaging.sending import decide, next_send_time
+from tests.factories import PHONE, ZONE, can_send, client_texts, staff_sets
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -82,7 +82,8 @@ def test_automation_to_an_opted_out_phone_is_refused_as_opted_out():
 @pytest.mark.parametrize("overall", list(TABLE))
 def test_system_replies_are_exempt_from_consent(kind, overall):
     put_in(overall)
-    decision = decide(get_state(PHONE), kind=kind, now=datetime(2026, 11, 26, 7, 0))  # 2 AM
+    decision = decide(get_state(PHONE), kind=kind, now=datetime(2026, 11, 26, 7, 0),
+                      fallback_zone=ZONE)  # 2 AM
     assert decision.allowed
     assert decision.send_at == datetime(2026, 11, 26, 7, 0)  # and from quiet hours
 
@@ -98,7 +99,7 @@ def test_nobody_but_the_gateway_may_ask_for_a_system_reply(kind):
 def test_carrier_blocked_phone_is_refused_everything(kind):
     put_in("opted_in")
     set_carrier_block(PHONE, blocked=True)
-    assert decide(get_state(PHONE), kind=kind).reason == "carrier_blocked"
+    assert decide(get_state(PHONE), kind=kind, fallback_zone=ZONE).reason == "carrier_blocked"
 
 
 @pytest.mark.parametrize("to", ["12345", "not a phone", "+1 212 555", ""])
