@@ -38,6 +38,7 @@ from store.messaging import (
     record_receipt,
 )
 from store.phones import mask
+from store.vocabulary import QUEUED
 
 log = logging.getLogger("smsprefs.webhooks")
 
@@ -165,7 +166,7 @@ def _after(result: InboundResult) -> None:
     log.info("inbound from %s: %s %s (rule %s) -> %s", mask(message.from_number),
              message.intent, message.scope or "", message.rule, ", ".join(done) or "no action")
     queue = current_app.extensions["smsprefs.queue"]
-    if result.reply and result.reply.status == "queued":
+    if result.reply and result.reply.status == QUEUED:
         queue.wake()
     if result.alerts:
         queue.wake_alerts()

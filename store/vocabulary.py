@@ -39,10 +39,13 @@ LOCKED = "locked"
 EVIDENCE_REQUIRED = "evidence_required"
 SWITCH_WHILE_OPTED_OUT = "opted_out"
 
-KINDS = ("manual", "work_plan", "lead_autoresponder", "campaign", "automation")
+# What an outbound text is, as the CRM says when it asks to send it.
+MANUAL, WORK_PLAN, LEAD_AUTORESPONDER = "manual", "work_plan", "lead_autoresponder"
+CAMPAIGN, AUTOMATION = "campaign", "automation"
+KINDS = (MANUAL, WORK_PLAN, LEAD_AUTORESPONDER, CAMPAIGN, AUTOMATION)
 CONFIRMATION, HELP_REPLY = "confirmation", "help"
 SYSTEM_KINDS = (CONFIRMATION, HELP_REPLY)  # sent by the gateway itself, not by staff
-QUIET_HOURS_KINDS = frozenset({"campaign", "automation", "work_plan"})
+QUIET_HOURS_KINDS = frozenset({CAMPAIGN, AUTOMATION, WORK_PLAN})
 
 # Why an outbound text may not go (SPEC section 3).
 BLOCK_OPTED_OUT = "opted_out"

@@ -22,6 +22,7 @@ from store.vocabulary import (
     BLOCK_INVALID_NUMBER,
     BLOCK_OPTED_OUT,
     BLOCK_UNKNOWN_EXCLUDED,
+    CAMPAIGN,
     MESSAGE_BLOCKED,
     MESSAGE_STATUSES,
     QUEUED,
@@ -69,9 +70,9 @@ def create_campaign(
     for raw, e164 in parsed.items():
         state = (states.get(e164) or ConsentState(e164=e164)) if e164 else None
         reason = BLOCK_INVALID_NUMBER if state is None else block_reason(
-            state, kind="campaign", include_unknown=include_unknown)
+            state, kind=CAMPAIGN, include_unknown=include_unknown)
         row = {"phone": state.phone_id if state else None, "to": e164 or raw, "text": text,
-               "kind": "campaign", "actor": actor, "reason": None, "created_at": now,
+               "kind": CAMPAIGN, "actor": actor, "reason": None, "created_at": now,
                "updated_at": now}
         if reason:
             counts[reason] += 1

@@ -10,13 +10,15 @@ from store.automations import get_automation
 from store.clock import now_or, to_naive_utc
 from store.consent.rules import ConsentState
 from store.errors import InvalidRequest
-from store.phones import time_zones, try_parse_phone, us_state
+from store.phones import time_zones, us_state
 from store.vocabulary import (
+    AUTOMATION,
     BLOCK_AUTOMATION_OFF,
     BLOCK_CARRIER,
     BLOCK_INVALID_NUMBER,
     BLOCK_OPTED_OUT,
     BLOCK_UNKNOWN_EXCLUDED,
+    CAMPAIGN,
     KINDS,
     OFF,
     OPTED_OUT,
@@ -55,12 +57,12 @@ def check_kind(kind: str, automation: str | None) -> None:
                              "client's text")
     if kind not in KINDS:
         raise InvalidRequest(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
-    if kind == "automation":
+    if kind == AUTOMATION:
         if not automation:
             raise InvalidRequest("an automation message must name its automation type")
         get_automation(automation)
     elif automation:
-        raise InvalidRequest("only kind 'automation' takes an automation type")
+        raise InvalidRequest(f"only kind {AUTOMATION!r} takes an automation type")
 
 
 def check_text(text: str) -> str:
@@ -83,9 +85,9 @@ def block_reason(
         return None  # confirmations and HELP replies answer the client's own text
     if state.overall == OPTED_OUT:
         return BLOCK_OPTED_OUT
-    if kind == "automation" and state.switch(automation).state == OFF:
+    if kind == AUTOMATION and state.switch(automation).state == OFF:
         return BLOCK_AUTOMATION_OFF
-    if kind == "campaign" and state.overall == UNKNOWN and not include_unknown:
+    if kind == CAMPAIGN and state.overall == UNKNOWN and not include_unknown:
         return BLOCK_UNKNOWN_EXCLUDED
     return None
 
