@@ -111,28 +111,20 @@ def _locked_state(e164: str) -> ConsentState:
     return load_states([e164], lock=True)[e164]
 
 
-def change_consent(
-    e164: str,
-    *,
-    actor: Actor,
-    overall: str | None = None,
-    automations: dict[str, str] | None = None,
-    note: str | None = None,
-    context: EventContext | None = None,
-    restore_cascade: bool = True,
-) -> ChangeResult:
+def change_consent(e164: str, *, actor: Actor, **request) -> ChangeResult:
     """Apply `actor`'s request to one phone, all or nothing; raise ConsentRefused if refused.
 
     Every applied change and every refused attempt is recorded as an event (rule 10). A
     refusal is raised after its events are committed, so this runs in a transaction of its
     own and will not start inside a caller's: there the exception would roll the record of
     the refusal back. Inside store, compose with record_change(), which never raises one.
+    `request` is what record_change() takes: overall, automations, note, context,
+    restore_cascade.
     """
     if db.in_transaction():
         raise RuntimeError("change_consent() commits the record of a refusal before raising "
                            "it, so it cannot run inside a transaction; use record_change()")
-    result = record_change(e164, actor=actor, overall=overall, automations=automations,
-                           note=note, context=context, restore_cascade=restore_cascade)
+    result = record_change(e164, actor=actor, **request)
     if result.refusal is not None:
         raise result.refusal
     return result
