@@ -73,8 +73,9 @@ def operation(method: str, rule: str, summary: str, *, ok: tuple, errors: tuple 
 def register(bp: Blueprint) -> None:
     """Add every declared operation to the blueprint."""
     for op in OPERATIONS:
+        # no redirect (an HTML answer) from /clients//events to /clients/events: a 404 in JSON
         bp.add_url_rule(op.rule, endpoint=op.endpoint, view_func=_handler(op),
-                        methods=[op.method])
+                        methods=[op.method], merge_slashes=False)
 
 
 def body_limit(endpoint: str | None) -> int | None:

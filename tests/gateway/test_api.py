@@ -316,7 +316,8 @@ def test_a_malformed_text_is_refused_and_not_recorded(api, body, status, words):
     assert OutboundMessage.select().count() == 0
 
 
-@pytest.mark.parametrize("path", ["/messages/999", "/messages/abc", "/campaigns/999"])
+@pytest.mark.parametrize("path", ["/messages/999", "/messages/abc", "/campaigns/999",
+                                  "/clients//events", "/messages//1"])
 def test_a_missing_message_or_campaign_is_404(api, path):
     response = api("GET", path)
     assert response.status_code == 404
