@@ -71,7 +71,7 @@ def create_campaign(
         state = (states.get(e164) or ConsentState(e164=e164)) if e164 else None
         reason = BLOCK_INVALID_NUMBER if state is None else block_reason(
             state, kind=CAMPAIGN, include_unknown=include_unknown)
-        row = {"phone": state.phone_id if state else None, "to": e164 or raw, "text": text,
+        row = {"phone": state.phone_id if state else None, "to": e164 or raw[:40], "text": text,
                "kind": CAMPAIGN, "actor": actor, "reason": None, "created_at": now,
                "updated_at": now}
         if reason:

@@ -95,3 +95,11 @@ def test_recipients_in_any_format_are_decided_by_their_consent():
     client_texts("+12125550102", "opt_out")
     result = campaign(["(212) 555-0102", "212.555.0102"], include_unknown=True)
     assert (result.queued, result.excluded["opted_out"], result.excluded["duplicate"]) == (0, 1, 1)
+
+
+def test_a_recipient_too_long_to_be_a_number_is_recorded_cut_as_invalid():
+    long = "not a phone number but a whole sentence pasted into the list"
+    result = campaign([long, "+12125550103"], include_unknown=True)
+    assert result.excluded["invalid_number"] == 1
+    [row] = [m for m in recipients_page(result.campaign.id) if m.reason == "invalid_number"]
+    assert row.to == long[:40]
