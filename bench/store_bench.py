@@ -3,16 +3,23 @@
     make bench BENCH_ARGS="--rows 1000000 --recipients 100000 --backend both"
 
 Each backend gets a fresh database (a temporary SQLite file; a new PostgreSQL database
-`smsprefs_bench` at --pg-url). Prints a Markdown table: wall time, rows per second, and
-the number of SQL queries, which must not grow with the number of rows per batch.
+`smsprefs_bench` at --pg-url). Prints a Markdown table: wall time, rows per second, the
+number of SQL queries (which must not grow with the number of rows per batch) and, for
+imports, the process's peak RSS. Beside each import, its ceiling: the same CSV read with
+csv.reader and written by the bare driver's executemany into a plain five-column table,
+one transaction, same SQLite pragmas. Each import and each ceiling runs in a fresh
+process, so that its peak RSS is its own.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import logging
 import random
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -53,7 +60,10 @@ def write_csv(path: Path, rows: int) -> None:
 
 def open_backend(backend: str, pg_url: str, workdir: Path) -> str:
     if backend == "sqlite":
-        return f"sqlite:///{workdir / 'bench.db'}"
+        path = workdir / "bench.db"
+        for stale in workdir.glob("bench.db*"):
+            stale.unlink()
+        return f"sqlite:///{path}"
     import psycopg
 
     with psycopg.connect(pg_url, autocommit=True) as conn:
@@ -62,17 +72,95 @@ def open_backend(backend: str, pg_url: str, workdir: Path) -> str:
     return pg_url.rsplit("/", 1)[0] + "/smsprefs_bench"
 
 
-def bench(backend: str, args, workdir: Path, csv_path: Path) -> list[tuple]:
-    init_db(open_backend(backend, args.pg_url, workdir))
-    results = []
+def peak_rss_mib() -> float:
+    """Return this process's peak resident set size so far, in MiB (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def child_import(url: str, csv_path: Path, batch: int) -> dict:
+    """Migrate `url`, then time the import of `csv_path` (run in a process of its own)."""
+    init_db(url)
     with db.connection_context():
         migrate()
-        with count_queries() as q, csv_path.open(newline="") as stream:
+        before = peak_rss_mib()
+        with count_queries() as q, csv_path.open(newline="", encoding="utf-8-sig") as stream:
             t = time.perf_counter()
-            report = import_csv(stream, source_name=csv_path.name, batch_size=args.batch)
+            report = import_csv(stream, source_name=csv_path.name, batch_size=batch)
             took = time.perf_counter() - t
-        results.append((backend, f"import {args.rows:,} rows", took, args.rows / took, q.count,
-                        f"{report.applied:,} applied, {report.unchanged:,} unchanged"))
+    return {"seconds": took, "queries": q.count, "rss_before": before, "rss": peak_rss_mib(),
+            "outcome": f"{report.applied:,} applied, {report.unchanged:,} unchanged"}
+
+
+def child_ceiling(url: str, csv_path: Path) -> dict:
+    """Time csv.reader plus the bare driver's executemany of the same rows, one transaction."""
+    before = peak_rss_mib()
+    ddl = ("CREATE TABLE raw_import (phone TEXT, name TEXT, crm_id TEXT, overall TEXT, "
+           "opted_out_at TEXT)")
+    with csv_path.open(newline="", encoding="utf-8-sig") as stream:
+        rows = csv.reader(stream)
+        next(rows)
+        if url.startswith("sqlite"):
+            import sqlite3
+
+            from store.db import SQLITE_PRAGMAS
+
+            conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+            for name, value in SQLITE_PRAGMAS.items():
+                conn.execute(f"PRAGMA {name} = {value}")
+            conn.execute(ddl)
+            t = time.perf_counter()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany("INSERT INTO raw_import VALUES (?, ?, ?, ?, ?)", rows)
+            conn.execute("COMMIT")
+            took = time.perf_counter() - t
+            count = conn.execute("SELECT count(*) FROM raw_import").fetchone()[0]
+            conn.close()
+        else:
+            import psycopg
+
+            with psycopg.connect(url) as conn:
+                conn.execute(ddl)
+                conn.commit()
+                t = time.perf_counter()
+                with conn.cursor() as cursor:
+                    cursor.executemany("INSERT INTO raw_import VALUES (%s, %s, %s, %s, %s)", rows)
+                conn.commit()
+                took = time.perf_counter() - t
+                count = conn.execute("SELECT count(*) FROM raw_import").fetchone()[0]
+    return {"seconds": took, "queries": 1, "rss_before": before, "rss": peak_rss_mib(),
+            "outcome": f"{count:,} rows"}
+
+
+def in_child(what: str, url: str, csv_path: Path, batch: int) -> dict:
+    """Run child_import or child_ceiling in a fresh interpreter; return what it measured."""
+    out = subprocess.run([sys.executable, __file__, "--child", what, "--url", url,
+                          "--csv", str(csv_path), "--batch", str(batch)],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def bench(backend: str, args, workdir: Path, csv_path: Path) -> list[tuple]:
+    results = []
+    for what, label in (("ceiling", f"ceiling: csv.reader + bare executemany, {args.rows:,} rows"),
+                        ("import", f"import {args.rows:,} rows")):
+        m = in_child(what, open_backend(backend, args.pg_url, workdir), csv_path, args.batch)
+        results.append((backend, label, m["seconds"], args.rows / m["seconds"], m["queries"],
+                        f"{m['rss']:,.0f} MiB ({m['rss_before']:,.0f} before)", m["outcome"]))
+    if args.recipients:
+        results += campaigns(backend, args, workdir)
+    return results
+
+
+def campaigns(backend: str, args, workdir: Path) -> list[tuple]:
+    """Time a campaign on the database the import filled (the store's call, then the API)."""
+    url = (f"sqlite:///{workdir / 'bench.db'}" if backend == "sqlite"
+           else args.pg_url.rsplit("/", 1)[0] + "/smsprefs_bench")
+    init_db(url)
+    results = []
+    with db.connection_context():
         recipients = [phone(n) for n in range(args.recipients)]
         recipients += ["not-a-number"] * (args.recipients // 100) + recipients[:100]
         with count_queries() as q:
@@ -82,7 +170,7 @@ def bench(backend: str, args, workdir: Path, csv_path: Path) -> list[tuple]:
                                      include_unknown=False, fallback_zone="America/New_York")
             took = time.perf_counter() - t
         results.append((backend, f"campaign of {len(recipients):,} recipients", took,
-                        len(recipients) / took, q.count,
+                        len(recipients) / took, q.count, "",
                         f"{result.queued + result.scheduled:,} to send, "
                         f"{sum(result.excluded.values()):,} excluded"))
         results.append(_api_campaign(db.obj.url, recipients))
@@ -108,28 +196,39 @@ def _api_campaign(url: str, recipients: list[str]) -> tuple:
     counts = response.get_json()
     backend = "postgres" if url.startswith("postgres") else "sqlite"
     return (backend, f"API campaign of {len(recipients):,} recipients", took,
-            len(recipients) / took, q.count,
+            len(recipients) / took, q.count, "",
             f"HTTP {response.status_code}, {counts['queued'] + counts['scheduled']:,} to send")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--recipients", type=int, default=100_000)
+    parser.add_argument("--recipients", type=int, default=100_000,
+                        help="Campaign size; 0 measures the import alone.")
     parser.add_argument("--batch", type=int, default=2000)
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--child", choices=["import", "ceiling"], help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        run = child_import if args.child == "import" else child_ceiling
+        measured = (run(args.url, args.csv, args.batch) if args.child == "import"
+                    else run(args.url, args.csv))
+        print(json.dumps(measured))
+        return
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         csv_path = workdir / "clients.csv"
         write_csv(csv_path, args.rows)
         rows = [r for b in backends for r in bench(b, args, workdir, csv_path)]
-    print("| backend | what | seconds | per second | SQL queries | outcome |")
-    print("|---|---|---:|---:|---:|---|")
-    for backend, what, took, rate, queries, outcome in rows:
-        print(f"| {backend} | {what} | {took:.1f} | {rate:,.0f} | {queries:,} | {outcome} |")
+    print("| backend | what | seconds | per second | SQL queries | peak RSS | outcome |")
+    print("|---|---|---:|---:|---:|---:|---|")
+    for backend, what, took, rate, queries, rss, outcome in rows:
+        print(f"| {backend} | {what} | {took:.2f} | {rate:,.0f} | {queries:,} | {rss} "
+              f"| {outcome} |")
 
 
 if __name__ == "__main__":
