@@ -29,8 +29,12 @@ lint: install
 test: lint
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
 
+# BENCH_ARGS go to the store bench, INBOUND_BENCH_ARGS to the webhook load bench
+# (e.g. "--seconds 10 --backend sqlite"), CLASSIFIER_BENCH_ARGS to the classifier's.
 bench: install
 	.venv/bin/python bench/store_bench.py $(BENCH_ARGS)
+	.venv/bin/python bench/classifier_bench.py $(CLASSIFIER_BENCH_ARGS)
+	.venv/bin/python bench/inbound_bench.py $(INBOUND_BENCH_ARGS)
 
 clean:
 	rm -rf .venv .tools .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,490 @@
+"""Load the inbound webhook under the Procfile's gunicorn, beside a bare Flask endpoint.
+
+    make bench INBOUND_BENCH_ARGS="--seconds 60"
+    .venv/bin/python bench/inbound_bench.py --seconds 10 --backend sqlite
+
+For each backend (a fresh, migrated SQLite file; a fresh PostgreSQL database at --pg-url),
+the real app (`gateway:create_app()`) and a bare Flask endpoint that parses the same form
+and answers 204 are started with the Procfile's web line (gunicorn.conf.py, 2 sync workers,
+WEB_CONCURRENCY=2), one after the other on the same machine. A load generator keeps
+--connections requests in flight: SMS API inbound texts posted as a form, path-token mode
+(`?token=WEBHOOK_TOKEN`), 95 % ordinary replies and 5 % STOP from 10,000 phones, every
+messageId new. It is wrk when installed (--loadgen wrk), else a small asyncio generator in
+two processes. Prints req/s, p50/p99 latency, non-2xx answers, the ratio of the app to the
+bare endpoint, the workers' RSS after the warm-up and at the end, and the inbound rows the
+app committed (which must equal the 2xx it answered).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import random
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "bench-webhook-token"
+PATH = f"/webhooks/vonage/inbound?token={TOKEN}"
+ORDINARY = [
+    "Thanks, see you Friday", "What time do you close today?",
+    "Is the blue one still available?", "Can I come by at 3?", "ok sounds good",
+    "Yes I am interested in the truck", "How much for the trade in?", "Thank you!",
+]
+STOP_SHARE = 0.05
+PHONES = 10_000
+AREA_CODES = [201, 202, 203, 205, 206, 207, 208, 209, 210, 212, 213, 214, 215, 216, 217, 218,
+              219, 224, 225, 228]
+
+
+def phone(n: int) -> str:
+    """Return the n-th bench phone as Vonage writes an msisdn (country code, no plus)."""
+    return f"1{AREA_CODES[n % len(AREA_CODES)]}555{n // len(AREA_CODES):04d}"
+
+
+# ---- the ceiling: a bare Flask endpoint parsing the same form --------------------------
+
+def bare_app():
+    """Return a Flask app whose inbound route only parses the form and checks the token."""
+    import hmac
+
+    from flask import Flask, request
+
+    app = Flask("bare")
+
+    @app.route("/webhooks/vonage/inbound", methods=["GET", "POST"])
+    def inbound():
+        params = {**request.args.to_dict(), **request.form.to_dict()}
+        if not hmac.compare_digest(params.get("token", "").encode(), TOKEN.encode()):
+            return "", 401
+        if not params.get("msisdn") or not params.get("messageId"):
+            return "", 400
+        return "", 204
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+    return app
+
+
+# ---- servers -----------------------------------------------------------------------
+
+def web_command(port: int, target: str | None = None) -> list[str]:
+    """Return the Procfile's web line for `port` (and another app `target`, if given)."""
+    line = next(line for line in (ROOT / "Procfile").read_text().splitlines()
+                if line.startswith("web:"))
+    argv = shlex.split(line.partition(":")[2].replace("$PORT", str(port)))
+    argv = ["127.0.0.1:" + str(port) if a == f"0.0.0.0:{port}" else a for a in argv]
+    argv[0] = str(Path(sys.executable).with_name(argv[0]))
+    if target:
+        argv[-1:] = ["--pythonpath", str(ROOT / "bench"), target]
+    return argv
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen
+    port: int
+
+    def workers(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return sorted(int(p) for p in children.read_text().split())
+
+    def rss_mb(self) -> list[float]:
+        sizes = []
+        for pid in self.workers():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    sizes.append(int(line.split()[1]) / 1024)
+        return sizes
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(name: str, env: dict[str, str], log: Path, target: str | None = None) -> Server:
+    port = free_port()
+    out = log.open("ab")
+    process = subprocess.Popen(web_command(port, target), cwd=ROOT, env=env, stdout=out,
+                               stderr=subprocess.STDOUT)
+    server = Server(name, process, port)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{name} did not start; see {log}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                pass
+            if len(server.workers()) >= int(env["WEB_CONCURRENCY"]):
+                return server
+        except OSError:
+            pass
+        time.sleep(0.2)
+    server.stop()
+    raise SystemExit(f"{name} did not answer within 60 s; see {log}")
+
+
+# ---- the Python load generator -------------------------------------------------------
+
+def request_bytes(port: int, tag: str, n: int, rng: random.Random) -> bytes:
+    """Return one inbound webhook as raw HTTP: a form post, as Vonage sends it."""
+    text = "STOP" if rng.random() < STOP_SHARE else rng.choice(ORDINARY)
+    body = urlencode({
+        "msisdn": phone(rng.randrange(PHONES)), "to": "12125550199",
+        "messageId": f"{tag}-{n}", "text": text, "type": "text",
+        "keyword": text.split()[0].upper(), "api-key": "bench",
+        "message-timestamp": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+    }).encode()
+    return (f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+async def _connection(port: int, tag: str, until: float, out: dict) -> None:
+    rng = random.Random(tag)
+    reader = writer = None
+    n = 0
+    while time.monotonic() < until:
+        n += 1
+        data = request_bytes(port, tag, n, rng)
+        began = time.perf_counter()
+        try:
+            if writer is None:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(data)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head.split(b" ", 2)[1])
+            lines = head.lower().split(b"\r\n")
+            length = next((int(v.split(b":")[1]) for v in lines
+                           if v.startswith(b"content-length:")), 0)
+            if length:
+                await reader.readexactly(length)
+            close = b"connection: close" in lines
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            out["errors"] += 1
+            status, close = 0, True
+        out["latencies"].append(time.perf_counter() - began)
+        out["statuses"][status] = out["statuses"].get(status, 0) + 1
+        if close and writer is not None:
+            writer.close()
+            reader = writer = None
+    if writer is not None:
+        writer.close()
+
+
+def _generate(port: int, tag: str, connections: int, seconds: float, queue) -> None:
+    out = {"latencies": [], "statuses": {}, "errors": 0}
+    until = time.monotonic() + seconds
+
+    async def run():
+        await asyncio.gather(*(_connection(port, f"{tag}.{c}", until, out)
+                               for c in range(connections)))
+
+    asyncio.run(run())
+    queue.put(out)
+
+
+@dataclass
+class Load:
+    requests: int
+    seconds: float
+    latencies: list[float]
+    statuses: dict[int, int]
+    errors: int
+    generator_cpu: float = 0.0
+    ok: int = field(init=False)
+
+    def __post_init__(self):
+        self.ok = sum(n for s, n in self.statuses.items() if 200 <= s < 300)
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000 if ordered else 0
+
+    @property
+    def non_2xx(self) -> int:
+        return self.requests - self.ok
+
+
+def python_load(port: int, tag: str, connections: int, seconds: float,
+                processes: int = 2) -> Load:
+    """Drive `port` with `connections` requests in flight for `seconds`; return the load."""
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    shares = [connections // processes + (i < connections % processes)
+              for i in range(processes)]
+    before = os.times()
+    began = time.perf_counter()
+    procs = [ctx.Process(target=_generate, args=(port, f"{tag}-{i}", n, seconds, queue))
+             for i, n in enumerate(shares) if n]
+    for p in procs:
+        p.start()
+    parts = [queue.get() for _ in procs]
+    for p in procs:
+        p.join()
+    took = time.perf_counter() - began
+    after = os.times()
+    latencies = [x for part in parts for x in part["latencies"]]
+    statuses: dict[int, int] = {}
+    for part in parts:
+        for s, n in part["statuses"].items():
+            statuses[s] = statuses.get(s, 0) + n
+    cpu = (after.children_user - before.children_user
+           + after.children_system - before.children_system)
+    return Load(len(latencies), took, latencies, statuses,
+                sum(p["errors"] for p in parts), generator_cpu=cpu)
+
+
+# ---- wrk, when installed ---------------------------------------------------------------
+
+WRK_SCRIPT = """
+local counter, thread_tag = 0, 0
+local ordinary = {%(ordinary)s}
+local areas = {%(areas)s}
+function setup(thread) thread:set("tid", tostring(math.random(1e9))) end
+function init(args) math.randomseed(tonumber(tid)); thread_tag = tid end
+local function esc(s) return (s:gsub("[^%%w]", function(c)
+  return string.format("%%%%%%02X", string.byte(c)) end)) end
+function request()
+  counter = counter + 1
+  local n = math.random(0, %(phones)d - 1)
+  local msisdn = string.format("1%%d555%%04d", areas[(n %% #areas) + 1], math.floor(n / #areas))
+  local text = (math.random() < %(stop)f) and "STOP" or ordinary[math.random(#ordinary)]
+  local body = "msisdn=" .. msisdn .. "&to=12125550199&messageId=%(tag)s-" .. thread_tag
+    .. "-" .. counter .. "&text=" .. esc(text) .. "&type=text&api-key=bench"
+    .. "&message-timestamp=" .. esc(os.date("!%%Y-%%m-%%d %%H:%%M:%%S"))
+  return wrk.format("POST", "%(path)s",
+    {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
+end
+function done(summary, latency, requests)
+  local codes = 0
+  io.write(string.format("BENCHJSON {\\"requests\\": %%d, \\"seconds\\": %%f, "
+    .. "\\"p50\\": %%f, \\"p99\\": %%f, \\"non2xx\\": %%d, \\"errors\\": %%d}\\n",
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.timeout))
+end
+"""
+
+
+def wrk_load(port: int, tag: str, connections: int, seconds: float, workdir: Path) -> Load:
+    script = workdir / "inbound.lua"
+    script.write_text(WRK_SCRIPT % {
+        "ordinary": ", ".join(json.dumps(t) for t in ORDINARY),
+        "areas": ", ".join(map(str, AREA_CODES)), "phones": PHONES, "stop": STOP_SHARE,
+        "tag": tag, "path": PATH})
+    before = os.times()
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s",
+                          "--latency", "-s", str(script), f"http://127.0.0.1:{port}"],
+                         capture_output=True, text=True, check=True).stdout
+    after = os.times()
+    found = json.loads(next(line for line in out.splitlines()
+                            if line.startswith("BENCHJSON "))[10:])
+    load = Load(found["requests"], found["seconds"], [], {204: found["requests"]},
+                found["errors"], generator_cpu=(after.children_user - before.children_user
+                                                + after.children_system
+                                                - before.children_system))
+    load.ok = found["requests"] - found["non2xx"] - found["errors"]
+    load.percentile = lambda p: found["p50"] if p == 0.5 else found["p99"]
+    return load
+
+
+# ---- databases ----------------------------------------------------------------------
+
+def fresh_database(backend: str, pg_url: str, workdir: Path) -> str:
+    """Return the URL of a new, migrated database for `backend`."""
+    if backend == "sqlite":
+        url = f"sqlite:///{workdir / 'inbound.db'}"
+    else:
+        import psycopg
+
+        with psycopg.connect(pg_url.replace("postgres://", "postgresql://", 1),
+                             autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS smsprefs_inbound_bench")
+            conn.execute("CREATE DATABASE smsprefs_inbound_bench")
+        url = pg_url.rsplit("/", 1)[0] + "/smsprefs_inbound_bench"
+    subprocess.run([str(Path(sys.executable).with_name("smsprefs")), "migrate"], cwd=ROOT,
+                   env={**os.environ, "DATABASE_URL": url}, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return url
+
+
+def committed_inbound(url: str) -> int:
+    """Return how many inbound texts the database holds."""
+    sql = "SELECT COUNT(*) FROM inbound_message"
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+            return conn.execute(sql).fetchone()[0]
+    import psycopg
+
+    with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
+        return conn.execute(sql).fetchone()[0]
+
+
+# ---- one backend ------------------------------------------------------------------------
+
+def bench_backend(backend: str, args, workdir: Path) -> list[dict]:
+    url = fresh_database(backend, args.pg_url, workdir)
+    env = {**os.environ, "DATABASE_URL": url, "WEBHOOK_TOKEN": TOKEN,
+           "WEB_CONCURRENCY": str(args.workers), "SMS_TRANSPORT": "console"}
+    for name in ("VONAGE_SIGNATURE_SECRET", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET",
+                 "ALLOW_UNSIGNED_WEBHOOKS", "GUNICORN_CMD_ARGS"):
+        env.pop(name, None)
+    log = workdir / f"gunicorn-{backend}.log"
+    rows = []
+    for name, target in (("bare Flask", "inbound_bench:bare_app()"), ("inbound webhook", None)):
+        server = start(name, env, log, target)
+        try:
+            tag = f"{backend}-{name.split()[0]}-{int(time.time())}"
+            warm = drive(args, server.port, tag + "-warm", args.warmup, workdir)
+            rss_start = server.rss_mb()
+            load = drive(args, server.port, tag, args.seconds, workdir)
+            rss_end = server.rss_mb()
+        finally:
+            server.stop()
+        rows.append({"backend": backend, "what": name, "load": load,
+                     "rss": (rss_start, rss_end), "answered": warm.ok + load.ok})
+    if args.count_rows:
+        rows[-1]["committed"] = committed_inbound(url)
+    return rows
+
+
+def drive(args, port: int, tag: str, seconds: float, workdir: Path) -> Load:
+    if args.loadgen == "wrk":
+        return wrk_load(port, tag, args.connections, seconds, workdir)
+    return python_load(port, tag, args.connections, seconds)
+
+
+def report(rows: list[dict], args) -> None:
+    print(f"\n{args.workers} gunicorn workers (Procfile), {args.connections} connections, "
+          f"{args.seconds:g} s after {args.warmup:g} s warm-up, load generator {args.loadgen}, "
+          f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}\n")
+    print("| backend | endpoint | req/s | p50 ms | p99 ms | non-2xx | ratio | worker RSS MB "
+          "start → end | load generator CPU s |")
+    print("|---|---|---:|---:|---:|---:|---:|---|---:|")
+    bare = {}
+    for row in rows:
+        load = row["load"]
+        if row["what"] == "bare Flask":
+            bare[row["backend"]] = load.rate
+        ratio = load.rate / bare[row["backend"]] if row["backend"] in bare else float("nan")
+        rss = ", ".join(f"{a:.0f} → {b:.0f}" for a, b in zip(*row["rss"], strict=False))
+        print(f"| {row['backend']} | {row['what']} | {load.rate:,.0f} | "
+              f"{load.percentile(0.5):.1f} | {load.percentile(0.99):.1f} | "
+              f"{load.non_2xx:,} | {ratio:.2f} | {rss} | {load.generator_cpu:.1f} |")
+    for row in rows:
+        if "committed" in row:
+            print(f"\n{row['backend']}: {row['committed']:,} inbound texts committed for "
+                  f"{row['answered']:,} answered 2xx (warm-up and run)")
+
+
+def profile(args, workdir: Path) -> None:
+    """Post --profile texts through the Flask test client under cProfile; print the top."""
+    import cProfile
+    import pstats
+    from urllib.parse import parse_qsl
+
+    backend = "postgres" if args.backend == "postgres" else "sqlite"
+    url = fresh_database(backend, args.pg_url, workdir)
+    from gateway import create_app
+
+    app = create_app({"DATABASE_URL": url, "WEBHOOK_TOKEN": TOKEN, "SMS_TRANSPORT": "console"})
+    client = app.test_client()
+    rng = random.Random(1)
+
+    def post(tag: str, n: int) -> int:
+        raw = request_bytes(80, tag, n, rng)
+        form = dict(parse_qsl(raw.partition(b"\r\n\r\n")[2].decode()))
+        return client.post(PATH, data=form).status_code
+
+    for n in range(200):  # warm: imports, the classifier's tables, the pool
+        post("warm", n)
+    profiler = cProfile.Profile()
+    began = time.perf_counter()
+    profiler.enable()
+    statuses = [post("profile", n) for n in range(args.profile)]
+    profiler.disable()
+    took = time.perf_counter() - began
+    print(f"{args.profile} posts through the test client on {backend}: "
+          f"{took / args.profile * 1000:.2f} ms each under cProfile, "
+          f"statuses {sorted(set(statuses))}")
+    stats = pstats.Stats(profiler).strip_dirs().sort_stats("cumulative")
+    stats.print_stats(45)
+
+
+def postgres_reachable(pg_url: str) -> bool:
+    try:
+        import psycopg
+
+        psycopg.connect(pg_url.replace("postgres://", "postgresql://", 1),
+                        connect_timeout=3).close()
+        return True
+    except Exception:
+        return False
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--pg-url", default=os.environ.get(
+        "SMSPREFS_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--loadgen", choices=["auto", "python", "wrk"], default="auto")
+    parser.add_argument("--no-count-rows", dest="count_rows", action="store_false")
+    parser.add_argument("--profile", type=int, metavar="POSTS",
+                        help="instead of the load: cProfile POSTS webhook posts through "
+                             "the Flask test client (--backend sqlite or postgres)")
+    args = parser.parse_args()
+    if args.profile:
+        with tempfile.TemporaryDirectory() as tmp:
+            profile(args, Path(tmp))
+        return
+    if args.loadgen == "auto":
+        args.loadgen = "wrk" if shutil.which("wrk") else "python"
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    if args.backend == "both" and not postgres_reachable(args.pg_url):
+        print(f"PostgreSQL at {args.pg_url} does not answer: SQLite only", file=sys.stderr)
+        backends = ["sqlite"]
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = [r for b in backends for r in bench_backend(b, args, Path(tmp))]
+    report(rows, args)
+
+
+if __name__ == "__main__":
+    main()
