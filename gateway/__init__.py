@@ -33,7 +33,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     init_db(config.database_url.reveal())
     _register_connections(app)
 
-    from gateway import api, errors, webhooks
+    from gateway import api, errors, pages, webhooks
     from gateway.queue import Queue
 
     app.extensions["smsprefs.queue"] = Queue(config)
@@ -41,6 +41,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     _register_health(app)
     webhooks.register(app, config)
     api.register(app, config)
+    pages.register(app, config)
     bolt_app = build_bolt_app(config)
     if bolt_app is not None:
         register_slack(app, bolt_app)

@@ -17,6 +17,7 @@ from gateway.config import Config
 from gateway.errors import error_response
 
 PREFIX = "/api/v1"
+DOCS = f"{PREFIX}/docs"
 
 
 def register(app: Flask, config: Config) -> None:
@@ -27,6 +28,8 @@ def register(app: Flask, config: Config) -> None:
     # /api/v1 answers 401 to a stranger too, instead of telling them what exists.
     @app.before_request
     def _authorize():
+        if request.path == DOCS or request.path.startswith(f"{DOCS}/"):
+            return None  # the reference page, public: the API's shape, no data (pages.py)
         if request.path == PREFIX or request.path.startswith(f"{PREFIX}/"):
             refused = check()
             limit = api_routes.body_limit(request.endpoint)
