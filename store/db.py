@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sqlite3
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,8 +19,9 @@ from peewee import (
     PeeweeException,
     PostgresqlDatabase,
 )
-from playhouse.db_url import connect
+from playhouse.db_url import connect, parse
 from playhouse.migrations import Runner
+from playhouse.pool import PooledDatabase, PooledSqliteDatabase
 
 db = DatabaseProxy()
 
@@ -28,12 +31,25 @@ DatabaseError = PeeweeException
 ConnectionLost = (OperationalError, InterfaceError)
 
 SQLITE_PRAGMAS = {
+    "busy_timeout": 15000,  # first, so that the pragmas after it wait for a lock too
     "journal_mode": "wal",  # readers never wait for the writer
-    "cache_size": -64000,  # 64 MB page cache
+    "cache_size": -64000,  # 64 MB page cache (a bound on each pooled connection's cache)
     "foreign_keys": 1,
     "synchronous": "normal",  # safe with WAL, and much faster than FULL
-    "busy_timeout": 15000,
 }
+
+
+class SqlitePool(PooledSqliteDatabase):
+    """SQLite with a pool of connections (the migrations know SQLite by a name "Sqlite…").
+
+    check_same_thread is off: a pooled connection serves one thread at a time, but not
+    always the thread that opened it (the pool hands it to whichever thread asks next).
+    `timeout` is how long a thread waits for a free connection; busy_timeout (a pragma)
+    how long a connection waits for SQLite's lock.
+    """
+
+    def __init__(self, database, **kwargs):
+        super().__init__(database, check_same_thread=False, **kwargs)
 
 
 def normalize_url(url: str) -> str:
@@ -47,14 +63,21 @@ def normalize_url(url: str) -> str:
 
 
 def open_database(url: str, *, max_connections: int = 20) -> Database:
-    """Open (without connecting) the database `url` names, with this project's settings."""
+    """Open (without connecting) the database `url` names, with this project's settings.
+
+    Both are pools: a connection an edge closes goes back to its process's pool (at most
+    `max_connections`), and the next request takes it, pragmas and page cache warm. Opening
+    a SQLite connection for each request cost more than the request's own work (the
+    pragmas, and the WAL checkpointed and removed when the last connection closed).
+    """
     url = normalize_url(url)
     scheme = urlsplit(url).scheme
-    if scheme.startswith("sqlite"):
+    if scheme in ("sqlite", "sqlite+pool"):
         # IMMEDIATE makes every db.atomic() take the write lock up front, so two writers
         # queue on busy_timeout instead of failing on a read-to-write lock upgrade.
-        database = connect(url, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=15,
-                           autoconnect=False)
+        settings = {"max_connections": max_connections, "timeout": 15, **parse(url)}
+        database = SqlitePool(pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE",
+                              autoconnect=False, **settings)
         # SQLite >= 3.35 has RETURNING; with it bulk inserts hand back ids as PostgreSQL does.
         database.returning_clause = sqlite3.sqlite_version_info >= (3, 35)
         return database
@@ -62,6 +85,36 @@ def open_database(url: str, *, max_connections: int = 20) -> Database:
         kwargs = {"max_connections": max_connections, "stale_timeout": 300, "timeout": 30}
         return connect(url, autoconnect=False, **kwargs)
     raise ValueError(f"DATABASE_URL scheme {scheme!r} is not supported (use sqlite or postgres)")
+
+
+# Connections a forked child inherited: it must neither use them (its parent does) nor
+# close them (closing would end the parent's PostgreSQL session), so it keeps them here.
+_INHERITED: list = []
+
+
+def _forget_inherited_connections() -> None:
+    """In a forked child, start the bound database's pool and connection state afresh.
+
+    gunicorn builds the app in each worker after the fork (no preload), so a worker's pool
+    is its own; this keeps that true if a process forks with connections already open.
+    """
+    database = db.obj
+    if database is None:
+        return
+    if database._state.conn is not None:
+        _INHERITED.append(database._state.conn)
+    database._state.reset()
+    if database.thread_safe:  # a lock another thread held at the fork stays held
+        database._lock = threading.Lock()
+    if isinstance(database, PooledDatabase):
+        _INHERITED.extend(conn for _, _, conn in database._connections)
+        _INHERITED.extend(held.connection for held in database._in_use.values())
+        database._connections, database._in_use = [], {}
+        database._pool_lock = threading.RLock()
+        database._pool_available = threading.Condition(database._pool_lock)
+
+
+os.register_at_fork(after_in_child=_forget_inherited_connections)
 
 
 def init_db(url: str, *, max_connections: int = 20) -> Database:
@@ -166,6 +219,55 @@ def insert_rows(
 
 def _quote(name: str) -> str:
     return f'"{name}"'
+
+
+# SQL text of the hot path's statements, by (database class, statement, model, field):
+# bounded by the code that asks, the same in every process, and holding no data. peewee
+# builds a statement's SQL anew on every call (~0.3 ms for a select of a dozen columns);
+# this builds it once, and the drivers' statement caches reuse their prepared forms.
+_SQL: dict[tuple, str] = {}
+
+
+def _statement(key: tuple, build) -> str:
+    key = (type(db.obj), *key)
+    sql = _SQL.get(key)
+    if sql is None:
+        sql = _SQL[key] = build()
+    return sql
+
+
+def get_by(model, field, value):
+    """Return the row of `model` whose unique `field` is `value`, or None."""
+    sql = _statement(("get_by", model, field.name),
+                     lambda: model.select().where(field == value).sql()[0])
+    return next(iter(model.raw(sql, field.db_value(value))), None)
+
+
+def insert_returning(model, values: dict, *, conflict):
+    """Insert one row of `model` (`values` by field name) and return it as stored, in one
+    statement; None when a row with the same unique `conflict` field is there already.
+
+    Fields left out get their model default, as with peewee. Only a conflict on `conflict`
+    is skipped (ON CONFLICT … DO NOTHING, the same on SQLite and PostgreSQL); any other
+    constraint failing raises.
+    """
+    fields = [f for f in model._meta.sorted_fields if not f.primary_key]
+    columns = ", ".join(_quote(f.column_name) for f in fields)
+    insert = _statement(("insert", model, conflict.name), lambda: (
+        f"INSERT INTO {_quote(model._meta.table_name)} ({columns}) "
+        f"VALUES ({', '.join([db.obj.param] * len(fields))}) "
+        f"ON CONFLICT ({_quote(conflict.column_name)}) DO NOTHING"))
+    params = []
+    for f in fields:
+        value = values[f.name] if f.name in values else (
+            f.default() if callable(f.default) else f.default)
+        params.append(f.db_value(value))
+    if not db.obj.returning_clause:  # SQLite before 3.35: insert, then read the row back
+        if not db.execute_sql(insert, params).rowcount:
+            return None
+        return get_by(model, conflict, values[conflict.name])
+    every = ", ".join(_quote(f.column_name) for f in model._meta.sorted_fields)
+    return next(iter(model.raw(f"{insert} RETURNING {every}", *params)), None)
 
 
 MIGRATIONS = Path(__file__).parent / "migrations"

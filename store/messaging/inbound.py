@@ -13,11 +13,18 @@ from datetime import datetime, timedelta
 
 from peewee import fn
 
+from store.classifier import classify
 from store.clock import to_naive_utc, utcnow
-from store.consent.changes import ChangeResult, apply_client_intent, classify_for, ensure_phones
+from store.consent.changes import (
+    ChangeResult,
+    apply_client_intent,
+    ensure_phones,
+    state_from_rows,
+    yes_means_opt_in,
+)
 from store.consent.history import EventContext
 from store.consent.rules import ConsentState
-from store.db import db, lock_rows
+from store.db import db, get_by, insert_returning, lock_rows
 from store.messaging.replies import (
     ReplySettings,
     help_reply,
@@ -93,18 +100,19 @@ def receive_text(
     text = clean_text(text)
     e164 = parse_msisdn(from_number)
     with db.atomic():
-        if e164:
-            ensure_phones([e164])
-        found = classify_for(e164, text)
-        phone_id = Phone.get(Phone.e164 == e164).id if e164 else None
-        inserted = (InboundMessage.insert(
-            provider_id=provider_id, phone=phone_id, from_number=from_number,
-            to_number=to_number, text=text, received_at=received_at, intent=found.intent,
-            scope=found.scope, rule=found.rule, classifier_version=found.version,
-            processed_at=utcnow()).on_conflict_ignore().execute())
-        if not inserted:
+        phone = _sender(e164) if e164 else None
+        phone_id = phone.id if phone else None
+        found = classify(text, yes_is_opt_in=phone is not None and yes_means_opt_in(
+            state_from_rows(phone, []), phone.opt_in_requested_at))
+        # one INSERT … RETURNING: the row as stored, or None for a provider id seen before
+        message = insert_returning(InboundMessage, {
+            "provider_id": provider_id, "phone": phone_id, "from_number": from_number,
+            "to_number": to_number, "text": text, "received_at": received_at,
+            "intent": found.intent, "scope": found.scope, "rule": found.rule,
+            "classifier_version": found.version, "processed_at": utcnow(),
+        }, conflict=InboundMessage.provider_id)
+        if message is None:
             return InboundResult(message=None, duplicate=True)
-        message = InboundMessage.get(InboundMessage.provider_id == provider_id)
         result = InboundResult(message=message)
         if e164 is None:
             return result  # a short code or a sender name: recorded, nothing to act on
@@ -117,6 +125,19 @@ def receive_text(
                                           text=text)
             result.alerts.append(_alert(ALERT_REVIEW, phone_id, review=result.review))
         return result
+
+
+def _sender(e164: str) -> Phone:
+    """Return the sender's phone row, creating it when new (an existing row is not touched).
+
+    The row read here is the one the YES context and the message's phone come from: one
+    query for a phone seen before, where ensure_phones() and two reads took three.
+    """
+    phone = get_by(Phone, Phone.e164, e164)
+    if phone is None:
+        ensure_phones([e164])
+        phone = get_by(Phone, Phone.e164, e164)
+    return phone
 
 
 def _apply_keyword(result: InboundResult, e164: str, found, settings: ReplySettings) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from playhouse.test_utils import count_queries
 
 from store.clock import utcnow
-from store.consent.changes import get_state, set_carrier_block
+from store.consent.changes import get_state, mark_opt_in_requested, set_carrier_block
 from store.consent.history import list_events
 from store.consent.replay import verify
 from store.messaging.inbound import (
@@ -20,7 +21,15 @@ from store.messaging.inbound import (
     receive_text,
 )
 from store.messaging.replies import ReplySettings
-from store.models import Alert, ConsentEvent, InboundMessage, InboundPart, OutboundMessage, Review
+from store.models import (
+    Alert,
+    ConsentEvent,
+    InboundMessage,
+    InboundPart,
+    OutboundMessage,
+    Phone,
+    Review,
+)
 from tests.factories import PHONE, client_texts, staff_sets
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -198,6 +207,34 @@ def test_yes_is_nothing_unless_the_phone_opted_out_by_its_own_keyword():
     client_texts(PHONE, "opt_out")
     assert text_in("yes", provider_id="y2").message.intent == "opt_in"
     assert get_state(PHONE).overall == "opted_in"
+
+
+def test_yes_opts_in_within_24_hours_of_our_asking_and_not_from_a_new_phone():
+    assert text_in("YES", provider_id="y-new").message.intent == "none"
+    mark_opt_in_requested(PHONE, at=utcnow() - timedelta(hours=23))
+    assert text_in("YES", provider_id="y-asked").message.intent == "opt_in"
+    assert get_state(PHONE).overall == "opted_in"
+    mark_opt_in_requested("+12125550177", at=utcnow() - timedelta(hours=25))
+    late = receive_text(provider_id="y-late", from_number="12125550177", text="yes")
+    assert late.message.intent == "none"
+
+
+def test_an_ordinary_text_from_a_known_phone_costs_two_statements():
+    text_in("see you at 5", provider_id="q-1")  # the phone row exists from here on
+    with count_queries() as new_phone:
+        receive_text(provider_id="q-0", from_number="12125550188", text="see you at 5")
+    with count_queries() as known:
+        result = text_in("see you at 5", provider_id="q-2")
+    with count_queries() as repeated:
+        again = text_in("see you at 5", provider_id="q-2")
+    # read the sender, insert the text returning it (BEGIN and COMMIT are not counted);
+    # a new phone adds its creation (ensure_phones) and the read of the new row
+    assert known.count == 2 and repeated.count == 2 and new_phone.count > known.count
+    assert result.message.provider_id == "q-2" and again.duplicate
+    stored = InboundMessage.get(InboundMessage.provider_id == "q-2")
+    assert result.message.__data__ == stored.__data__
+    assert Phone.get(Phone.e164 == "+12125550188").id == InboundMessage.get(
+        InboundMessage.provider_id == "q-0").phone_id
 
 
 def test_a_sender_that_is_not_a_phone_is_recorded_and_nothing_acts_on_it():

@@ -1,0 +1,130 @@
+"""store/db.py: pooled connections (durable, shared across threads, not across a fork) and
+the hot path's statements built once (get_by, insert_returning)."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+from peewee import IntegrityError
+
+from store import db as store_db
+from store.db import (
+    SQLITE_PRAGMAS,
+    close_connection,
+    db,
+    get_by,
+    insert_returning,
+    open_connection,
+    open_database,
+)
+from store.models import InboundMessage, Phone
+
+
+def _raw_connection():
+    return db.connection()
+
+
+def test_sqlite_keeps_wal_and_synchronous_normal_on_every_pooled_connection(database):
+    if not database.url.startswith("sqlite"):
+        pytest.skip("SQLite's pragmas")
+    assert SQLITE_PRAGMAS["journal_mode"] == "wal"
+    assert SQLITE_PRAGMAS["synchronous"] == "normal"
+    first = _raw_connection()
+    close_connection()
+    open_connection()
+    assert _raw_connection() is first  # the pool handed the same connection back
+    for pragma, expected in (("journal_mode", "wal"), ("synchronous", 1),
+                             ("foreign_keys", 1), ("busy_timeout", 15000)):
+        assert db.execute_sql(f"PRAGMA {pragma}").fetchone()[0] == expected, pragma
+
+
+def test_a_pooled_connection_serves_another_thread_after_it_is_returned(database):
+    close_connection()  # this thread's goes back to the pool
+    seen = {}
+
+    def other():
+        open_connection()
+        try:
+            seen["answer"] = db.execute_sql("SELECT 1").fetchone()[0]
+        finally:
+            close_connection()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join()
+    open_connection()
+    assert seen == {"answer": 1}
+
+
+def test_every_pool_is_bounded(tmp_path):
+    for url in (f"sqlite:///{tmp_path / 'x.db'}", "postgres://u@127.0.0.1:5432/x"):
+        assert open_database(url)._max_connections == 20
+        assert open_database(url, max_connections=3)._max_connections == 3
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+def test_a_forked_child_neither_uses_nor_closes_its_parents_connections(database):
+    Phone.create(e164="+12025550101")
+    parent_conn = _raw_connection()
+    pid = os.fork()
+    if pid == 0:  # the child: a fresh pool, its own connection, the parent's left alone
+        status = 1
+        try:
+            if db.is_closed() and not database._connections and not database._in_use:
+                open_connection()
+                if (_raw_connection() is not parent_conn
+                        and get_by(Phone, Phone.e164, "+12025550101") is not None):
+                    status = 0
+            close_connection()
+        finally:
+            os._exit(status)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    # the parent's connection (a PostgreSQL session, a SQLite handle) still works
+    assert _raw_connection() is parent_conn
+    assert get_by(Phone, Phone.e164, "+12025550101").e164 == "+12025550101"
+
+
+def _message(provider_id: str, phone_id: int | None) -> dict:
+    from store.clock import utcnow
+
+    return {"provider_id": provider_id, "phone": phone_id, "from_number": "12025550101",
+            "text": "hi", "received_at": utcnow(), "intent": "none"}
+
+
+@pytest.mark.parametrize("returning", [True, False], ids=["returning", "insert-then-read"])
+def test_insert_returning_gives_the_stored_row_or_none_for_a_duplicate(database, monkeypatch,
+                                                                      returning):
+    if not returning:
+        if not database.url.startswith("sqlite"):
+            pytest.skip("only SQLite before 3.35 lacks RETURNING")
+        monkeypatch.setattr(database, "returning_clause", False)
+    phone = Phone.create(e164="+12025550101")
+    values = _message("m-1", phone.id)
+    stored = insert_returning(InboundMessage, values, conflict=InboundMessage.provider_id)
+    fresh = InboundMessage.get(InboundMessage.provider_id == "m-1")
+    assert stored.__data__ == fresh.__data__  # every field, defaults included, as a read
+    assert stored.phone_id == phone.id and stored.to_number is None
+    again = insert_returning(InboundMessage, {**values, "text": "other"},
+                             conflict=InboundMessage.provider_id)
+    assert again is None
+    assert InboundMessage.get(InboundMessage.provider_id == "m-1").text == "hi"
+
+
+def test_insert_returning_skips_only_the_named_conflict(database):
+    # INSERT OR IGNORE would skip a broken foreign key too, and answer "duplicate"
+    with pytest.raises(IntegrityError), db.atomic():
+        insert_returning(InboundMessage, _message("m-2", 987654),
+                         conflict=InboundMessage.provider_id)
+    assert get_by(InboundMessage, InboundMessage.provider_id, "m-2") is None
+
+
+def test_get_by_reads_as_peewee_does_and_builds_its_sql_once(database):
+    Phone.create(e164="+12025550101", overall="opted_in")
+    store_db._SQL.clear()
+    found = get_by(Phone, Phone.e164, "+12025550101")
+    assert found.__data__ == Phone.get(Phone.e164 == "+12025550101").__data__
+    assert get_by(Phone, Phone.e164, "+12025550199") is None
+    assert len(store_db._SQL) == 1  # one statement, whatever the value
