@@ -12,7 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from store.automations import AUTOMATIONS
-from store.clock import to_aware
+from store.clock import now_or, to_aware
 from store.consent.changes import get_state
 from store.consent.history import list_events
 from store.consent.rules import ConsentState
@@ -71,12 +71,15 @@ CHANNEL_WORDS = {"slack": "in Slack", "api": "through the CRM API", "sms": "by t
                  "import": "in an import"}
 
 
-def when(moment: datetime | None, zone: str) -> str:
-    """Return a stored UTC moment as the dealership reads it: "Nov 26, 2:03 PM"."""
+def when(moment: datetime | None, zone: str, *, now: datetime | None = None) -> str:
+    """Return a stored UTC moment as the dealership reads it: "Nov 26, 2:03 PM", with the year
+    when it is not this year ("Jan 16, 2024, 7:00 AM"): these dates are proof."""
     if moment is None:
         return ""
     local = to_aware(moment).astimezone(ZoneInfo(zone))
-    return f"{local:%b} {local.day}, {local.hour % 12 or 12}:{local:%M} {local:%p}"
+    year = "" if local.year == to_aware(now_or(now)).astimezone(ZoneInfo(zone)).year \
+        else f", {local.year}"
+    return f"{local:%b} {local.day}{year}, {local.hour % 12 or 12}:{local:%M} {local:%p}"
 
 
 def how(event, source: str, *, style: Style = PLAIN) -> str:
