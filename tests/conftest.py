@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -15,6 +16,41 @@ pytest_plugins = ["tests.fakes.vonage_server", "tests.fakes.slack_server"]
 
 PG_URL = os.environ.get("SMSPREFS_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
+
+
+def checked_name(url: str) -> str:
+    """Return the database `url` names; refuse one whose name does not say it is for tests.
+
+    The PostgreSQL fixture drops the `public` schema of the database it is given: pointing
+    SMSPREFS_TEST_DATABASE_URL at a real database by mistake must not erase it.
+    """
+    name = urlsplit(url).path.lstrip("/")
+    # Heroku CI's in-dyno database is made for the run and thrown away: app.json says so
+    disposable = os.environ.get("SMSPREFS_TEST_DATABASE_DISPOSABLE") == "true"
+    if "test" not in name.lower() and not disposable:
+        raise pytest.UsageError(
+            f"SMSPREFS_TEST_DATABASE_URL names the database {name!r}: the tests drop its whole "
+            "schema, so its name must contain 'test' (for example smsprefs_test)")
+    return name
+
+
+def pytest_configure(config):
+    if PG_URL:
+        checked_name(PG_URL)
+
+
+def pytest_report_header(config):
+    if PG_URL:
+        return f"databases: SQLite and PostgreSQL ({checked_name(PG_URL)})"
+    return ("databases: SQLite only; the PostgreSQL variants are skipped. Run them with "
+            "SMSPREFS_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/smsprefs_test "
+            "make test (a database whose name contains 'test'; its schema is rebuilt)")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not PG_URL:
+        terminalreporter.write_line("PostgreSQL variants skipped: set SMSPREFS_TEST_DATABASE_URL "
+                                    "to a database whose name contains 'test' to run them")
 
 
 @pytest.fixture(scope="session")
