@@ -15,13 +15,15 @@ from store.vocabulary import STAFF
 
 @main.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--batch-size", default=2000, show_default=True, help="Rows per transaction.")
+@click.option("--batch-size", default=2000, show_default=True,
+              help="Rows per batch of statements (the whole import is one transaction).")
 @click.pass_obj
 def import_(config: Config, file: Path, batch_size: int) -> None:
     """Import clients and prior opt-outs from FILE.csv (phone,name,crm_id,overall,opted_out_at).
 
     Any other column stops the import before anything is written, except the columns
-    `export clients` adds, which are skipped: an export imports back unchanged.
+    `export clients` adds, which are skipped: an export imports back unchanged. The import
+    is all or nothing: a file found broken part-way, or any failure, changes nothing.
     """
     from contextlib import ExitStack
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from store.automations import get_automation
+from store.bulk import select_in, write_rows
 from store.clock import now_or, to_naive_utc, utcnow
 from store.consent.history import EventContext, find_event, misread_facts, persist_plans
 from store.consent.misread import (
@@ -25,7 +26,7 @@ from store.consent.rules import (
     plan_carrier,
     plan_change,
 )
-from store.db import db, insert_rows, lock_rows
+from store.db import db
 from store.errors import ConsentRefused, InvalidRequest, NotFound
 from store.models import AutomationSwitch, Phone
 from store.vocabulary import (
@@ -85,25 +86,40 @@ def get_state(e164: str) -> ConsentState:
     return state_from_rows(phone, phone.switches)
 
 
+_PHONES = ('SELECT "id", "e164", "overall", "overall_source", "overall_changed_at", '
+           '"carrier_blocked" FROM "phone" WHERE')
+_SWITCHES = ('SELECT "phone_id", "automation", "state", "source", "changed_at" '
+             'FROM "automation_switch" WHERE')
+
+
 def load_states(e164s: Iterable[str], *, lock: bool = False) -> dict[str, ConsentState]:
-    """Return the stored consent of each known phone in `e164s`, in two queries."""
+    """Return the stored consent of each known phone in `e164s`, in two queries.
+
+    Written as plain SQL over bulk.select_in: built by peewee, a query naming 2,000 phones
+    costs more to write than to run.
+    """
     wanted = list(dict.fromkeys(e164s))
     if not wanted:
         return {}
-    query = Phone.select().where(Phone.e164.in_(wanted)).order_by(Phone.id)
-    phones = list(lock_rows(query) if lock else query)
-    switches: dict[int, list[AutomationSwitch]] = {p.id: [] for p in phones}
-    if phones:
-        for s in AutomationSwitch.select().where(AutomationSwitch.phone.in_(list(switches))):
-            switches[s.phone_id].append(s)
-    return {p.e164: state_from_rows(p, switches[p.id]) for p in phones}
+    tail = ' ORDER BY "id"' + (" FOR UPDATE" if lock and db.obj.for_update else "")
+    phones = select_in(_PHONES, '"e164"', wanted, tail=tail)
+    switches: dict[int, dict[str, Switch]] = {row[0]: {} for row in phones}
+    at, blocked = Phone.overall_changed_at.python_value, Phone.carrier_blocked.python_value
+    changed = AutomationSwitch.changed_at.python_value
+    for phone_id, automation, state, source, changed_at in select_in(
+            _SWITCHES, '"phone_id"', list(switches)):
+        switches[phone_id][automation] = Switch(state, source, changed(changed_at))
+    return {e164: ConsentState(e164=e164, overall=overall, overall_source=source,
+                               overall_changed_at=at(changed_at),
+                               carrier_blocked=blocked(carrier), switches=switches[phone_id],
+                               phone_id=phone_id)
+            for phone_id, e164, overall, source, changed_at, carrier in phones}
 
 
 def ensure_phones(e164s: Iterable[str]) -> None:
     """Create the phone rows that do not exist yet (never touching existing ones)."""
     # sorted, so two imports inserting the same phones lock them in the same order
-    insert_rows(Phone, [Phone.e164], [(e,) for e in sorted(set(e164s))],
-                conflict=[Phone.e164])
+    write_rows(Phone, [Phone.e164], [(e,) for e in sorted(set(e164s))], conflict=[Phone.e164])
 
 
 def _locked_state(e164: str) -> ConsentState:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from peewee import fn
 
+from store.bulk import write_rows
 from store.clock import utcnow
 from store.consent.changes import ensure_phones
-from store.db import db, insert_rows
+from store.db import db
 from store.errors import InvalidRequest
 from store.models import Client, Phone
 from store.phones import try_parse_phone
@@ -33,25 +36,46 @@ def clean_client(name: str | None, crm_id: str | None) -> tuple[str, str | None]
     return name, crm_id
 
 
-def upsert_clients(rows: list[dict]) -> None:
+def upsert_clients(rows: list[dict], *, existing: dict[int, tuple] | None = None) -> None:
     """Create or update clients from rows of {phone_id, name, crm_id}, set-based.
 
     A client is one (phone, name) pair; a new crm_id replaces the old, a missing one keeps it.
     A known crm_id under a new name renames that record rather than adding a second one.
+    `existing`, when the caller has read it in this transaction, is every client on these
+    phones ({id: (phone id, name, name key, crm_id)}): only a row that may rename one of
+    them then goes through the rename statement.
     """
     now = utcnow()
     unique = {}
     for r in rows:  # one row per (phone, name): PostgreSQL refuses to upsert a row twice
         unique[(r["phone_id"], name_key(r["name"]))] = r
-    _rename(sorted(unique.items()), now)
-    values = [(pid, r["name"], key, r.get("crm_id"), now, now)
-              for (pid, key), r in sorted(unique.items())]  # one lock order for everyone
-    insert_rows(Client, [Client.phone, Client.name, Client.name_key, Client.crm_id,
-                         Client.created_at, Client.updated_at], values,
-                conflict=[Client.phone, Client.name_key],
-                update={"name": 'EXCLUDED."name"',
-                        "crm_id": 'COALESCE(EXCLUDED."crm_id", "client"."crm_id")',
-                        "updated_at": 'EXCLUDED."updated_at"'})
+    items = sorted(unique.items())  # one lock order for everyone
+    _rename(items if existing is None else _may_rename(items, existing), now)
+    values = [(pid, r["name"], key, r.get("crm_id"), now, now) for (pid, key), r in items]
+    write_rows(Client, [Client.phone, Client.name, Client.name_key, Client.crm_id,
+                        Client.created_at, Client.updated_at], values,
+               conflict=[Client.phone, Client.name_key],
+               update={"name": 'EXCLUDED."name"',
+                       "crm_id": 'COALESCE(EXCLUDED."crm_id", "client"."crm_id")',
+                       "updated_at": 'EXCLUDED."updated_at"'})
+
+
+def _may_rename(items, existing: dict[int, tuple]) -> list:
+    """Return the items whose rename statement could change a record of `existing`.
+
+    The statement renames a record with the row's phone and crm_id under another name key.
+    Renames change names only, so a record can be renamed by a row of its own (phone,
+    crm_id) alone: when every such record already has the row's key and no other row of the
+    batch has that (phone, crm_id), the statement would match nothing.
+    """
+    keys: dict[tuple, set] = {}
+    for pid, _name, key, crm_id in existing.values():
+        if crm_id:
+            keys.setdefault((pid, crm_id), set()).add(key)
+    repeated = Counter((pid, r.get("crm_id")) for (pid, _key), r in items)
+    return [((pid, key), r) for (pid, key), r in items
+            if r.get("crm_id") and (pid, r["crm_id"]) in keys
+            and (keys[(pid, r["crm_id"])] != {key} or repeated[(pid, r["crm_id"])] > 1)]
 
 
 def _rename(items, now) -> None:

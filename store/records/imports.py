@@ -1,22 +1,31 @@
-"""Importing a CRM's clients and prior opt-outs from CSV, in batches, never relaxing consent.
+"""Importing a CRM's clients and prior opt-outs from CSV, streamed, never relaxing consent.
 
 Columns: phone,name,crm_id,overall,opted_out_at, and no others (a misspelled `overall` must
 never import as "no opt-outs"), except those `export clients` adds, which are skipped: the
-import reads an export back as it was, names included. Each batch is one transaction of a few
-set-based queries; every row goes through rules.plan_change() like any other change, so
-rule 9 (imports never relax consent) holds row by row and refused rows leave an event.
+import reads an export back as it was, names included. Every row goes through
+rules.plan_change() like any other change, so rule 9 (imports never relax consent) holds row
+by row and refused rows leave an event.
+
+An import that fails changes nothing: the file is read once, row by row, and written batch by
+batch (a few set-based statements each) inside one transaction. A file found broken half-way
+(not UTF-8, not CSV, a value under an unnamed column), a database error or an interrupted
+process rolls the whole import back. One pass keeps memory flat in the number of rows and
+reads the file once; the price is that the import holds the database's write lock (SQLite)
+or its phones' row locks (PostgreSQL) until it commits.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from peewee import chunked
 
+from store.bulk import select_in
 from store.clock import to_naive_utc, utcnow
 from store.consent.changes import ensure_phones, load_states
 from store.consent.history import EventContext, persist_plans
@@ -24,12 +33,10 @@ from store.consent.refusals import explain_refusal
 from store.consent.rules import Actor, plan_change
 from store.db import db
 from store.errors import InvalidPhone, InvalidRequest
-from store.models import Client
 from store.phones import parse_phone
 from store.records.clients import clean_client, upsert_clients
 from store.records.exports import (
     EXPORT_ONLY_COLUMNS,
-    GUARDED_CLIENT_COLUMNS,
     IMPORT_COLUMNS,
     unguard_cell,
 )
@@ -59,8 +66,7 @@ class ImportReport:
             self.problems.append((line, phone, reason))
 
 
-@dataclass(frozen=True)
-class ImportRow:
+class ImportRow(NamedTuple):
     line: int
     e164: str
     name: str | None
@@ -73,42 +79,47 @@ def import_csv(
     stream: TextIO, *, source_name: str, region: str = "US", batch_size: int = 2000,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import the CSV in `stream` (seekable); return the report.
+    """Import the CSV in `stream`, all or nothing; return the report.
 
-    The whole file is read once before anything is written: a file that is not UTF-8, is
-    not well-formed CSV or has a bad header raises InvalidRequest and changes nothing.
+    A bad header raises InvalidRequest before anything is written; a file found broken
+    further on (not UTF-8, not well-formed CSV) raises it too, and everything is rolled back.
     """
-    header = _check_file(stream)
-    stream.seek(0)
-    reader = csv.DictReader(stream)
-    if reader.fieldnames:  # reads the header line; the cleaned names replace it
-        reader.fieldnames = header
+    reader = csv.reader(stream)
+    with _reading(reader):
+        raw = next(reader, [])
+    header = _check_header(raw)
     actor = Actor(source=IMPORT, actor=f"import:{source_name}"[:120], channel="import")
     report = ImportReport(ignored_columns=tuple(c for c in header if c in EXPORT_ONLY_COLUMNS))
-    for batch in chunked(_read_rows(reader, region, report), batch_size):
-        _import_batch(batch, actor, report)
-        if progress:
-            progress(len(batch))
+    with db.atomic():
+        for batch in chunked(_read_rows(reader, header, region, report), batch_size):
+            _import_batch(batch, actor, report)
+            if progress:
+                progress(len(batch))
     return report
 
 
-def _check_file(stream: TextIO) -> list[str]:
-    """Read the whole file once; return its header, or raise InvalidRequest saying where."""
-    reader = csv.reader(stream)
-    try:
-        raw = next(reader, [])
-        header = [_column(h) for h in raw]
-        unnamed = [i for i, h in enumerate(header) if not h]
-        for row in reader:
-            if any(i < len(row) and row[i].strip() for i in unnamed):
-                raise InvalidRequest(f"line {reader.line_num}: a column without a name in the "
-                                     "header row holds a value; name the column or remove it")
-    except UnicodeDecodeError:
-        raise InvalidRequest(f"the file is not UTF-8 text (near line {reader.line_num + 1}); "
-                             "save it from the spreadsheet as \"CSV UTF-8\"") from None
-    except csv.Error as exc:
-        raise InvalidRequest(f"line {reader.line_num}: the file is not valid CSV ({exc})") \
-            from None
+class _reading:
+    """Turn a decoding or CSV error of `reader` into InvalidRequest saying where."""
+
+    def __init__(self, reader) -> None:
+        self.reader = reader
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, _tb) -> None:
+        if kind is not None and issubclass(kind, UnicodeDecodeError):
+            raise InvalidRequest(
+                f"the file is not UTF-8 text (near line {self.reader.line_num + 1}); "
+                "save it from the spreadsheet as \"CSV UTF-8\"") from None
+        if kind is not None and issubclass(kind, csv.Error):
+            raise InvalidRequest(f"line {self.reader.line_num}: the file is not valid CSV "
+                                 f"({exc})") from None
+
+
+def _check_header(raw: list[str]) -> list[str]:
+    """Return the header's column names, or raise InvalidRequest saying what is wrong."""
+    header = [_column(h) for h in raw]
     if "phone" not in header:
         raise InvalidRequest(
             f"the CSV needs a header row with a phone column ({','.join(COLUMNS)})")
@@ -132,34 +143,51 @@ def _column(name: str) -> str:
     return name.lstrip(BOM).strip().lower()
 
 
-def _read_rows(reader: csv.DictReader, region: str, report: ImportReport) -> Iterable[ImportRow]:
-    for record in reader:
-        report.rows += 1
+def _read_rows(reader, header: list[str], region: str,
+               report: ImportReport) -> Iterator[ImportRow]:
+    at = {h: i for i, h in enumerate(header) if h in COLUMNS}
+    unnamed = [i for i, h in enumerate(header) if not h]
+    width = len(header)
+    rows = iter(reader)
+    while True:
+        with _reading(reader):
+            row = next(rows, None)
+        if row is None:
+            return
+        if not row:
+            continue  # a blank line
         line = reader.line_num
+        if any(i < len(row) and row[i].strip() for i in unnamed):
+            raise InvalidRequest(f"line {line}: a column without a name in the header row "
+                                 "holds a value; name the column or remove it")
+        report.rows += 1
         try:
-            yield _parse_row(record, line, region)
+            yield _parse_row(row, at, width, line, region)
         except (InvalidPhone, InvalidRequest) as exc:
             report.invalid += 1
-            report.note(line, (record.get("phone") or "").strip(), str(exc))
+            report.note(line, row[at["phone"]].strip() if at["phone"] < len(row) else "",
+                        str(exc))
 
 
-def _parse_row(record: dict, line: int, region: str) -> ImportRow:
-    if None in record:
-        raise InvalidRequest(f"the row has more fields than the header ({len(record[None])} extra)")
-    if any("\x00" in (value or "") for value in record.values()):
+def _parse_row(row: list[str], at: dict[str, int], width: int, line: int,
+               region: str) -> ImportRow:
+    if len(row) > width:
+        raise InvalidRequest(f"the row has more fields than the header ({len(row) - width} extra)")
+    if any("\x00" in value for value in row):
         raise InvalidRequest("the row contains a NUL character")
-    e164 = parse_phone((record.get("phone") or "").strip(), region=region)
-    text = {column: unguard_cell((record.get(column) or "").strip())
-            for column in GUARDED_CLIENT_COLUMNS}  # what the export wrote, read back
-    raw_name, crm_id = text["name"], text["crm_id"]
+    cells = [row[at[c]].strip() if c in at and at[c] < len(row) else "" for c in COLUMNS]
+    phone, raw_name, crm_id, overall, moment_text = cells
+    e164 = parse_phone(phone, region=region)
+    # what the export wrote (GUARDED_CLIENT_COLUMNS), read back
+    raw_name, crm_id = unguard_cell(raw_name), unguard_cell(crm_id)
     name = None
     if raw_name or crm_id:
         name, crm_id = clean_client(raw_name or crm_id, crm_id)
-    overall = (record.get("overall") or "").strip().lower().replace("-", "_").replace(" ", "_")
+    overall = overall.lower().replace("-", "_").replace(" ", "_")
     if overall not in ("", UNKNOWN, OPTED_IN, OPTED_OUT):
         raise InvalidRequest(
             f"overall must be opted_in, opted_out, unknown or empty, not {overall!r}")
-    moment = _parse_moment(record.get("opted_out_at"))
+    moment = _parse_moment(moment_text)
     if moment and overall in (OPTED_IN, UNKNOWN):
         raise InvalidRequest(f"opted_out_at is given but overall is {overall}")
     if moment and not overall:
@@ -182,42 +210,54 @@ def _parse_moment(text: str | None) -> datetime | None:
 
 
 def _import_batch(rows: list[ImportRow], actor: Actor, report: ImportReport) -> None:
-    with db.atomic():
-        ensure_phones(r.e164 for r in rows)
-        states = load_states((r.e164 for r in rows), lock=True)
-        named = [{"phone_id": states[r.e164].phone_id, "name": r.name, "crm_id": r.crm_id}
-                 for r in rows if r.name]
-        if named:
-            phone_ids = {r["phone_id"] for r in named}
-            before = _client_records(phone_ids)
-            upsert_clients(named)
-            after = _client_records(phone_ids)
-            report.clients_created += len(after.keys() - before.keys())
-            report.clients_updated += sum(after.get(i) != was for i, was in before.items())
-        plans = []
-        for row in rows:
-            if row.overall is None:
-                report.unchanged += 1
-                continue
-            plan = plan_change(states[row.e164], actor=actor, overall=row.overall)
-            context = EventContext(occurred_at=row.opted_out_at if row.overall == OPTED_OUT
-                                   else None)
-            plans.append((plan, actor, context))
-            states[row.e164] = plan.after  # a phone twice in a batch sees its first row
-            if plan.refused:
-                report.skipped += 1
-                refusal = plan.refusals[0]
-                report.note(row.line, row.e164, f"skipped ({refusal.reason}): "
-                            + explain_refusal(refusal.scope, refusal.reason))
-            elif plan.changes:
-                report.applied += 1
-            else:
-                report.unchanged += 1
-        persist_plans(plans, return_ids=False)
+    phones = list(dict.fromkeys(r.e164 for r in rows))
+    ensure_phones(phones)
+    states = load_states(phones, lock=True)
+    named = [{"phone_id": states[r.e164].phone_id, "name": r.name, "crm_id": r.crm_id}
+             for r in rows if r.name]
+    if named:
+        phone_ids = sorted({r["phone_id"] for r in named})
+        before = _client_records(phone_ids)
+        upsert_clients(named, existing=before)
+        after = _client_records(phone_ids)
+        report.clients_created += len(after.keys() - before.keys())
+        report.clients_updated += sum(_named(after.get(i)) != _named(was)
+                                      for i, was in before.items())
+    plans = []
+    # a phone twice in a batch sees its first row: its state moves on only while rows remain
+    remaining = Counter(r.e164 for r in rows if r.overall is not None)
+    now_context = EventContext()
+    for row in rows:
+        if row.overall is None:
+            report.unchanged += 1
+            continue
+        plan = plan_change(states[row.e164], actor=actor, overall=row.overall)
+        context = (EventContext(occurred_at=row.opted_out_at)
+                   if row.overall == OPTED_OUT and row.opted_out_at else now_context)
+        plans.append((plan, actor, context))
+        remaining[row.e164] -= 1
+        if remaining[row.e164]:
+            states[row.e164] = plan.after
+        if plan.refused:
+            report.skipped += 1
+            refusal = plan.refusals[0]
+            report.note(row.line, row.e164, f"skipped ({refusal.reason}): "
+                        + explain_refusal(refusal.scope, refusal.reason))
+        elif plan.changes:
+            report.applied += 1
+        else:
+            report.unchanged += 1
+    persist_plans(plans, return_ids=False)
 
 
-def _client_records(phone_ids: set[int]) -> dict[int, tuple[str, str | None]]:
-    """Return {client id: (name, crm_id)} of the clients on these phones."""
-    query = (Client.select(Client.id, Client.name, Client.crm_id)
-             .where(Client.phone.in_(sorted(phone_ids))).tuples())
-    return {client_id: (name, crm_id) for client_id, name, crm_id in query}
+_CLIENTS = 'SELECT "id", "phone_id", "name", "name_key", "crm_id" FROM "client" WHERE'
+
+
+def _client_records(phone_ids: Iterable[int]) -> dict[int, tuple]:
+    """Return {client id: (phone id, name, name key, crm_id)} of the clients on these phones."""
+    return {row[0]: row[1:] for row in select_in(_CLIENTS, '"phone_id"', phone_ids)}
+
+
+def _named(record: tuple | None) -> tuple | None:
+    """Return what an import may change of a client record: its name and crm_id."""
+    return None if record is None else (record[1], record[3])
