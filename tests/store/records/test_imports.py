@@ -274,5 +274,53 @@ def test_an_unnamed_column_may_be_empty_but_may_not_hold_values():
     assert [p.e164 for p in Phone.select()] == ["+12125550100"]
 
 
-def run_with(header: str, body: str):
-    return import_csv(io.StringIO(f"{header}\n{body}"), source_name="crm.csv")
+def run_with(header: str, body: str, **kw):
+    return import_csv(io.StringIO(f"{header}\n{body}"), source_name="crm.csv", **kw)
+
+
+# Issue 11: one pass, one transaction: an import that fails anywhere changes nothing
+
+def test_a_failure_after_some_batches_were_written_rolls_the_whole_import_back(monkeypatch):
+    import store.records.imports as imports
+
+    staff_sets("+12125550199", overall="opted_in", note="form")
+    before = (Phone.select().count(), Client.select().count(), ConsentEvent.select().count())
+    written = []
+    persist = imports.persist_plans
+
+    def fail_on_the_third_batch(plans, **kw):
+        written.append(len(plans))
+        if len(written) == 3:
+            raise RuntimeError("the database went away")
+        return persist(plans, **kw)
+
+    monkeypatch.setattr(imports, "persist_plans", fail_on_the_third_batch)
+    body = "".join(f"+1212555{n:04d},Client {n},C{n},opted_out,\n" for n in range(50))
+    with pytest.raises(RuntimeError, match="went away"):
+        run(body + "2125550199,Zed,,opted_out,\n", batch_size=10)
+    assert len(written) == 3
+    assert (Phone.select().count(), Client.select().count(),
+            ConsentEvent.select().count()) == before
+    assert get_state("+12125550199").overall == "opted_in"
+    assert list(verify()) == []
+
+
+def test_a_file_broken_far_down_changes_nothing_though_batches_were_written_before_it():
+    body = "".join(f"+1212555{n:04d},Client {n},C{n},opted_out,\n" for n in range(30))
+    progress = []
+    with pytest.raises(InvalidRequest, match="line 33: a column without a name"):
+        run_with("phone,name,crm_id,overall,", body + "2125550100,Ana,,,\n2125550101,Bo,,,x\n",
+                 batch_size=10, progress=progress.append)
+    assert progress == [10, 10, 10]  # three batches went to the database, then were undone
+    assert (Phone.select().count(), Client.select().count(),
+            ConsentEvent.select().count()) == (0, 0, 0)
+
+
+class OneWay(io.StringIO):
+    def seek(self, *args):
+        raise io.UnsupportedOperation("a pipe cannot seek")
+
+
+def test_the_import_reads_its_file_once_so_a_pipe_will_do():
+    report = import_csv(OneWay(HEADER + "2125550100,Ana,C1,opted_out,\n"), source_name="-")
+    assert (report.rows, report.applied) == (1, 1)
