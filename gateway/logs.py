@@ -73,6 +73,9 @@ def configure_logging() -> None:
     logging.getLogger("smsprefs").setLevel(logging.INFO)
     # werkzeug's access lines carry query strings: phones, texts and webhook tokens
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # huey says each task it runs, and its own start-up, at INFO: about ten lines at start,
+    # three a minute and three a delivery. Our lines say what happened (README "Logs").
+    logging.getLogger("huey").setLevel(logging.WARNING)
 
 
 def announce(config: Config, role: str) -> None:

@@ -115,7 +115,7 @@ class Queue:
                 if coming is not None:
                     self._alarm("deliver", coming, self.deliver)
         if any(counts.values()):
-            log.info("delivery round: %s", counts)
+            log.debug("delivery round: %s", counts)  # each text has its own line
 
     def _look_when_free(self, name: str, task) -> None:
         self._alarm(name, ends_at(name) or utcnow(), task)
@@ -154,7 +154,7 @@ class Queue:
         if counts["retry"]:
             self._call(self.post_alerts, delay=10)
         if counts["posted"] or counts["retry"]:
-            log.info("alerts round: %s", counts)
+            log.debug("alerts round: %s", counts)  # each alert has its own line
 
     def consumer(self, *, workers: int = 2):
         """Return a huey consumer for these tasks, having asked it to look at once.
