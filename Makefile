@@ -5,9 +5,26 @@ PYTHON ?= python3
 UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test lint bench clean
+.PHONY: help install run test lint bench clean python-check
 
-$(UV):
+help:  ## the targets, and what each does
+	@echo "make run     set up .venv, migrate a local SQLite database, serve on :5000 (PORT=…)"
+	@echo "make test    set up .venv, lint with ruff, run the tests (SQLite; PostgreSQL with"
+	@echo "             SMSPREFS_TEST_DATABASE_URL=postgres://…/smsprefs_test)"
+	@echo "make bench   the store, classifier and inbound webhook benchmarks"
+	@echo "make clean   remove .venv, .tools and caches"
+	@echo "PYTHON=python3.12 make …   use another Python (3.11 or newer)"
+
+# Said before anything is installed: an older Python would fail later, in uv's words.
+python-check:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "smsprefs needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>/dev/null || echo 'not found')."; \
+	  echo "Install one (Debian/Ubuntu: sudo apt install python3.11 python3.11-venv) and run"; \
+	  echo "  PYTHON=python3.11 make $(MAKECMDGOALS)"; exit 1; }
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { \
+	  echo "'$(PYTHON)' has no venv module (Debian/Ubuntu: sudo apt install python3-venv)."; exit 1; }
+
+$(UV): | python-check
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check uv
 
