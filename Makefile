@@ -5,7 +5,7 @@ PYTHON ?= python3
 UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install run test lint bench clean python-check
+.PHONY: help install install-app run test lint bench clean python-check
 
 help:  ## the targets, and what each does
 	@echo "make run     set up .venv, migrate a local SQLite database, serve on :5000 (PORT=…)"
@@ -28,14 +28,22 @@ $(UV): | python-check
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check uv
 
+# The app alone for `make run`; the app and the test tools for the rest. --inexact: running
+# the app after the tests keeps the test tools installed.
+.venv/.app-synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --no-dev --inexact --python $(PYTHON)
+	touch $@
+
 .venv/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
-	touch $@
+	touch $@ .venv/.app-synced
+
+install-app: .venv/.app-synced
 
 install: .venv/.synced
 
 # A local demo: webhooks accept unsigned posts (logged loudly) and the API takes a fixed token.
-run: install
+run: install-app
 	ALLOW_UNSIGNED_WEBHOOKS=$${ALLOW_UNSIGNED_WEBHOOKS:-true} \
 	SMSPREFS_API_TOKEN=$${SMSPREFS_API_TOKEN:-local-dev-token} \
 	.venv/bin/smsprefs serve
