@@ -103,7 +103,7 @@ class Config:
             vonage_from_number=env.text("VONAGE_FROM_NUMBER"),
             vonage_rest_host=env.text("VONAGE_REST_HOST") or cls.vonage_rest_host,
             vonage_api_host=env.text("VONAGE_API_HOST") or cls.vonage_api_host,
-            vonage_max_rps=env.number("VONAGE_MAX_RPS", 30.0),
+            vonage_max_rps=env.number("VONAGE_MAX_RPS", 30.0, high=1000.0),
             webhook_token=env.secret("WEBHOOK_TOKEN"),
             allow_unsigned_webhooks=env.flag("ALLOW_UNSIGNED_WEBHOOKS"),
             api_token=env.secret("SMSPREFS_API_TOKEN"),
@@ -156,14 +156,15 @@ class _Reader:
             raise ConfigError(f"{name} must be between {low} and {high}, not {number}")
         return number
 
-    def number(self, name: str, default: float) -> float:
+    def number(self, name: str, default: float, *, high: float) -> float:
         value = self.text(name)
         try:
             number = float(value) if value else default
         except ValueError:
             raise ConfigError(f"{name} must be a number, not {value!r}") from None
-        if not math.isfinite(number) or number <= 0:
-            raise ConfigError(f"{name} must be a number greater than 0, not {value!r}")
+        if not math.isfinite(number) or not 0 < number <= high:
+            raise ConfigError(f"{name} must be a number greater than 0 and at most {high:g}, "
+                              f"not {value!r}")
         return number
 
     def slack_ids(self, name: str) -> tuple[str, ...]:
