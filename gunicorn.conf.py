@@ -13,3 +13,7 @@ logconfig_dict = logging_config()
 # No runtime control socket: nothing here uses gunicornc, and every gunicorn on a machine
 # would otherwise share ~/.gunicorn/gunicorn.ctl (two apps, or parallel test runs, collide).
 control_socket_disable = True
+# Each worker builds its app, and so its own pool of database connections, after the fork:
+# a connection must never be shared by two processes (store/db.py also starts a forked
+# child's pool afresh, should anything open one before the fork).
+preload_app = False
