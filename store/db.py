@@ -4,12 +4,10 @@ by the edges through the helpers below, and migrated by migrate() with Peewee's 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import sqlite3
 import threading
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,7 +21,9 @@ from peewee import (
 )
 from playhouse.db_url import connect, parse
 from playhouse.migrations import Runner
-from playhouse.pool import PooledDatabase, PooledSqliteDatabase
+from playhouse.pool import PooledDatabase
+
+from store.sqlite import SqlitePool
 
 db = DatabaseProxy()
 
@@ -39,107 +39,6 @@ SQLITE_PRAGMAS = {
     "foreign_keys": 1,
     "synchronous": "normal",  # safe with WAL, and much faster than FULL
 }
-
-
-class SqlitePool(PooledSqliteDatabase):
-    """SQLite with a pool of connections (the migrations know SQLite by a name "Sqlite…"),
-    whose write transactions take the writers' lock (WriterLock) before SQLite's own.
-
-    check_same_thread is off: a pooled connection serves one thread at a time, but not
-    always the thread that opened it (the pool hands it to whichever thread asks next).
-    `timeout` is how long a thread waits for a free connection; busy_timeout (a pragma)
-    how long a connection waits for SQLite's lock.
-    """
-
-    def __init__(self, database, **kwargs):
-        super().__init__(database, check_same_thread=False, factory=_Connection, **kwargs)
-
-    def begin(self, lock_type=None):
-        writer = self._writer()
-        if writer is not None:
-            writer.take(SQLITE_PRAGMAS["busy_timeout"] / 1000)
-        try:
-            super().begin(lock_type)
-        except BaseException:
-            self._let_go()
-            raise
-
-    def commit(self):
-        try:
-            super().commit()
-        finally:
-            self._let_go()
-
-    def rollback(self):
-        try:
-            super().rollback()
-        finally:
-            self._let_go()
-
-    def close(self):
-        try:
-            return super().close()
-        finally:
-            self._let_go()
-
-    def _writer(self) -> WriterLock | None:
-        conn = self._state.conn
-        if conn is None or self.database == ":memory:" or not isinstance(conn, _Connection):
-            return None
-        if conn.writer is None:
-            conn.writer = WriterLock(f"{self.database}-lock")
-        return conn.writer
-
-    def _let_go(self) -> None:
-        conn = self._state.conn
-        if isinstance(conn, _Connection) and conn.writer is not None:
-            conn.writer.let_go()
-
-
-class WriterLock:
-    """One connection's hold on `<database>-lock`, taken by SQLite write transactions.
-
-    SQLite makes a writer that finds the database locked sleep 1, 2, 5, 10, 15… ms before
-    it looks again, so two gunicorn workers writing at once spent most of a request asleep
-    (the inbound webhook ran at 250 req/s with two workers, 635 with one). A writer here
-    first takes an flock on this file, looking again every 50 µs to 1 ms: when it gets it,
-    SQLite's lock is free or about to be, and BEGIN IMMEDIATE does not sleep. SQLite's lock
-    still decides (a writer that does not take this one, such as huey's queue file or the
-    sqlite3 shell, is serialized by SQLite as before); this only makes the wait short.
-    """
-
-    def __init__(self, path: str):
-        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        self.held = False
-
-    def take(self, timeout: float) -> None:
-        """Hold the lock, or raise OperationalError after `timeout` s, as SQLite would."""
-        deadline = time.monotonic() + timeout
-        pause = 0.00005
-        while True:
-            try:
-                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                self.held = True
-                return
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise OperationalError("database is locked") from None
-                time.sleep(pause)
-                pause = min(pause * 2, 0.001)
-
-    def let_go(self) -> None:
-        if self.held:
-            self.held = False
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
-
-    def __del__(self):
-        os.close(self.fd)  # which lets go of the lock too
-
-
-class _Connection(sqlite3.Connection):
-    """A SQLite connection that carries its own descriptor of the writers' lock file."""
-
-    writer: WriterLock | None = None
 
 
 def normalize_url(url: str) -> str:
@@ -167,7 +66,8 @@ def open_database(url: str, *, max_connections: int = 20) -> Database:
         # queue on busy_timeout instead of failing on a read-to-write lock upgrade.
         settings = {"max_connections": max_connections, "timeout": 15, **parse(url)}
         database = SqlitePool(pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE",
-                              autoconnect=False, **settings)
+                              autoconnect=False,
+                              writer_timeout=SQLITE_PRAGMAS["busy_timeout"] / 1000, **settings)
         # SQLite >= 3.35 has RETURNING; with it bulk inserts hand back ids as PostgreSQL does.
         database.returning_clause = sqlite3.sqlite_version_info >= (3, 35)
         return database

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 
 import pytest
-from peewee import IntegrityError, OperationalError
+from peewee import IntegrityError
 
 from store import db as store_db
 from store.db import (
     SQLITE_PRAGMAS,
-    WriterLock,
     close_connection,
     db,
     get_by,
@@ -131,36 +129,3 @@ def test_get_by_reads_as_peewee_does_and_builds_its_sql_once(database):
     assert get_by(Phone, Phone.e164, "+12025550199") is None
     assert len(store_db._SQL) == 1  # one statement, whatever the value
 
-
-def _sqlite_only(database):
-    if not database.url.startswith("sqlite"):
-        pytest.skip("SQLite's writers' lock")
-
-
-def test_a_sqlite_write_transaction_holds_the_writers_lock_until_it_ends(database):
-    _sqlite_only(database)
-    other = WriterLock(f"{database.database}-lock")  # another process's, as flock sees it
-    with db.atomic():
-        Phone.create(e164="+12025550101")
-        with pytest.raises(OperationalError, match="database is locked"):
-            other.take(0.01)
-    other.take(0.01)  # committed: free
-    other.let_go()
-    with pytest.raises(RuntimeError), db.atomic():
-        raise RuntimeError("rolled back")
-    other.take(0.01)  # rolled back: free
-    other.let_go()
-
-
-def test_a_writer_waits_for_the_lock_and_goes_as_soon_as_it_is_free(database):
-    _sqlite_only(database)
-    holder = WriterLock(f"{database.database}-lock")
-    holder.take(1)
-    timer = threading.Timer(0.05, holder.let_go)
-    timer.start()
-    started = time.monotonic()
-    with db.atomic():
-        Phone.create(e164="+12025550102")
-    waited = time.monotonic() - started
-    timer.join()
-    assert 0.04 < waited < 1  # waited for the holder, not for SQLite's busy timeout
