@@ -94,10 +94,11 @@ class Boot:
 
     def up(self) -> bool:
         """Return whether every process is up: both web workers built the app, the worker
-        consumes, and /healthz answers 200."""
+        checked the schema and announced itself (just before it consumes), and /healthz
+        answers 200."""
         web_log = self.web_log.read_text(errors="replace")
         return (web_log.count("smsprefs gateway:") >= WEB_WORKERS
-                and "Huey consumer started" in self.worker_log.read_text(errors="replace")
+                and "smsprefs worker:" in self.worker_log.read_text(errors="replace")
                 and self.healthz() == 200)
 
     def wait_up(self, timeout: float) -> None:
