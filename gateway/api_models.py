@@ -59,7 +59,9 @@ class Body(Strict):
     @classmethod
     def _null_is_absent(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            return {key: value for key, value in data.items() if value is not None}
+            # a field not declared stays, null or not, and is refused as unknown
+            return {key: value for key, value in data.items()
+                    if value is not None or key not in cls.model_fields}
         return data
 
 
