@@ -17,6 +17,8 @@ from store.errors import StoreError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="smsprefs", prog_name="smsprefs",
+                      message="%(prog)s %(version)s")
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Keep a dealership's SMS consent honest."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from store.vocabulary import STAFF
 
 @main.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--batch-size", default=2000, show_default=True,
+@click.option("--batch-size", default=2000, show_default=True, type=click.IntRange(1, 100_000),
               help="Rows per batch of statements (the whole import is one transaction).")
 @click.pass_obj
 def import_(config: Config, file: Path, batch_size: int) -> None:
@@ -69,7 +70,13 @@ def export(what: str, output: Path | None) -> None:
 
     write = export_clients if what == "clients" else export_events
     if output is None:
-        write(sys.stdout)
+        try:
+            write(sys.stdout)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # `export clients | head`: the reader has what it wanted, which is not an error.
+            # Point stdout at /dev/null so Python's own flush at exit does not fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return
     with output.open("w", newline="", encoding="utf-8") as out:
         count = write(out)
@@ -77,14 +84,27 @@ def export(what: str, output: Path | None) -> None:
 
 
 @main.command()
-@click.argument("phone")
+@click.argument("client")
 @click.pass_obj
-def prefs(config: Config, phone: str) -> None:
-    """Print the consent card of PHONE."""
-    from store.records import card_lines, load_card
+def prefs(config: Config, client: str) -> None:
+    """Print the consent card of CLIENT: a phone in any format, or part of a name (as
+    /smsprefs takes it). Several names matching: lists them; exits 1 when none matches."""
+    from store.phones import try_parse_phone
+    from store.records import card_lines, clients_of, find_phones, load_card
 
     try:
-        card = load_card(phone, region=config.default_region)
+        phones = find_phones(client, region=config.default_region, limit=10)
+    except StoreError as exc:
+        fail(exc)
+    if len(phones) > 1:
+        click.echo(f"{len(phones)} clients match “{client}”; name one by its phone:")
+        for e164 in phones:
+            click.echo(f"  {e164}  {', '.join(c.name for c in clients_of(e164)) or 'no name'}")
+        return
+    if not phones and try_parse_phone(client, region=config.default_region) is None:
+        fail(StoreError(f"no client's name contains “{client}”, and it is not a phone number"))
+    try:  # one match, or a phone never seen: load_card says which in its own words
+        card = load_card(phones[0] if phones else client, region=config.default_region)
     except StoreError as exc:
         fail(exc)
     for line in card_lines(card.state, clients=card.clients, events=card.events,

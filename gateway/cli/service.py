@@ -46,7 +46,7 @@ def _logging() -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, help="Defaults to PORT (5000).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Defaults to PORT (5000).")
 @click.pass_obj
 def serve(config: Config, host: str, port: int | None) -> None:
     """Run the web app and the send worker in one process (for local use)."""
@@ -65,7 +65,8 @@ def serve(config: Config, host: str, port: int | None) -> None:
 
 
 @main.command()
-@click.option("--workers", default=2, show_default=True, help="Worker threads.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Worker threads.")
 @click.pass_obj
 def worker(config: Config, workers: int) -> None:
     """Run the send worker: deliver queued texts, retry, sweep every minute."""

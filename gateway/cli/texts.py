@@ -87,8 +87,11 @@ def inbound(config: Config, sender: str, text: str) -> None:
                   "text": result.reply.text} if result.reply else None,
         "review": result.review is not None,
     }, indent=2))
+    queue = Queue(config)
     if result.reply and result.reply.status == QUEUED:
-        Queue(config).wake()
+        queue.wake()
+    if result.alerts:  # as the webhook does: the alert goes now, not at the worker's next round
+        queue.wake_alerts()
 
 
 @main.command()
