@@ -64,10 +64,31 @@ def parse_phone(text: str, *, region: str = "US") -> str:
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidPhone(f"{text!r} is not a phone number ({exc})") from None
+        why = _PARSE_WORDS.get(exc.error_type, "it cannot be read as one")
+        raise InvalidPhone(f"{text!r} is not a phone number: {why}") from None
     if not phonenumbers.is_valid_number(number):
-        raise InvalidPhone(f"{text!r} is not a valid phone number")
+        reason = phonenumbers.is_possible_number_with_reason(number)
+        code = number.country_code
+        where = f"+{code} ({phonenumbers.region_code_for_country_code(code)})"
+        why = _LENGTH_WORDS.get(reason, f"no such number exists in {where}")
+        raise InvalidPhone(f"{text!r} is not a phone number: {why}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# phonenumbers' reasons, in words a salesperson reads (its own are for programmers)
+_PARSE_WORDS = {
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "no country has the code after +",
+    phonenumbers.NumberParseException.NOT_A_NUMBER: "it has too few digits, or letters",
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "too few digits after the prefix",
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: "too few digits",
+    phonenumbers.NumberParseException.TOO_LONG: "too many digits",
+}
+_LENGTH_WORDS = {
+    phonenumbers.ValidationResult.TOO_SHORT: "too few digits",
+    phonenumbers.ValidationResult.TOO_LONG: "too many digits",
+    phonenumbers.ValidationResult.INVALID_LENGTH: "the wrong number of digits",
+    phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "no country has the code after +",
+}
 
 
 def try_parse_phone(text: str, *, region: str = "US") -> str | None:
