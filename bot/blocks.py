@@ -6,7 +6,7 @@ from __future__ import annotations
 import bot.ids as ids
 from store.consent import AUTOMATIONS, ConsentState
 from store.phones import display
-from store.records import OVERALL_WORDS, Style, describe, load_card, lock_lines, when
+from store.records import OVERALL_WORDS, Style, describe, load_card, lock_lines, shorten, when
 from store.vocabulary import APPLIED, CHANNEL_SLACK, ON, OPTED_IN, OPTED_OUT, OVERALL, UNKNOWN
 
 BUTTONS = ((UNKNOWN, "❔ Unknown"), (OPTED_IN, "✅ Opted in"), (OPTED_OUT, "❌ Opted out"))
@@ -22,7 +22,7 @@ USAGE = (
 
 
 def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(text, limit)
 
 
 def escape(text: str) -> str:

@@ -12,6 +12,7 @@ from store.records.card import (
     describe,
     load_card,
     lock_lines,
+    shorten,
     when,
 )
 from store.records.clients import MAX_CRM_ID, MAX_NAME, clients_of, find_phones, upsert_client
@@ -21,5 +22,5 @@ from store.records.imports import ImportReport, import_csv
 __all__ = [
     "MAX_CRM_ID", "MAX_NAME", "OVERALL_WORDS", "PLAIN", "Card", "ImportReport", "Style",
     "card_lines", "clients_of", "describe", "export_clients", "export_events", "find_phones",
-    "import_csv", "load_card", "lock_lines", "upsert_client", "when",
+    "import_csv", "load_card", "lock_lines", "shorten", "upsert_client", "when",
 ]

@@ -71,6 +71,17 @@ CHANNEL_WORDS = {"slack": "in Slack", "api": "through the CRM API", "sms": "by t
                  "import": "in an import"}
 
 
+def shorten(text: str, limit: int) -> str:
+    """Return `text` in at most `limit` characters, cut after a whole word with "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:  # a word cut in two misleads ("I want to stop" -> "I want to st")
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + "…"
+
+
 def when(moment: datetime | None, zone: str, *, now: datetime | None = None) -> str:
     """Return a stored UTC moment as the dealership reads it: "Nov 26, 2:03 PM", with the year
     when it is not this year ("Jan 16, 2024, 7:00 AM"): these dates are proof."""
@@ -85,7 +96,7 @@ def when(moment: datetime | None, zone: str, *, now: datetime | None = None) -> 
 def how(event, source: str, *, style: Style = PLAIN) -> str:
     """Return who made the change, in words, from the event that made it (if any)."""
     if source == CLIENT_KEYWORD:
-        text = (event.raw_text or "").strip()[:40] if event else ""
+        text = shorten(" ".join((event.raw_text or "").split()), 40) if event else ""
         return f'by texting "{style.quote(text)}"' if text else "by the client's text"
     if source == STAFF:
         if not event:

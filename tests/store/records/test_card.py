@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from store.records.card import PLAIN, Style, describe, when
+from store.records.card import PLAIN, Style, describe, shorten, when
 from tests.factories import ZONE
 
 NOW = datetime(2026, 11, 30, 17, 0)  # naive UTC, as stored
@@ -47,3 +47,22 @@ def test_describe_quotes_and_names_as_the_edge_writes_them():
                                        style=slack)
     assert "by <@U123> in Slack" in describe("x", "opted_out", "staff", moment, Event(), ZONE,
                                              style=slack)
+
+
+@pytest.mark.parametrize(("text", "limit", "short"), [
+    ("STOP", 40, "STOP"),
+    ("please stop sending me the price drop texts, I bought a car", 40,
+     "please stop sending me the price drop…"),
+    ("I want to stop", 12, "I want to…"),
+    ("Supercalifragilisticexpialidocious", 10, "Supercali…"),  # one long word: cut it
+])
+def test_a_quote_is_cut_after_a_whole_word_with_an_ellipsis(text, limit, short):
+    assert shorten(text, limit) == short
+    assert len(shorten(text, limit)) <= limit
+
+
+def test_the_card_quotes_a_long_text_cut_after_a_word():
+    event = Event()
+    event.raw_text = "please stop sending me the price drop texts, I bought a car"
+    words = describe("x", "opted_out", "client_keyword", None, event, ZONE)
+    assert 'by texting "please stop sending me the price drop…"' in words
