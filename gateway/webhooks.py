@@ -54,11 +54,9 @@ def register(app: Flask, config: Config) -> None:
         params, token = sms_params(request)
         nonce = auth.check_sms(params, token)
         fields = read_fields(SmsInbound, params)
-        with transaction():
-            if not _first_time(nonce):
-                return "", 204
-            result = _receive_sms(fields, settings)
-        _after(result)
+        result = _once(nonce, lambda: _receive_sms(fields, settings))
+        if result is not None:
+            _after(result)
         return "", 204
 
     @bp.route("/status", methods=["GET", "POST"])
@@ -89,13 +87,11 @@ def register(app: Flask, config: Config) -> None:
         nonce, fields = messages_request(MessagesInbound)
         if (fields.channel or "sms") != "sms":
             return "", 204  # only SMS carries consent here
-        with transaction():
-            if not _first_time(nonce):
-                return "", 204
-            result = receive_text(provider_id=fields.message_uuid, from_number=fields.from_,
-                                  to_number=fields.to, text=fields.text,
-                                  received_at=iso_time(fields.timestamp), settings=settings)
-        _after(result)
+        result = _once(nonce, lambda: receive_text(
+            provider_id=fields.message_uuid, from_number=fields.from_, to_number=fields.to,
+            text=fields.text, received_at=iso_time(fields.timestamp), settings=settings))
+        if result is not None:
+            _after(result)
         return "", 204
 
     @bp.post("/messages/status")
@@ -132,6 +128,18 @@ def _first_time(nonce: str | None) -> bool:
     signature check before this point.
     """
     return not nonce or accept_nonce(nonce)
+
+
+def _once(nonce: str | None, receive) -> InboundResult | None:
+    """Return what `receive()` did, committed with the request's nonce when it has one;
+    None for a signed request seen before. Without a nonce (path token) there is nothing
+    to remember with it: receive_text() commits what a text causes on its own, and a text
+    that asks for nothing takes one statement instead of a transaction around several.
+    """
+    if nonce is None:
+        return receive()
+    with transaction():
+        return receive() if _first_time(nonce) else None
 
 
 def _receive_sms(fields: SmsInbound, settings: ReplySettings) -> InboundResult:

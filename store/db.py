@@ -142,6 +142,12 @@ def transaction():
     return db.atomic()
 
 
+def single_write():
+    """Return a context manager for one write statement that is its own transaction."""
+    writing = getattr(db.obj, "writing", None)  # SQLite's writers queue on a file lock
+    return writing() if writing else contextlib.nullcontext()
+
+
 def reconnect() -> None:
     """Drop this thread's connection, which may be dead, and open another if the database
     answers (a pool checks the connections it hands out)."""
@@ -218,7 +224,8 @@ def _quote(name: str) -> str:
 _SQL: dict[tuple, str] = {}
 
 
-def _statement(key: tuple, build) -> str:
+def cached_sql(key: tuple, build) -> str:
+    """Return the SQL `build()` makes for `key` on the bound database's class, built once."""
     key = (type(db.obj), *key)
     sql = _SQL.get(key)
     if sql is None:
@@ -228,7 +235,7 @@ def _statement(key: tuple, build) -> str:
 
 def get_by(model, field, value):
     """Return the row of `model` whose unique `field` is `value`, or None."""
-    sql = _statement(("get_by", model, field.name),
+    sql = cached_sql(("get_by", model, field.name),
                      lambda: model.select().where(field == value).sql()[0])
     return next(iter(model.raw(sql, field.db_value(value))), None)
 
@@ -243,7 +250,7 @@ def insert_returning(model, values: dict, *, conflict):
     """
     fields = [f for f in model._meta.sorted_fields if not f.primary_key]
     columns = ", ".join(_quote(f.column_name) for f in fields)
-    insert = _statement(("insert", model, conflict.name), lambda: (
+    insert = cached_sql(("insert", model, conflict.name), lambda: (
         f"INSERT INTO {_quote(model._meta.table_name)} ({columns}) "
         f"VALUES ({', '.join([db.obj.param] * len(fields))}) "
         f"ON CONFLICT ({_quote(conflict.column_name)}) DO NOTHING"))

@@ -7,6 +7,7 @@ import fcntl
 import os
 import sqlite3
 import time
+from contextlib import contextmanager
 
 from peewee import OperationalError
 from playhouse.pool import PooledSqliteDatabase
@@ -53,6 +54,19 @@ class SqlitePool(PooledSqliteDatabase):
             return super().close()
         finally:
             self._let_go()
+
+    @contextmanager
+    def writing(self):
+        """Hold the writers' lock for a write statement run alone, outside a transaction
+        (SQLite makes it a transaction of its own, which would otherwise queue asleep)."""
+        writer = None if self.in_transaction() else self._writer()
+        if writer is not None:
+            writer.take(self.writer_timeout)
+        try:
+            yield
+        finally:
+            if writer is not None:
+                writer.let_go()
 
     def _writer(self) -> WriterLock | None:
         conn = self._state.conn

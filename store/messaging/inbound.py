@@ -24,7 +24,7 @@ from store.consent.changes import (
 )
 from store.consent.history import EventContext
 from store.consent.rules import ConsentState
-from store.db import db, get_by, insert_returning, lock_rows
+from store.db import cached_sql, db, get_by, insert_returning, lock_rows, single_write
 from store.messaging.replies import (
     ReplySettings,
     help_reply,
@@ -41,6 +41,7 @@ from store.vocabulary import (
     HELP,
     HELP_REPLY,
     MESSAGE_BLOCKED,
+    NONE,
     OPT_IN,
     OPT_OUT,
     OPTED_OUT,
@@ -54,6 +55,9 @@ REPEAT_WINDOW = timedelta(hours=24)
 MAX_INBOUND_TEXT = 10_000  # far beyond any real SMS; a longer body is cut, never refused
 # A sender's clock more than a day off is not believed (SPEC section 5): the receipt time is.
 PLAUSIBLE = timedelta(days=1)
+# The one reading the sender's context changes: a bare YES is an opt-in after their STOP
+# or our request to opt in (yes_means_opt_in), and means nothing otherwise.
+YES_WITHOUT_CONTEXT = "yes_without_context"
 # C0 and C1 control characters but tab, line feed and carriage return: NUL cannot be stored
 # in PostgreSQL, and none of them is something a client wrote (SPEC section 5).
 CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -99,18 +103,24 @@ def receive_text(
     received_at = min(plausible_time(received_at, now), now)
     text = clean_text(text)
     e164 = parse_msisdn(from_number)
+    found = classify(text)  # the sender's context can change only a bare YES (below)
+    values = {"provider_id": provider_id, "from_number": from_number, "to_number": to_number,
+              "text": text, "received_at": received_at, "intent": found.intent,
+              "scope": found.scope, "rule": found.rule, "classifier_version": found.version}
+    if e164 and found.intent == NONE and found.rule != YES_WITHOUT_CONTEXT:
+        done = _record_asking_nothing(values, e164)
+        if done is not None:
+            return done
     with db.atomic():
         phone = _sender(e164) if e164 else None
-        phone_id = phone.id if phone else None
-        found = classify(text, yes_is_opt_in=phone is not None and yes_means_opt_in(
-            state_from_rows(phone, []), phone.opt_in_requested_at))
+        if found.rule == YES_WITHOUT_CONTEXT and phone is not None and yes_means_opt_in(
+                state_from_rows(phone, []), phone.opt_in_requested_at):
+            found = classify(text, yes_is_opt_in=True)
+            values.update(intent=found.intent, scope=found.scope, rule=found.rule)
         # one INSERT … RETURNING: the row as stored, or None for a provider id seen before
         message = insert_returning(InboundMessage, {
-            "provider_id": provider_id, "phone": phone_id, "from_number": from_number,
-            "to_number": to_number, "text": text, "received_at": received_at,
-            "intent": found.intent, "scope": found.scope, "rule": found.rule,
-            "classifier_version": found.version, "processed_at": utcnow(),
-        }, conflict=InboundMessage.provider_id)
+            **values, "phone": phone.id if phone else None, "processed_at": utcnow()},
+            conflict=InboundMessage.provider_id)
         if message is None:
             return InboundResult(message=None, duplicate=True)
         result = InboundResult(message=message)
@@ -121,10 +131,49 @@ def receive_text(
         elif found.intent == HELP:
             result.reply = _reply(message, e164, HELP_REPLY, help_reply(settings), received_at)
         elif found.intent == REVIEW:
-            result.review = Review.create(phone=phone_id, kind=REVIEW_TEXT, inbound=message,
+            result.review = Review.create(phone=phone.id, kind=REVIEW_TEXT, inbound=message,
                                           text=text)
-            result.alerts.append(_alert(ALERT_REVIEW, phone_id, review=result.review))
+            result.alerts.append(_alert(ALERT_REVIEW, phone.id, review=result.review))
         return result
+
+
+def _record_asking_nothing(values: dict, e164: str) -> InboundResult | None:
+    """Record a text that asks for nothing with statements that each commit on their own
+    (outside a transaction): one for a phone seen before, where BEGIN, a read, the insert
+    and COMMIT were four round trips to PostgreSQL; two for a repeated provider id; four,
+    once, for a new phone. None when this SQLite has no RETURNING.
+    """
+    if not db.obj.returning_clause:
+        return None
+    message = _insert_with_phone(values, e164)
+    if message is None:
+        if get_by(InboundMessage, InboundMessage.provider_id, values["provider_id"]):
+            return InboundResult(message=None, duplicate=True)
+        with single_write():  # a new phone (ensure_phones, which cannot say which it was)
+            insert_returning(Phone, {"e164": e164}, conflict=Phone.e164)
+        message = _insert_with_phone(values, e164)  # None: the same id, sent twice at once
+    return InboundResult(message=message, duplicate=message is None)
+
+
+def _insert_with_phone(values: dict, e164: str) -> InboundMessage | None:
+    """Insert the text with the id of its phone in one statement; None, inserting
+    nothing, when the phone is not in the table or the provider id is."""
+    fields = [f for f in InboundMessage._meta.sorted_fields if not f.primary_key]
+    sql = cached_sql(("inbound from known phone",), lambda: _insert_from_phone(fields))
+    values = {**values, "processed_at": utcnow()}
+    params = [f.db_value(values[f.name]) for f in fields if f.name != "phone"]
+    with single_write():
+        return next(iter(InboundMessage.raw(sql, *params, e164)), None)
+
+
+def _insert_from_phone(fields: list) -> str:
+    param = db.obj.param
+    columns = ", ".join(f'"{f.column_name}"' for f in fields)
+    chosen = ", ".join('"p"."id"' if f.name == "phone" else param for f in fields)
+    every = ", ".join(f'"{f.column_name}"' for f in InboundMessage._meta.sorted_fields)
+    return (f'INSERT INTO "inbound_message" ({columns}) SELECT {chosen} FROM "phone" AS "p" '
+            f'WHERE "p"."e164" = {param} ON CONFLICT ("provider_id") DO NOTHING '
+            f"RETURNING {every}")
 
 
 def _sender(e164: str) -> Phone:

@@ -11,6 +11,7 @@ from store.clock import utcnow
 from store.consent.changes import get_state, mark_opt_in_requested, set_carrier_block
 from store.consent.history import list_events
 from store.consent.replay import verify
+from store.db import db
 from store.messaging.inbound import (
     CONFIRM_WITHIN,
     MAX_INBOUND_TEXT,
@@ -219,17 +220,22 @@ def test_yes_opts_in_within_24_hours_of_our_asking_and_not_from_a_new_phone():
     assert late.message.intent == "none"
 
 
-def test_an_ordinary_text_from_a_known_phone_costs_two_statements():
+def test_an_ordinary_text_from_a_known_phone_costs_one_statement(monkeypatch):
     text_in("see you at 5", provider_id="q-1")  # the phone row exists from here on
+    begun = []
+    begin = db.obj.begin
+    monkeypatch.setattr(db.obj, "begin", lambda *a, **k: begun.append(1) or begin(*a, **k))
     with count_queries() as new_phone:
         receive_text(provider_id="q-0", from_number="12125550188", text="see you at 5")
     with count_queries() as known:
         result = text_in("see you at 5", provider_id="q-2")
     with count_queries() as repeated:
         again = text_in("see you at 5", provider_id="q-2")
-    # read the sender, insert the text returning it (BEGIN and COMMIT are not counted);
-    # a new phone adds its creation (ensure_phones) and the read of the new row
-    assert known.count == 2 and repeated.count == 2 and new_phone.count > known.count
+    # insert the text with its phone's id, returning it, in one statement and no
+    # transaction; a repeated id adds the read that finds it; a new phone adds that read,
+    # its creation and the insert again
+    assert known.count == 1 and repeated.count == 2 and new_phone.count > known.count
+    assert not begun  # each statement commits on its own
     assert result.message.provider_id == "q-2" and again.duplicate
     stored = InboundMessage.get(InboundMessage.provider_id == "q-2")
     assert result.message.__data__ == stored.__data__
