@@ -8,7 +8,8 @@ number of SQL queries (which must not grow with the number of rows per batch) an
 imports, the process's peak RSS. Beside each import, its ceiling: the same CSV read with
 csv.reader and written by the bare driver's executemany into a plain five-column table,
 one transaction, same SQLite pragmas. Each import and each ceiling runs in a fresh
-process, so that its peak RSS is its own.
+process, so that its peak RSS is its own. Beside the campaign through the API, its
+ceiling: the same body posted through the test client to a bare Flask endpoint.
 """
 
 from __future__ import annotations
@@ -191,6 +192,7 @@ def campaigns(backend: str, args, workdir: Path) -> list[tuple]:
                         f"{result.queued + result.scheduled:,} to send, "
                         f"{sum(result.excluded.values()):,} excluded"))
         results.append(_api_campaign(db.obj.url, recipients))
+        results.append(_bare_campaign(backend, recipients))
     if hasattr(db.obj, "close_all"):
         db.obj.close_all()
     return results
@@ -215,6 +217,26 @@ def _api_campaign(url: str, recipients: list[str]) -> tuple:
     return (backend, f"API campaign of {len(recipients):,} recipients", took,
             len(recipients) / took, q.count, "",
             f"HTTP {response.status_code}, {counts['queued'] + counts['scheduled']:,} to send")
+
+
+def _bare_campaign(backend: str, recipients: list[str]) -> tuple:
+    """Time the ceiling: the same body posted through the test client to a bare Flask
+    endpoint that parses it and answers 202."""
+    from flask import Flask, request
+
+    app = Flask("bare")
+
+    @app.post("/api/v1/campaigns")
+    def bare():
+        return {"recipients": len(request.get_json()["recipients"])}, 202
+
+    body = {"name": "bench", "text": "Weekend sale. Reply STOP to end.",
+            "recipients": recipients, "actor": "bench"}
+    t = time.perf_counter()
+    response = app.test_client().post("/api/v1/campaigns", json=body)
+    took = time.perf_counter() - t
+    return (backend, f"ceiling: {len(recipients):,} recipients to a bare Flask endpoint", took,
+            len(recipients) / took, 0, "", f"HTTP {response.status_code}")
 
 
 def main() -> None:

@@ -7,9 +7,11 @@ from datetime import datetime
 import pytest
 from playhouse.test_utils import count_queries
 
-from store.consent.changes import set_carrier_block
+from store.consent.changes import ensure_phones, load_states, set_carrier_block
+from store.consent.rules import ConsentState
 from store.errors import InvalidRequest
 from store.messaging.campaigns import create_campaign, recipients_page
+from store.messaging.sending import block_reason
 from store.models import OutboundMessage
 from tests.factories import ZONE, client_texts, staff_sets
 
@@ -26,9 +28,9 @@ def setup_phones():
 
 
 def campaign(recipients, **kw):
-    return create_campaign(name="Black Friday", text="Deals all weekend. Reply STOP to opt out.",
-                           recipients=recipients, actor="U_MANAGER", now=NOON_NY,
-                           **{"fallback_zone": ZONE, **kw})
+    return create_campaign(name="Black Friday", recipients=recipients, actor="U_MANAGER",
+                           now=NOON_NY, **{"text": "Deals all weekend. Reply STOP to opt out.",
+                                           "fallback_zone": ZONE, **kw})
 
 
 def test_campaign_excludes_unknown_by_default_and_counts_every_reason():
@@ -103,3 +105,56 @@ def test_a_recipient_too_long_to_be_a_number_is_recorded_cut_as_invalid():
     assert result.excluded["invalid_number"] == 1
     [row] = [m for m in recipients_page(result.campaign.id) if m.reason == "invalid_number"]
     assert row.to == long[:40]
+
+
+def test_every_recipient_is_decided_as_block_reason_decides_its_stored_consent():
+    # the campaign reads only overall and the carrier block; any consent shape must agree
+    # with block_reason() over the full state load_states() reads
+    staff_sets("+12125550101", overall="opted_in", note="form signed")
+    staff_sets("+12125550102", overall="opted_in", note="form",
+               automations={"price_reduction": "off"})
+    client_texts("+12125550103", "opt_out")
+    set_carrier_block("+12125550104", blocked=True)
+    staff_sets("+12125550105", overall="opted_in", note="form")
+    set_carrier_block("+12125550105", blocked=True)
+    client_texts("+12125550106", "opt_out", scope="price_reduction")
+    ensure_phones(["+12125550107"])  # a stored phone whose consent was never given
+    phones = [f"+1212555010{n}" for n in range(1, 9)]  # ...0108 was never stored
+    for include_unknown in (False, True):
+        result = campaign([*phones, "nope"], include_unknown=include_unknown)
+        states = load_states(phones)
+        expected = [block_reason(states.get(p) or ConsentState(e164=p), kind="campaign",
+                                 include_unknown=include_unknown) for p in phones]
+        rows = recipients_page(result.campaign.id)
+        assert [(m.to, m.reason) for m in rows] == [*zip(phones, expected, strict=True),
+                                                     ("nope", "invalid_number")]
+        assert [m.phone_id for m in rows] == [
+            *(states[p].phone_id if p in states else None for p in phones), None]
+
+
+def test_a_campaign_message_is_written_whole_and_its_text_kept_byte_for_byte():
+    staff_sets("+12125550101", overall="opted_in", note="form signed")
+    text = 'Tab\there, "quotes", back\\slash, \\N, a line\nand a break\r\nend'
+    result = campaign(["+12125550101", "+12125550102", "bad"], text=text)
+    rows = recipients_page(result.campaign.id)
+    assert [(m.to, m.status, m.reason, m.send_at) for m in rows] == [
+        ("+12125550101", "queued", None, NOON_NY),
+        ("+12125550102", "blocked", "unknown_excluded", NOON_NY),
+        ("bad", "blocked", "invalid_number", NOON_NY)]
+    for m in rows:
+        assert (m.text, m.kind, m.actor, m.campaign_id, m.automation) == (
+            text, "campaign", "U_MANAGER", result.campaign.id, None)
+        assert (m.created_at, m.updated_at, m.attempts) == (NOON_NY, NOON_NY, 0)
+        assert (m.expires_at, m.lease_until, m.sent_at, m.vonage_message_id,
+                m.reply_to_id) == (None, None, None, None, None)
+
+
+def test_a_large_campaign_keeps_its_recipients_in_order():
+    recipients = [f"+1212555{n:04d}" for n in range(2500, -1, -1)]
+    result = campaign([*recipients, "x", *recipients[:3]], include_unknown=True)
+    assert result.queued == len(recipients) and result.excluded["duplicate"] == 3
+    rows, after = [], 0
+    while page := recipients_page(result.campaign.id, after=after, limit=1000):
+        rows += page
+        after = page[-1].id
+    assert [m.to for m in rows] == [*recipients, "x"]
