@@ -69,6 +69,8 @@ class Queue:
         huey = self.huey
         self.deliver = huey.task(name="deliver", retries=0)(self._deliver)
         self.post_alerts = huey.task(name="alerts", retries=0)(self._post_alerts)
+        self.deliver_and_alerts = huey.task(name="deliver+alerts", retries=0)(
+            self._deliver_and_alerts)
         self.sweep = huey.periodic_task(crontab(minute="*"), name="sweep")(self._sweep)
 
         @huey.signal(SIGNAL_INTERRUPTED)
@@ -85,7 +87,27 @@ class Queue:
 
     def wake(self, delay: float = 0) -> None:
         """Ask the worker to deliver what is due (now, or after `delay` seconds)."""
-        self._call(self.deliver, delay)
+        if delay or not self._waiting("deliver"):
+            self._call(self.deliver, delay)
+
+    def wake_both(self) -> None:
+        """Ask the worker to deliver what is due and to post pending alerts, with one
+        wake-up: each is a write to the queue (with its fsync) before the webhook's 2xx."""
+        if not self._waiting("deliver", "alerts"):
+            self._call(self.deliver_and_alerts)
+
+    def _waiting(self, *names: str) -> bool:
+        """Return whether wake-ups doing all of `names` wait in the queue, not yet taken.
+
+        Such a wake-up is taken after this look, so after the caller's commit: when it
+        runs it sees what the caller committed, as the caller's own wake-up would. A read
+        costs less than a write and its fsync; on any doubt, wake.
+        """
+        try:
+            waiting = {task.name for task in self.huey.pending(limit=PEEK)}
+        except Exception:
+            return False
+        return "deliver+alerts" in waiting or set(names) <= waiting
 
     def _call(self, task, delay: float = 0) -> None:
         try:
@@ -117,6 +139,11 @@ class Queue:
         if any(counts.values()):
             log.debug("delivery round: %s", counts)  # each text has its own line
 
+    def _deliver_and_alerts(self) -> None:
+        # the alerts as a task of their own: a long delivery round does not hold them back
+        self._call(self.post_alerts)
+        self._deliver()
+
     def _look_when_free(self, name: str, task) -> None:
         self._alarm(name, ends_at(name) or utcnow(), task)
 
@@ -143,7 +170,8 @@ class Queue:
 
     def wake_alerts(self) -> None:
         """Ask the worker to post pending alerts to Slack."""
-        self._call(self.post_alerts)
+        if not self._waiting("alerts"):
+            self._call(self.post_alerts)
 
     def _post_alerts(self) -> None:
         with connection(), lease("alerts") as heartbeat:
@@ -174,6 +202,7 @@ class Queue:
 LEASE_TTL = timedelta(seconds=8)
 ALARM_MARGIN = timedelta(seconds=0.5)  # look just after a lease ends, not just before
 SOON = timedelta(seconds=60)  # what comes due later than this, the minute sweep finds
+PEEK = 8  # wake-ups looked at before adding one (a few: they are taken within moments)
 
 
 @contextmanager

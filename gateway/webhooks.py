@@ -174,7 +174,10 @@ def _after(result: InboundResult) -> None:
     log.info("inbound from %s: %s %s (rule %s) -> %s", mask(message.from_number),
              message.intent, message.scope or "", message.rule, ", ".join(done) or "no action")
     queue = current_app.extensions["smsprefs.queue"]
-    if result.reply and result.reply.status == QUEUED:
+    deliver = result.reply is not None and result.reply.status == QUEUED
+    if deliver and result.alerts:
+        queue.wake_both()  # a STOP: its confirmation and its alert, one write to the queue
+    elif deliver:
         queue.wake()
-    if result.alerts:
+    elif result.alerts:
         queue.wake_alerts()

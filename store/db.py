@@ -240,9 +240,9 @@ def get_by(model, field, value):
     return next(iter(model.raw(sql, field.db_value(value))), None)
 
 
-def insert_returning(model, values: dict, *, conflict):
+def insert_returning(model, values: dict, *, conflict=None):
     """Insert one row of `model` (`values` by field name) and return it as stored, in one
-    statement; None when a row with the same unique `conflict` field is there already.
+    statement; None when a row with the same unique `conflict` field (if given) is there.
 
     Fields left out get their model default, as with peewee. Only a conflict on `conflict`
     is skipped (ON CONFLICT … DO NOTHING, the same on SQLite and PostgreSQL); any other
@@ -250,19 +250,21 @@ def insert_returning(model, values: dict, *, conflict):
     """
     fields = [f for f in model._meta.sorted_fields if not f.primary_key]
     columns = ", ".join(_quote(f.column_name) for f in fields)
-    insert = cached_sql(("insert", model, conflict.name), lambda: (
+    insert = cached_sql(("insert", model, conflict and conflict.name), lambda: (
         f"INSERT INTO {_quote(model._meta.table_name)} ({columns}) "
-        f"VALUES ({', '.join([db.obj.param] * len(fields))}) "
-        f"ON CONFLICT ({_quote(conflict.column_name)}) DO NOTHING"))
+        f"VALUES ({', '.join([db.obj.param] * len(fields))})"
+        + (f" ON CONFLICT ({_quote(conflict.column_name)}) DO NOTHING" if conflict else "")))
     params = []
     for f in fields:
         value = values[f.name] if f.name in values else (
             f.default() if callable(f.default) else f.default)
         params.append(f.db_value(value))
     if not db.obj.returning_clause:  # SQLite before 3.35: insert, then read the row back
-        if not db.execute_sql(insert, params).rowcount:
+        cursor = db.execute_sql(insert, params)
+        if not cursor.rowcount:
             return None
-        return get_by(model, conflict, values[conflict.name])
+        return (get_by(model, conflict, values[conflict.name]) if conflict
+                else model.get_by_id(cursor.lastrowid))
     every = ", ".join(_quote(f.column_name) for f in model._meta.sorted_fields)
     return next(iter(model.raw(f"{insert} RETURNING {every}", *params)), None)
 

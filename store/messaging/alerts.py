@@ -13,6 +13,7 @@ from store.classifier import classify
 from store.clock import now_or, utcnow
 from store.consent.changes import get_state
 from store.consent.rules import ConsentState
+from store.db import insert_returning
 from store.leases import claim_rows
 from store.models import Alert, Client, ConsentEvent, Review
 from store.vocabulary import PENDING, POSTED
@@ -30,6 +31,13 @@ class AlertDetails:
     # the characters of `text` that decided how it was read, when the classifier of today
     # reads it as it did then (same rule, same version): shown in bold
     spans: tuple[tuple[int, int], ...] = ()
+
+
+def record_alert(kind: str, phone_id: int, *, event: int | None = None,
+                 review: Review | None = None) -> int:
+    """Record an alert to post (in the caller's transaction); return its id."""
+    return insert_returning(Alert, {"kind": kind, "phone": phone_id, "event": event,
+                                    "review": review.id if review else None}).id
 
 
 def claim_alerts(*, limit: int = 10, lease: timedelta = timedelta(seconds=90),

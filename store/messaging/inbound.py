@@ -23,16 +23,17 @@ from store.consent.changes import (
     yes_means_opt_in,
 )
 from store.consent.history import EventContext
-from store.consent.rules import ConsentState
 from store.db import cached_sql, db, get_by, insert_returning, lock_rows, single_write
+from store.messaging.alerts import record_alert
 from store.messaging.replies import (
     ReplySettings,
+    confirmed_recently,
     help_reply,
     opt_in_confirmation,
     opt_out_confirmation,
+    queue_reply,
 )
-from store.messaging.sending import block_reason
-from store.models import Alert, InboundMessage, InboundPart, OutboundMessage, Phone, Review
+from store.models import InboundMessage, InboundPart, OutboundMessage, Phone, Review
 from store.phones import parse_msisdn
 from store.vocabulary import (
     ALERT_REVIEW,
@@ -40,18 +41,14 @@ from store.vocabulary import (
     CONFIRMATION,
     HELP,
     HELP_REPLY,
-    MESSAGE_BLOCKED,
     NONE,
     OPT_IN,
     OPT_OUT,
     OPTED_OUT,
-    QUEUED,
     REVIEW,
     REVIEW_TEXT,
 )
 
-CONFIRM_WITHIN = timedelta(minutes=5)  # FCC: a confirmation later than this is not presumed ok
-REPEAT_WINDOW = timedelta(hours=24)
 MAX_INBOUND_TEXT = 10_000  # far beyond any real SMS; a longer body is cut, never refused
 # A sender's clock more than a day off is not believed (SPEC section 5): the receipt time is.
 PLAUSIBLE = timedelta(days=1)
@@ -129,11 +126,12 @@ def receive_text(
         if found.intent in (OPT_OUT, OPT_IN):
             _apply_keyword(result, e164, found, settings)
         elif found.intent == HELP:
-            result.reply = _reply(message, e164, HELP_REPLY, help_reply(settings), received_at)
+            result.reply = queue_reply(message, e164, HELP_REPLY, help_reply(settings),
+                                       received_at)
         elif found.intent == REVIEW:
             result.review = Review.create(phone=phone.id, kind=REVIEW_TEXT, inbound=message,
                                           text=text)
-            result.alerts.append(_alert(ALERT_REVIEW, phone.id, review=result.review))
+            result.alerts.append(record_alert(ALERT_REVIEW, phone.id, review=result.review))
         return result
 
 
@@ -163,7 +161,13 @@ def _insert_with_phone(values: dict, e164: str) -> InboundMessage | None:
     values = {**values, "processed_at": utcnow()}
     params = [f.db_value(values[f.name]) for f in fields if f.name != "phone"]
     with single_write():
-        return next(iter(InboundMessage.raw(sql, *params, e164)), None)
+        row = db.execute_sql(sql, [*params, e164]).fetchone()
+    if row is None:
+        return None
+    # built from the row directly: peewee's raw() costs more than the statement itself
+    return InboundMessage(__no_default__=True, **{
+        f.name: f.python_value(v) for f, v in zip(InboundMessage._meta.sorted_fields, row,
+                                                   strict=True)})
 
 
 def _insert_from_phone(fields: list) -> str:
@@ -199,44 +203,21 @@ def _apply_keyword(result: InboundResult, e164: str, found, settings: ReplySetti
     result.change = change
     scope = ALL if found.intent == OPT_OUT and settings.widen_scoped_stop else found.scope
     if change.changed:
-        result.alerts.append(_alert(found.intent, message.phone_id, event=change.event_ids[0]))
+        result.alerts.append(record_alert(found.intent, message.phone_id,
+                                          event=change.event_ids[0]))
     if found.intent == OPT_IN:
         if change.changed:
             text = opt_in_confirmation(settings, scope)
-            result.reply = _reply(message, e164, CONFIRMATION, text, message.received_at)
+            result.reply = queue_reply(message, e164, CONFIRMATION, text, message.received_at)
         return
     if scope == ALL and settings.confirmation_owner != "app":
         return  # the network (Opt-Out Assist, a toll-free carrier) already confirmed it
-    if not change.changed and _confirmed_recently(message.phone_id, message.received_at):
+    if not change.changed and confirmed_recently(message.phone_id, message.received_at):
         return  # a repeated STOP within 24 hours gets no second confirmation
     if scope != ALL and change.state.overall == OPTED_OUT:
         return  # already opted out of everything: "other texts continue" would be false
     text = opt_out_confirmation(settings, scope)
-    result.reply = _reply(message, e164, CONFIRMATION, text, message.received_at)
-
-
-def _confirmed_recently(phone_id: int, now: datetime) -> bool:
-    return (OutboundMessage.select()
-            .where(OutboundMessage.phone == phone_id, OutboundMessage.kind == CONFIRMATION,
-                   OutboundMessage.created_at >= now - REPEAT_WINDOW)
-            .exists())
-
-
-def _reply(message: InboundMessage, e164: str, kind: str, text: str, received_at: datetime):
-    """Queue the one reply to `message`; it expires 5 minutes after the text arrived."""
-    from store.consent.changes import get_state
-
-    state: ConsentState = get_state(e164)
-    reason = block_reason(state, kind=kind)
-    now = utcnow()
-    return OutboundMessage.create(
-        phone=message.phone_id, to=e164, text=text, kind=kind, reply_to=message,
-        status=MESSAGE_BLOCKED if reason else QUEUED, reason=reason, actor="smsprefs",
-        send_at=now, expires_at=received_at + CONFIRM_WITHIN, created_at=now, updated_at=now)
-
-
-def _alert(kind: str, phone_id: int, *, event: int | None = None, review=None) -> int:
-    return Alert.insert(kind=kind, phone=phone_id, event=event, review=review).execute()
+    result.reply = queue_reply(message, e164, CONFIRMATION, text, message.received_at)
 
 
 def receive_part(

@@ -7,9 +7,18 @@ what changed, how to stop, and for opt-ins how to get help and the rates line.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from store.automations import get_automation
-from store.vocabulary import ALL
+from store.clock import utcnow
+from store.consent.changes import get_state, state_from_rows
+from store.db import get_by, insert_returning
+from store.messaging.sending import block_reason
+from store.models import InboundMessage, OutboundMessage, Phone
+from store.vocabulary import ALL, CONFIRMATION, MESSAGE_BLOCKED, QUEUED, SYSTEM_KINDS
+
+CONFIRM_WITHIN = timedelta(minutes=5)  # FCC: a confirmation later than this is not presumed ok
+REPEAT_WINDOW = timedelta(hours=24)
 
 RATES = "Msg&data rates may apply."
 
@@ -49,3 +58,31 @@ def help_reply(settings: ReplySettings) -> str:
     contact = f" Call {settings.dealership_phone}." if settings.dealership_phone else ""
     return (f"{settings.dealership_name}: texts about your vehicle and offers.{contact} "
             f"Reply STOP to end texts. {RATES}")
+
+
+def queue_reply(message: InboundMessage, e164: str, kind: str, text: str,
+                received_at: datetime) -> OutboundMessage | None:
+    """Queue the one reply to `message`; it expires 5 minutes after the text arrived."""
+    if kind in SYSTEM_KINDS:
+        # consent stops a reply to the client's own text only at a carrier block, which is
+        # on the phone's row (block_reason): one read, switches not needed
+        state = state_from_rows(get_by(Phone, Phone.e164, e164), [])
+    else:
+        state = get_state(e164)
+    reason = block_reason(state, kind=kind)
+    now = utcnow()
+    # the unique reply_to makes a second reply to one text impossible (None)
+    return insert_returning(OutboundMessage, {
+        "phone": message.phone_id, "to": e164, "text": text, "kind": kind,
+        "reply_to": message.id, "status": MESSAGE_BLOCKED if reason else QUEUED,
+        "reason": reason, "actor": "smsprefs", "send_at": now,
+        "expires_at": received_at + CONFIRM_WITHIN, "created_at": now, "updated_at": now,
+    }, conflict=OutboundMessage.reply_to)
+
+
+def confirmed_recently(phone_id: int, now: datetime) -> bool:
+    """Return whether the phone was sent a confirmation within the last 24 hours."""
+    return (OutboundMessage.select()
+            .where(OutboundMessage.phone == phone_id, OutboundMessage.kind == CONFIRMATION,
+                   OutboundMessage.created_at >= now - REPEAT_WINDOW)
+            .exists())

@@ -352,3 +352,55 @@ def test_a_part_retried_late_by_vonage_still_waits_for_its_sibling(client):
     assert assemble_stale_parts(older_than=timedelta(minutes=2)) == []  # arrived just now
     post_form(client, sms("text me anymore", **old, **{"concat-part": "2"}))
     assert get_state(PHONE).overall == "opted_out"
+
+
+# --- the wake-ups after the commit: one write to the queue per text ---
+
+
+def woken_tasks(app, monkeypatch) -> list[str]:
+    queue = app.extensions["smsprefs.queue"]
+    woken: list[str] = []
+    monkeypatch.setattr(queue, "_call", lambda task, delay=0: woken.append(task.name))
+    return woken
+
+
+def test_a_stop_wakes_the_worker_once_for_its_confirmation_and_its_alert(app, monkeypatch):
+    woken = woken_tasks(app, monkeypatch)
+    assert post_form(app.test_client(), sms("STOP")).status_code == 204
+    assert woken == ["deliver+alerts"]
+    assert OutboundMessage.select().count() == 1 and Alert.select().count() == 1
+
+
+def test_a_help_wakes_delivery_only_and_an_ordinary_text_wakes_nothing(app, monkeypatch):
+    woken = woken_tasks(app, monkeypatch)
+    client = app.test_client()
+    assert post_form(client, sms("HELP")).status_code == 204
+    assert post_form(client, sms("see you at 5")).status_code == 204
+    assert woken == ["deliver"]
+
+
+def test_the_combined_wake_up_posts_alerts_as_a_task_of_their_own(app, monkeypatch):
+    queue = app.extensions["smsprefs.queue"]
+    woken = woken_tasks(app, monkeypatch)
+    delivered = []
+    monkeypatch.setattr(queue, "_deliver", lambda: delivered.append(True))
+    queue.deliver_and_alerts.call_local()
+    assert woken == ["alerts"] and delivered == [True]
+
+
+def test_a_wake_up_already_waiting_in_the_queue_is_not_added_again(app, monkeypatch):
+    queue = app.extensions["smsprefs.queue"]
+    queue.huey.flush()
+    client = app.test_client()
+    assert post_form(client, sms("STOP", msisdn="12125550101")).status_code == 204
+    assert post_form(client, sms("STOP", msisdn="12125550102")).status_code == 204
+    assert post_form(client, sms("HELP", msisdn="12125550103")).status_code == 204
+    # one waiting wake-up serves the later texts: taken after their commits, it sees them
+    assert [task.name for task in queue.huey.pending()] == ["deliver+alerts"]
+    assert OutboundMessage.select().count() == 3 and Alert.select().count() == 2
+    queue.huey.flush()
+    queue.wake()
+    queue.wake_alerts()
+    queue.wake_both()  # a deliver and an alerts wake-up waiting do both
+    assert sorted(task.name for task in queue.huey.pending()) == ["alerts", "deliver"]
+    queue.huey.flush()

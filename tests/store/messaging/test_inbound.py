@@ -13,7 +13,6 @@ from store.consent.history import list_events
 from store.consent.replay import verify
 from store.db import db
 from store.messaging.inbound import (
-    CONFIRM_WITHIN,
     MAX_INBOUND_TEXT,
     assemble_stale_parts,
     clean_text,
@@ -21,7 +20,7 @@ from store.messaging.inbound import (
     receive_part,
     receive_text,
 )
-from store.messaging.replies import ReplySettings
+from store.messaging.replies import CONFIRM_WITHIN, ReplySettings
 from store.models import (
     Alert,
     ConsentEvent,
@@ -395,3 +394,11 @@ NOW = datetime(2026, 11, 26, 17, 0)
 ])
 def test_plausible_time_believes_a_sender_clock_within_a_day(moment, expected):
     assert plausible_time(moment, NOW) == expected
+
+
+def test_a_reply_to_a_carrier_blocked_phone_is_recorded_blocked():
+    text_in("see you at 5", provider_id="cb-0")
+    set_carrier_block(PHONE, blocked=True)
+    result = text_in("HELP", provider_id="cb-1")
+    assert (result.reply.kind, result.reply.status) == ("help", "blocked")
+    assert result.reply.reason == "carrier_blocked"
