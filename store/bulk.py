@@ -10,6 +10,7 @@ naive UTC datetime, None), so no field converts them one by one.
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -55,26 +56,62 @@ def write_rows(
         target = ", ".join(_quote(f.column_name) for f in conflict)
         sets = ", ".join(f"{_quote(c)} = {e}" for c, e in (update or {}).items())
         suffix = f" ON CONFLICT ({target}) " + (f"DO UPDATE SET {sets}" if sets else "DO NOTHING")
+    times = [i for i, f in enumerate(fields) if isinstance(f, DateTimeField)]
+    if times:
+        rows = _adapt_times(rows, times)
     if is_postgres():
-        arrays = ", ".join(f"%s::{_pg_type(f)}[]" for f in fields)
+        arrays = ", ".join(_pg_array(f) for f in fields)
         names = [f"c{i}" for i in range(len(fields))]
         constants = "".join(f", %s::{_pg_type(f)}" for f in extra)
         # in the arrays' order, so that ids (events are replayed by id) follow the rows
         sql = (f"INSERT INTO {table} ({columns}) SELECT {', '.join(names)}{constants} "
                f"FROM unnest({arrays}) WITH ORDINALITY AS v({', '.join(names)}, n) "
                f"ORDER BY n{suffix}")
-        params = [*defaults, *(list(column) for column in zip(*rows, strict=True))]
+        params = [*defaults, *(_json(column) for column in zip(*rows, strict=True))]
         _LOG.debug((sql, f"unnest of {len(rows)} rows"))
         db.execute_sql(sql, params)
         return
     sql = (f"INSERT INTO {table} ({columns}) "
            f"VALUES ({', '.join(['?'] * (len(fields) + len(extra)))}){suffix}")
     _LOG.debug((sql, f"executemany of {len(rows)} rows"))
-    times = [i for i, f in enumerate(fields) if isinstance(f, DateTimeField)]
-    if times:
-        rows = _adapt_times(rows, times)
     defaults = tuple(_adapt(d) if isinstance(d, datetime) else d for d in defaults)
     db.cursor().executemany(sql, [(*row, *defaults) for row in rows] if defaults else rows)
+
+
+def insert_new(model, field, values: Sequence) -> dict:
+    """Insert a row for each of `values` (distinct) of the unique `field`, the other columns
+    their defaults, skipping those that exist; return {value: id} of the rows inserted.
+
+    One statement per batch on both databases: RETURNING tells which rows are new, so the
+    caller need not read back what it just wrote.
+    """
+    if not values:
+        return {}
+    extra = [f for f in model._meta.sorted_fields
+             if f is not field and f.default is not None and not f.primary_key]
+    defaults = [f.default() if callable(f.default) else f.default for f in extra]
+    table, column = _quote(model._meta.table_name), _quote(field.column_name)
+    columns = ", ".join([column, *(_quote(f.column_name) for f in extra)])
+    pk = _quote(model._meta.primary_key.column_name)
+    tail = f" ON CONFLICT ({column}) DO NOTHING RETURNING {column}, {pk}"
+    if is_postgres():
+        constants = "".join(f", %s::{_pg_type(f)}" for f in extra)
+        # in the array's order, so that ids follow the (sorted) values
+        sql = (f"INSERT INTO {table} ({columns}) SELECT v{constants} FROM unnest("
+               f"{_pg_array(field)}) WITH ORDINALITY AS u(v, n) ORDER BY n{tail}")
+        _LOG.debug((sql, f"unnest of {len(values)} rows"))
+        return dict(db.execute_sql(sql, [*defaults, _json(list(values))]).fetchall())
+    defaults = [_adapt(d) if isinstance(d, datetime) else d for d in defaults]
+    marks = "(" + ", ".join(["?"] * (1 + len(extra))) + ")"
+    chunk = max(1, 32766 // (1 + len(extra)) // 2)
+    created = {}
+    for start in range(0, len(values), chunk):
+        part = values[start:start + chunk]
+        params = [p for v in part for p in (v, *defaults)]
+        sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([marks] * len(part))}{tail}"
+        _LOG.debug((sql, f"{len(part)} rows"))
+        created.update(db.execute_sql(sql, params).fetchall())
+    return created
 
 
 def _adapt_times(rows: Sequence[tuple], columns: list[int]) -> list[tuple]:
@@ -114,6 +151,20 @@ def select_in(sql: str, column: str, values: Iterable, *, tail: str = "") -> lis
         marks = ", ".join(["?"] * len(chunk))
         rows += db.execute_sql(f"{sql} {column} IN ({marks}){tail}", chunk).fetchall()
     return rows
+
+
+def _pg_array(field) -> str:
+    """Return the SQL of an array parameter of `field`'s type, passed as a JSON array.
+
+    psycopg dumps a list element by element in Python (a regular expression each); the
+    json module writes the whole column in C, and the server reads it back in order.
+    """
+    return ("ARRAY(SELECT e FROM json_array_elements_text(%s::json) WITH ORDINALITY "
+            f"AS a(e, i) ORDER BY i)::{_pg_type(field)}[]")
+
+
+def _json(values) -> str:
+    return json.dumps(values, ensure_ascii=False, check_circular=False)
 
 
 def _pg_type(field) -> str:

@@ -18,6 +18,7 @@ from store.errors import NotFound
 from store.models import AutomationSwitch, ConsentEvent, InboundMessage, Phone
 from store.vocabulary import (
     APPLIED,
+    BLOCKED,
     CARRIER,
     CASCADE,
     CLIENT_KEYWORD,
@@ -97,11 +98,17 @@ def persist_plans(items, *, return_ids: bool = True, batch_size: int = 500) -> l
 
 
 def _phone_row(plan, when: datetime, previous: dict | None) -> dict:
-    before, after = plan.before, plan.after
+    before = plan.before
     row = previous or {"e164": before.e164, "overall_changed_at": before.overall_changed_at}
-    row.update(overall=after.overall, overall_source=after.overall_source,
-               carrier_blocked=after.carrier_blocked,
-               carrier_blocked_at=when if after.carrier_blocked else None)
+    # the phone's columns of plan.after (an applied plan), without building its switches
+    overall, source, blocked = before.overall, before.overall_source, before.carrier_blocked
+    for c in () if plan.refused else plan.changes:
+        if c.scope == OVERALL:
+            overall, source = c.new_state, c.source
+        elif c.scope == CARRIER:
+            blocked = c.new_state == BLOCKED
+    row.update(overall=overall, overall_source=source, carrier_blocked=blocked,
+               carrier_blocked_at=when if blocked else None)
     if any(c.scope == OVERALL for c in plan.changes):
         row["overall_changed_at"] = when
     return row

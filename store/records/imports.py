@@ -27,14 +27,14 @@ from peewee import chunked
 
 from store.bulk import select_in
 from store.clock import to_naive_utc, utcnow
-from store.consent.changes import ensure_phones, load_states
+from store.consent.changes import load_or_create_states
 from store.consent.history import EventContext, persist_plans
 from store.consent.refusals import explain_refusal
 from store.consent.rules import Actor, plan_change
 from store.db import db
 from store.errors import InvalidPhone, InvalidRequest
 from store.phones import parse_phone
-from store.records.clients import clean_client, upsert_clients
+from store.records.clients import clean_client, name_key, upsert_clients
 from store.records.exports import (
     EXPORT_ONLY_COLUMNS,
     IMPORT_COLUMNS,
@@ -146,8 +146,9 @@ def _column(name: str) -> str:
 def _read_rows(reader, header: list[str], region: str,
                report: ImportReport) -> Iterator[ImportRow]:
     at = {h: i for i, h in enumerate(header) if h in COLUMNS}
-    unnamed = [i for i, h in enumerate(header) if not h]
     width = len(header)
+    slots = tuple(at.get(c, width) for c in COLUMNS)  # a column left out reads past the end
+    unnamed = [i for i, h in enumerate(header) if not h]
     rows = iter(reader)
     while True:
         with _reading(reader):
@@ -157,37 +158,40 @@ def _read_rows(reader, header: list[str], region: str,
         if not row:
             continue  # a blank line
         line = reader.line_num
-        if any(i < len(row) and row[i].strip() for i in unnamed):
+        if unnamed and any(i < len(row) and row[i].strip() for i in unnamed):
             raise InvalidRequest(f"line {line}: a column without a name in the header row "
                                  "holds a value; name the column or remove it")
         report.rows += 1
         try:
-            yield _parse_row(row, at, width, line, region)
+            yield _parse_row(row, slots, width, line, region)
         except (InvalidPhone, InvalidRequest) as exc:
             report.invalid += 1
             report.note(line, row[at["phone"]].strip() if at["phone"] < len(row) else "",
                         str(exc))
 
 
-def _parse_row(row: list[str], at: dict[str, int], width: int, line: int,
+def _parse_row(row: list[str], slots: tuple[int, ...], width: int, line: int,
                region: str) -> ImportRow:
-    if len(row) > width:
-        raise InvalidRequest(f"the row has more fields than the header ({len(row) - width} extra)")
-    if any("\x00" in value for value in row):
+    """Return the row read and checked; `slots` are the COLUMNS' places in it."""
+    n = len(row)
+    if n > width:
+        raise InvalidRequest(f"the row has more fields than the header ({n - width} extra)")
+    if "\x00" in "".join(row):
         raise InvalidRequest("the row contains a NUL character")
-    cells = [row[at[c]].strip() if c in at and at[c] < len(row) else "" for c in COLUMNS]
-    phone, raw_name, crm_id, overall, moment_text = cells
+    phone, raw_name, crm_id, overall, moment_text = [row[i].strip() if i < n else ""
+                                                     for i in slots]
     e164 = parse_phone(phone, region=region)
     # what the export wrote (GUARDED_CLIENT_COLUMNS), read back
     raw_name, crm_id = unguard_cell(raw_name), unguard_cell(crm_id)
     name = None
     if raw_name or crm_id:
         name, crm_id = clean_client(raw_name or crm_id, crm_id)
-    overall = overall.lower().replace("-", "_").replace(" ", "_")
+    if overall:
+        overall = overall.lower().replace("-", "_").replace(" ", "_")
     if overall not in ("", UNKNOWN, OPTED_IN, OPTED_OUT):
         raise InvalidRequest(
             f"overall must be opted_in, opted_out, unknown or empty, not {overall!r}")
-    moment = _parse_moment(moment_text)
+    moment = _parse_moment(moment_text) if moment_text else None
     if moment and overall in (OPTED_IN, UNKNOWN):
         raise InvalidRequest(f"opted_out_at is given but overall is {overall}")
     if moment and not overall:
@@ -210,17 +214,18 @@ def _parse_moment(text: str | None) -> datetime | None:
 
 
 def _import_batch(rows: list[ImportRow], actor: Actor, report: ImportReport) -> None:
-    phones = list(dict.fromkeys(r.e164 for r in rows))
-    ensure_phones(phones)
-    states = load_states(phones, lock=True)
+    states, created = load_or_create_states(r.e164 for r in rows)
     named = [{"phone_id": states[r.e164].phone_id, "name": r.name, "crm_id": r.crm_id}
              for r in rows if r.name]
     if named:
-        phone_ids = sorted({r["phone_id"] for r in named})
+        # a phone created by this batch has no client yet: only the others are read
+        phone_ids = sorted({states[r.e164].phone_id for r in rows
+                            if r.name and r.e164 not in created})
         before = _client_records(phone_ids)
         upsert_clients(named, existing=before)
         after = _client_records(phone_ids)
-        report.clients_created += len(after.keys() - before.keys())
+        fresh = {(r.e164, name_key(r.name)) for r in rows if r.name and r.e164 in created}
+        report.clients_created += len(after.keys() - before.keys()) + len(fresh)
         report.clients_updated += sum(_named(after.get(i)) != _named(was)
                                       for i, was in before.items())
     plans = []
