@@ -450,6 +450,26 @@ def test_a_campaign_of_100000_recipients_fits_while_other_bodies_keep_64_kib(api
     assert too_big.status_code == 413
 
 
+def test_a_large_campaign_records_every_recipient_in_order_with_its_reason(api):
+    recipients = [f"+1212555{n:04d}" for n in range(5000, 0, -1)]
+    body = campaign(api, [*recipients, "nope", recipients[0]]).get_json()
+    assert body["excluded"] | {"queued": body["queued"]} == {
+        "opted_out": 0, "unknown_excluded": 5000, "automation_off": 0, "carrier_blocked": 0,
+        "invalid_number": 1, "duplicate": 1, "queued": 0}
+    details = api("GET", f"/campaigns/{body['id']}?limit=1000").get_json()
+    assert details["statuses"]["blocked"] == 5001
+    assert [r["phone"] for r in details["recipients"]] == recipients[:1000]
+    assert {(r["status"], r["reason"]) for r in details["recipients"]} == {
+        ("blocked", "unknown_excluded")}
+    seen = details["recipients"]
+    while details["next_after"] is not None:
+        details = api("GET", f"/campaigns/{body['id']}?limit=1000"
+                             f"&after={details['next_after']}").get_json()
+        seen += details["recipients"]
+    assert [r["phone"] for r in seen] == [*recipients, "nope"]
+    assert (seen[-1]["status"], seen[-1]["reason"]) == ("blocked", "invalid_number")
+
+
 def test_a_review_decision_in_the_history_is_documented(api):
     from store.consent.reviews import decide_review
     from store.messaging.inbound import receive_text
