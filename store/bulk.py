@@ -59,6 +59,14 @@ def write_rows(
     times = [i for i, f in enumerate(fields) if isinstance(f, DateTimeField)]
     if times:
         rows = _adapt_times(rows, times)
+    if is_postgres() and not conflict:
+        # COPY: the fastest way in, and psycopg writes its rows in C
+        _LOG.debug((f"COPY {table} ({columns}) FROM STDIN", f"copy of {len(rows)} rows"))
+        tail = tuple(_adapt(d) if isinstance(d, datetime) else d for d in defaults)
+        with db.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((*row, *tail) if tail else row)
+        return
     if is_postgres():
         arrays = ", ".join(_pg_array(f) for f in fields)
         names = [f"c{i}" for i in range(len(fields))]

@@ -36,14 +36,16 @@ def clean_client(name: str | None, crm_id: str | None) -> tuple[str, str | None]
     return name, crm_id
 
 
-def upsert_clients(rows: list[dict], *, existing: dict[int, tuple] | None = None) -> None:
+def upsert_clients(rows: list[dict], *, existing: dict[int, tuple] | None = None,
+                   new_phones: frozenset[int] | set[int] = frozenset()) -> None:
     """Create or update clients from rows of {phone_id, name, crm_id}, set-based.
 
     A client is one (phone, name) pair; a new crm_id replaces the old, a missing one keeps it.
     A known crm_id under a new name renames that record rather than adding a second one.
     `existing`, when the caller has read it in this transaction, is every client on these
     phones ({id: (phone id, name, name key, crm_id)}): only a row that may rename one of
-    them then goes through the rename statement.
+    them then goes through the rename statement. `new_phones` are phones this transaction
+    created: their clients are plain inserts (COPY on PostgreSQL), nothing to conflict with.
     """
     now = utcnow()
     unique = {}
@@ -51,10 +53,13 @@ def upsert_clients(rows: list[dict], *, existing: dict[int, tuple] | None = None
         unique[(r["phone_id"], name_key(r["name"]))] = r
     items = sorted(unique.items())  # one lock order for everyone
     _rename(items if existing is None else _may_rename(items, existing), now)
-    values = [(pid, r["name"], key, r.get("crm_id"), now, now) for (pid, key), r in items]
-    write_rows(Client, [Client.phone, Client.name, Client.name_key, Client.crm_id,
-                        Client.created_at, Client.updated_at], values,
-               conflict=[Client.phone, Client.name_key],
+    fields = [Client.phone, Client.name, Client.name_key, Client.crm_id, Client.created_at,
+              Client.updated_at]
+    values = [(pid, r["name"], key, r.get("crm_id"), now, now) for (pid, key), r in items
+              if pid not in new_phones]
+    write_rows(Client, fields, [(pid, r["name"], key, r.get("crm_id"), now, now)
+                                for (pid, key), r in items if pid in new_phones])
+    write_rows(Client, fields, values, conflict=[Client.phone, Client.name_key],
                update={"name": 'EXCLUDED."name"',
                        "crm_id": 'COALESCE(EXCLUDED."crm_id", "client"."crm_id")',
                        "updated_at": 'EXCLUDED."updated_at"'})

@@ -222,7 +222,8 @@ def _import_batch(rows: list[ImportRow], actor: Actor, report: ImportReport) -> 
         phone_ids = sorted({states[r.e164].phone_id for r in rows
                             if r.name and r.e164 not in created})
         before = _client_records(phone_ids)
-        upsert_clients(named, existing=before)
+        upsert_clients(named, existing=before,
+                       new_phones={states[e164].phone_id for e164 in created})
         after = _client_records(phone_ids)
         fresh = {(r.e164, name_key(r.name)) for r in rows if r.name and r.e164 in created}
         report.clients_created += len(after.keys() - before.keys()) + len(fresh)
