@@ -17,3 +17,8 @@ control_socket_disable = True
 # a connection must never be shared by two processes (store/db.py also starts a forked
 # child's pool afresh, should anything open one before the fork).
 preload_app = False
+# Four threads a worker (gthread): a request waiting for its commit to be flushed leaves the
+# worker's CPU to another, and PostgreSQL flushes the commits that wait together at once
+# (2 sync workers had at most two requests in flight). Each thread takes its own pooled
+# connection (store/db.py); nothing else a request touches is shared between threads.
+threads = 4

@@ -113,6 +113,10 @@ class Server:
                     sizes.append(int(line.split()[1]) / 1024)
         return sizes
 
+    def cpu_seconds(self, db_url: str | None = None) -> float:
+        """Return the CPU time the workers (and the database's server processes) used."""
+        return sum(_cpu(pid) for pid in [*self.workers(), *postgres_backends(db_url)])
+
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -120,6 +124,26 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def _cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_backends(url: str | None) -> list[int]:
+    """Return the pids of the PostgreSQL server processes serving the database `url`."""
+    if not url or url.startswith("sqlite"):
+        return []
+    import psycopg
+
+    with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
+        return [pid for (pid,) in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()")]
 
 
 def free_port() -> int:
@@ -371,11 +395,14 @@ def bench_backend(backend: str, args, workdir: Path) -> list[dict]:
             tag = f"{backend}-{name.split()[0]}-{int(time.time())}"
             warm = drive(args, server.port, tag + "-warm", args.warmup, workdir)
             rss_start = server.rss_mb()
+            db_url = url if target is None else None
+            cpu_start = server.cpu_seconds(db_url)
             load = drive(args, server.port, tag, args.seconds, workdir)
+            cpu = server.cpu_seconds(db_url) - cpu_start
             rss_end = server.rss_mb()
         finally:
             server.stop()
-        rows.append({"backend": backend, "what": name, "load": load,
+        rows.append({"backend": backend, "what": name, "load": load, "cpu": cpu,
                      "rss": (rss_start, rss_end), "answered": warm.ok + load.ok})
     if args.count_rows:
         rows[-1]["committed"] = committed_inbound(url)
@@ -392,9 +419,11 @@ def report(rows: list[dict], args) -> None:
     print(f"\n{args.workers} gunicorn workers (Procfile), {args.connections} connections, "
           f"{args.seconds:g} s after {args.warmup:g} s warm-up, load generator {args.loadgen}, "
           f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}\n")
-    print("| backend | endpoint | req/s | p50 ms | p99 ms | non-2xx | ratio | worker RSS MB "
-          "start → end | load generator CPU s |")
-    print("|---|---|---:|---:|---:|---:|---:|---|---:|")
+    # CPU ms a request: the workers' own, and for the app on PostgreSQL its server
+    # processes' too; unlike req/s it hardly moves with what else the machine runs
+    print("| backend | endpoint | req/s | p50 ms | p99 ms | non-2xx | ratio | CPU ms/req | "
+          "worker RSS MB start → end | load generator CPU s |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---|---:|")
     bare = {}
     for row in rows:
         load = row["load"]
@@ -404,7 +433,8 @@ def report(rows: list[dict], args) -> None:
         rss = ", ".join(f"{a:.0f} → {b:.0f}" for a, b in zip(*row["rss"], strict=False))
         print(f"| {row['backend']} | {row['what']} | {load.rate:,.0f} | "
               f"{load.percentile(0.5):.1f} | {load.percentile(0.99):.1f} | "
-              f"{load.non_2xx:,} | {ratio:.2f} | {rss} | {load.generator_cpu:.1f} |")
+              f"{load.non_2xx:,} | {ratio:.2f} | {row['cpu'] / max(load.requests, 1) * 1000:.2f} | "
+              f"{rss} | {load.generator_cpu:.1f} |")
     for row in rows:
         if "committed" in row:
             print(f"\n{row['backend']}: {row['committed']:,} inbound texts committed for "

@@ -192,8 +192,8 @@ class Queue:
         # poll the queue at least every 2 s when idle (huey's default backs off to 10 s)
         consumer = self.huey.create_consumer(workers=workers, worker_type="thread",
                                              periodic=True, max_delay=2.0)
-        self.wake()
-        self.wake_alerts()
+        self._call(self.deliver)  # at start, whatever waits in the queue already
+        self._call(self.post_alerts)
         return consumer
 
 

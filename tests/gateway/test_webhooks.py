@@ -359,6 +359,7 @@ def test_a_part_retried_late_by_vonage_still_waits_for_its_sibling(client):
 
 def woken_tasks(app, monkeypatch) -> list[str]:
     queue = app.extensions["smsprefs.queue"]
+    queue.huey.flush()  # on PostgreSQL the queue's table outlives a test: nothing waits
     woken: list[str] = []
     monkeypatch.setattr(queue, "_call", lambda task, delay=0: woken.append(task.name))
     return woken
