@@ -11,8 +11,9 @@ WEB_CONCURRENCY=2), one after the other on the same machine. A load generator ke
 (`?token=WEBHOOK_TOKEN`), 95 % ordinary replies and 5 % STOP from 10,000 phones, every
 messageId new. It is wrk when installed (--loadgen wrk), else a small asyncio generator in
 two processes. Prints req/s, p50/p99 latency, non-2xx answers, the ratio of the app to the
-bare endpoint, the workers' RSS after the warm-up and at the end, and the inbound rows the
-app committed (which must equal the 2xx it answered).
+bare endpoint, the CPU time a request cost (the workers', and for the app on PostgreSQL
+its server processes' too), the workers' RSS after the warm-up and at the end, and the
+inbound rows the app committed (which must equal the 2xx it answered).
 """
 
 from __future__ import annotations
