@@ -25,6 +25,10 @@ def import_(config: Config, file: Path, batch_size: int) -> None:
     Any other column stops the import before anything is written, except the columns
     `export clients` adds, which are skipped: an export imports back unchanged. The import
     is all or nothing: a file found broken part-way, or any failure, changes nothing.
+
+    Prints how many rows were created, updated, unchanged, skipped (a consent rule refused
+    them) and invalid, then the skipped and invalid lines in line order. Exits 1 when any
+    row was skipped or invalid (the rest are imported), 0 when every row was taken.
     """
     from contextlib import ExitStack
 
@@ -47,9 +51,12 @@ def import_(config: Config, file: Path, batch_size: int) -> None:
                                 batch_size=batch_size, progress=progress)
         except StoreError as exc:
             fail(exc)
-    click.echo(f"{report.rows} rows: {report.applied} applied, {report.unchanged} unchanged, "
-               f"{report.skipped} skipped, {report.invalid} invalid; client records: "
-               f"{report.clients_created} created, {report.clients_updated} updated")
+        if bar is not None:  # blank and invalid lines never reached a batch: the bar ends full
+            bar.update(bar.length - bar.pos)
+    click.echo(f"{report.rows} rows: {report.created} created, {report.updated} updated, "
+               f"{report.rows_unchanged} unchanged, {report.skipped} skipped, "
+               f"{report.invalid} invalid (consent changed on {report.applied}; client "
+               f"records: {report.clients_created} created, {report.clients_updated} updated)")
     if report.ignored_columns:
         click.echo("  not imported (columns of `export clients` an import cannot set): "
                    + ", ".join(report.ignored_columns))
@@ -58,6 +65,8 @@ def import_(config: Config, file: Path, batch_size: int) -> None:
     more = report.skipped + report.invalid - min(len(report.problems), 50)
     if more > 0:
         click.echo(f"  … and {more} more")
+    if report.skipped or report.invalid:
+        sys.exit(1)  # said in --help: a script must see that some rows were not taken
 
 
 @main.command()

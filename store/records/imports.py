@@ -16,6 +16,7 @@ or its phones' row locks (PostgreSQL) until it commits.
 
 from __future__ import annotations
 
+import bisect
 import csv
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -52,18 +53,32 @@ class ImportReport:
     """What an import did: counts, and the rows it skipped or could not read."""
 
     rows: int = 0
-    applied: int = 0
-    unchanged: int = 0
+    # each row is one of: created (its phone is new), updated (its consent or client record
+    # changed), skipped (a rule refused it), invalid (unreadable), or none of these: unchanged
+    created: int = 0
+    updated: int = 0
     skipped: int = 0
     invalid: int = 0
+    # consent alone: rows whose consent change was applied, rows that changed no consent
+    applied: int = 0
+    unchanged: int = 0
     clients_created: int = 0
     clients_updated: int = 0  # renamed, or given a new crm_id
     ignored_columns: tuple[str, ...] = ()  # export-only columns present in the file
     problems: list[tuple[int, str, str]] = field(default_factory=list)  # (line, phone, reason)
 
+    @property
+    def rows_unchanged(self) -> int:
+        return self.rows - self.created - self.updated - self.skipped - self.invalid
+
     def note(self, line: int, phone: str, reason: str) -> None:
-        if len(self.problems) < MAX_REPORTED:
-            self.problems.append((line, phone, reason))
+        """Keep the problem, in line order; past MAX_REPORTED, the earliest lines."""
+        problem = (line, phone, reason)
+        if len(self.problems) >= MAX_REPORTED:
+            if line > self.problems[-1][0]:
+                return
+            self.problems.pop()
+        bisect.insort(self.problems, problem)
 
 
 class ImportRow(NamedTuple):
@@ -227,15 +242,29 @@ def _import_batch(rows: list[ImportRow], actor: Actor, report: ImportReport) -> 
         after = _client_records(phone_ids)
         fresh = {(r.e164, name_key(r.name)) for r in rows if r.name and r.e164 in created}
         report.clients_created += len(after.keys() - before.keys()) + len(fresh)
-        report.clients_updated += sum(_named(after.get(i)) != _named(was)
-                                      for i, was in before.items())
+        changed = [i for i, was in before.items() if _named(after.get(i)) != _named(was)]
+        report.clients_updated += len(changed)
+        renamed = {after[i][0] for i in [*(after.keys() - before.keys()), *changed]}
+    else:
+        renamed = set()
     plans = []
+    counted: set[str] = set()  # new phones whose first row was counted as created
+
+    def count(row: ImportRow, applied: bool) -> None:
+        if row.e164 in created and row.e164 not in counted:
+            counted.add(row.e164)
+            report.created += 1
+        elif applied or states[row.e164].phone_id in renamed:
+            renamed.discard(states[row.e164].phone_id)  # its first row with the phone did it
+            report.updated += 1
+
     # a phone twice in a batch sees its first row: its state moves on only while rows remain
     remaining = Counter(r.e164 for r in rows if r.overall is not None)
     now_context = EventContext()
     for row in rows:
         if row.overall is None:
             report.unchanged += 1
+            count(row, False)
             continue
         plan = plan_change(states[row.e164], actor=actor, overall=row.overall)
         context = (EventContext(occurred_at=row.opted_out_at)
@@ -251,8 +280,10 @@ def _import_batch(rows: list[ImportRow], actor: Actor, report: ImportReport) -> 
                         + explain_refusal(refusal.scope, refusal.reason))
         elif plan.changes:
             report.applied += 1
+            count(row, True)
         else:
             report.unchanged += 1
+            count(row, False)
     persist_plans(plans, return_ids=False)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -46,8 +47,8 @@ def test_import_prints_a_summary_and_the_rows_it_skipped(smsprefs, tmp_path):
                    "2125550101,Bob,C2,opted_out,2025-01-01\n"
                    "nope,Cy,,,\n", encoding="utf-8")
     result = smsprefs("import", str(csv))
-    assert result.exit_code == 0, result.output
-    assert "3 rows: 1 applied, 0 unchanged, 1 skipped, 1 invalid" in result.output
+    assert result.exit_code == 1, result.output  # rows were not taken: a script must see it
+    assert "3 rows: 1 created, 0 updated, 0 unchanged, 1 skipped, 1 invalid" in result.output
     assert "line 2: +12125550100: skipped (import_never_relaxes)" in result.output
     assert "line 4: nope:" in result.output
 
@@ -85,8 +86,8 @@ def test_export_clients_then_import_changes_nothing_names_included(smsprefs, tmp
     assert "'=SUM(A1:A9),'+C1," in out.read_text()
     result = smsprefs("import", str(out))
     assert result.exit_code == 0, result.output
-    assert ("3 rows: 0 applied, 3 unchanged, 0 skipped, 0 invalid; "
-            "client records: 0 created, 0 updated") in result.output
+    assert "3 rows: 0 created, 0 updated, 3 unchanged, 0 skipped, 0 invalid" in result.output
+    assert "client records: 0 created, 0 updated" in result.output
     assert "not imported (columns of `export clients` an import cannot set): overall_source" \
         in result.output
     assert [(c.id, c.name, c.crm_id) for c in clients_of(PHONE)] == before
@@ -274,3 +275,30 @@ def test_misread_needs_a_note_and_an_actor(smsprefs):
         result = smsprefs("misread", PHONE, str(event), *missing)
         assert result.exit_code == 2
         assert "Missing option" in result.output
+
+
+def test_import_counts_each_row_once_and_lists_problems_in_line_order(smsprefs, tmp_path):
+    client_texts(PHONE, "opt_out")
+    staff_sets("+12125550102", overall="opted_in", note="asked in person")
+    csv = tmp_path / "crm.csv"
+    csv.write_text("phone,name,crm_id,overall,opted_out_at\n"
+                   "2125550100,Ana,C1,opted_in,\n"      # line 2: skipped (the client's STOP)
+                   "bad,Bo,,,\n"                         # line 3: invalid
+                   "2125550101,Cy,C3,opted_out,\n"       # line 4: created (a new phone)
+                   "2125550102,Di,,,\n"                  # line 5: updated (a new client record)
+                   "2125550102,Di,,opted_in,\n"          # line 6: unchanged
+                   "oops,Ed,,,\n", encoding="utf-8")      # line 7: invalid
+    result = smsprefs("import", str(csv))
+    assert result.exit_code == 1, result.output
+    assert "6 rows: 1 created, 1 updated, 1 unchanged, 1 skipped, 2 invalid" in result.output
+    lines = [int(n) for n in re.findall(r"^  line (\d+):", result.output, re.M)]
+    assert lines == [2, 3, 7]
+
+
+def test_an_import_that_takes_every_row_exits_0_and_fills_its_bar(smsprefs, tmp_path):
+    csv = tmp_path / "crm.csv"
+    csv.write_text("phone,name,crm_id,overall,opted_out_at\n2125550100,Ana,C1,opted_out,\n\n\n",
+                   encoding="utf-8")
+    result = smsprefs("import", str(csv))
+    assert result.exit_code == 0, result.output
+    assert "1 rows: 1 created, 0 updated, 0 unchanged, 0 skipped, 0 invalid" in result.output
