@@ -4,7 +4,6 @@ by the edges through the helpers below, and migrated by migrate() with Peewee's 
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import sqlite3
 import threading
@@ -173,44 +172,6 @@ def lock_rows(query):
     SQLite has no row locks; there `lock_type='IMMEDIATE'` already serializes writers.
     """
     return query.for_update() if db.obj.for_update else query
-
-
-def insert_rows(
-    model, fields: list, rows: list[tuple], *, conflict: list | None = None,
-    update: dict[str, str] | None = None,
-) -> None:
-    """Insert `rows` (tuples of values for `fields`) with one prepared statement.
-
-    Written by hand because peewee builds SQL value by value (about 90 µs a row for ten
-    columns); executemany prepares once and lets the driver stream the rows (sqlite3 in C,
-    psycopg in pipeline mode). Fields left out get their model default, as with peewee.
-    With `conflict` (fields of a unique index) a duplicate is skipped, or, with `update`
-    ({column: SQL expression over EXCLUDED."column"}), updated: the same upsert syntax on
-    SQLite and PostgreSQL. Used by the bulk paths: imports and campaigns.
-    """
-    if not rows:
-        return
-    named = {f.name for f in fields}
-    extra = [f for f in model._meta.sorted_fields
-             if f.name not in named and f.default is not None and not f.primary_key]
-    defaults = tuple(f.default() if callable(f.default) else f.default for f in extra)
-    columns = [*fields, *extra]
-    convert = [f.db_value for f in columns]
-    sql = (f"INSERT INTO {_quote(model._meta.table_name)} "
-           f"({', '.join(_quote(f.column_name) for f in columns)}) "
-           f"VALUES ({', '.join([db.obj.param] * len(columns))})")
-    if conflict:
-        target = ", ".join(_quote(f.column_name) for f in conflict)
-        if update:
-            sets = ", ".join(f"{_quote(col)} = {expr}" for col, expr in update.items())
-            sql += f" ON CONFLICT ({target}) DO UPDATE SET {sets}"
-        else:
-            sql += f" ON CONFLICT ({target}) DO NOTHING"
-    values = [tuple(c(v) for c, v in zip(convert, (*row, *defaults), strict=True))
-              for row in rows]
-    # logged like peewee's own statements, so query counts see one batch per call
-    logging.getLogger("peewee").debug((sql, f"executemany of {len(values)} rows"))
-    db.cursor().executemany(sql, values)
 
 
 def _quote(name: str) -> str:

@@ -11,9 +11,8 @@ from datetime import datetime
 
 from peewee import chunked
 
-from store.bulk import write_rows
+from store.bulk import insert_rows, write_rows
 from store.clock import utcnow
-from store.db import insert_rows
 from store.errors import NotFound
 from store.models import AutomationSwitch, ConsentEvent, InboundMessage, Phone
 from store.vocabulary import (
