@@ -3,9 +3,10 @@ the history's events).
 
 insert_rows() hands peewee-typed rows to the driver's executemany, which is one statement per
 row on the server: SQLite runs them in C at a few µs each, but PostgreSQL pays a round of
-parse, bind and execute for each (~13 µs a row even in pipeline mode). Here PostgreSQL gets
-each batch as one statement over arrays (write_rows), and SQLite keeps executemany. The values are given as the driver takes them (str, int, bool,
-naive UTC datetime, None), so no field converts them one by one.
+parse, bind and execute for each (~13 µs a row even in pipeline mode). write_rows() gives
+PostgreSQL each batch as one statement over arrays, and keeps executemany on SQLite. Its
+values are given as the driver takes them (str, int, bool, naive UTC datetime, None), so no
+field converts them one by one.
 """
 
 from __future__ import annotations
