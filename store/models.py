@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from peewee import (
     BigAutoField,
+    BigIntegerField,
     BooleanField,
     CharField,
     DateTimeField,
@@ -90,9 +91,20 @@ class ConsentEvent(BaseModel):
     corrects = ForeignKeyField("self", null=True, backref="corrections", on_delete="RESTRICT")
     occurred_at = DateTimeField()  # when it happened (an import's opted_out_at may be older)
     recorded_at = DateTimeField(default=utcnow)
+    # An opt-out's likely cause (SPEC section 11): the last text sent to the phone within 7
+    # days. Plain columns, no foreign keys: an event is never updated, whatever happens to
+    # the message or its campaign later.
+    cause_message_id = BigIntegerField(null=True, index=True)
+    cause_kind = CharField(max_length=24, null=True)
+    cause_campaign_id = BigIntegerField(null=True)
+    cause_automation = CharField(max_length=40, null=True)
+    # The chain of evidence (SPEC rule 12, store/consent/chain.py); null only in a row
+    # written by hand, which `smsprefs verify` reports.
+    prev_hash = CharField(max_length=64, null=True)
+    hash = CharField(max_length=64, null=True)
 
     class Meta:
-        indexes = ((("phone", "id"), False),)
+        indexes = ((("phone", "id"), False), (("occurred_at",), False))
 
 
 class InboundMessage(BaseModel):
@@ -174,6 +186,8 @@ class OutboundMessage(BaseModel):
             (("status", "send_at"), False),
             (("campaign", "id"), False),
             (("phone", "kind", "created_at"), False),
+            (("automation", "sent_at"), False),
+            (("to", "sent_at"), False),
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from store.consent.changes import CLIENT, apply_client_intent, change_consent
 from store.consent.history import EventContext
 from store.consent.rules import Actor
+from store.db import db, is_postgres
 from store.messaging.inbound import receive_text
 from store.models import Review
 
@@ -36,8 +37,18 @@ def pending_review(e164: str = PHONE, text: str = "I'll stop by Friday", **kw) -
     return result.review
 
 
-__all__ = ["API", "CLIENT", "IMPORTER", "OTHER", "PHONE", "STAFF", "client_texts", "pending_review",
-           "staff_sets"]
+__all__ = [
+    "API",
+    "CLIENT",
+    "IMPORTER",
+    "OTHER",
+    "PHONE",
+    "STAFF",
+    "as_superuser",
+    "client_texts",
+    "pending_review",
+    "staff_sets",
+]
 
 
 def can_send(to: str, *, kind: str, automation: str | None = None,
@@ -51,3 +62,19 @@ def can_send(to: str, *, kind: str, automation: str | None = None,
     e164 = try_parse_phone(to, region="US")
     return decide(get_state(e164) if e164 else None, kind=kind, automation=automation,
                   include_unknown=include_unknown, now=now, fallback_zone=fallback_zone)
+
+
+def as_superuser(sql: str, params=()) -> None:
+    """Run `sql` with the append-only trigger lifted, as someone holding the database's
+    owner rights could."""
+    if is_postgres():
+        db.execute_sql("ALTER TABLE consent_event DISABLE TRIGGER consent_event_append_only")
+        db.execute_sql(sql, params)
+        db.execute_sql("ALTER TABLE consent_event ENABLE TRIGGER consent_event_append_only")
+    else:
+        for op in ("update", "delete"):
+            db.execute_sql(f"DROP TRIGGER consent_event_no_{op}")
+        db.execute_sql(sql, params)
+        for op in ("update", "delete"):
+            db.execute_sql(f"CREATE TRIGGER consent_event_no_{op} BEFORE {op.upper()} ON "
+                           "consent_event BEGIN SELECT RAISE(ABORT, 'append-only'); END")

@@ -23,19 +23,25 @@ def migrate() -> None:
 
 @main.command()
 def verify() -> None:
-    """Replay every consent event and report phones whose state differs from its history."""
-    from store.consent import history_size
+    """Replay every consent event against the current state, and recompute the chain of
+    hashes (SPEC rule 12); exit 1 naming what does not hold."""
+    from store.consent import history_size, verify_chain
     from store.consent import verify as replay_all
 
     problems = 0
     for m in replay_all():
         problems += 1
         click.echo(f"{m.e164} {m.scope}: history says {m.expected}, state is {m.actual}")
+    broken = verify_chain()
+    if broken is not None:
+        problems += 1
+        click.echo(f"chain broken at event {broken.event_id}: {broken.problem}")
     phones, events = history_size()
     if problems:
-        click.echo(f"{problems} mismatches among {phones} phones and {events} events", err=True)
+        click.echo(f"{problems} problems among {phones} phones and {events} events", err=True)
         sys.exit(1)
-    click.echo(f"ok: {phones} phones match the replay of their {events} events")
+    click.echo(f"ok: {phones} phones match the replay of their {events} events, "
+               "and the chain of hashes holds")
 
 
 def _logging() -> None:

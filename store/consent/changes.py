@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from store.automations import get_automation
 from store.bulk import insert_new, select_in, write_rows
 from store.clock import now_or, to_naive_utc, utcnow
+from store.consent import chain
 from store.consent.history import EventContext, find_event, misread_facts, persist_plans
 from store.consent.misread import (
     plan_misread,
@@ -121,6 +122,7 @@ def load_or_create_states(e164s: Iterable[str]) -> tuple[dict[str, ConsentState]
     stored; and which of them this created (never seen: `unknown`, every switch on)."""
     # sorted, so two imports inserting the same phones lock them in the same order
     wanted = sorted(set(e164s))
+    chain.lock()  # before any row lock (chain.py)
     created = insert_new(Phone, Phone.e164, wanted)
     # a new row holds the defaults ConsentState has: no need to read it back
     states = load_states([e for e in wanted if e not in created], lock=True)
@@ -135,6 +137,7 @@ def ensure_phones(e164s: Iterable[str]) -> None:
 
 
 def _locked_state(e164: str) -> ConsentState:
+    chain.lock()  # before any row lock (chain.py)
     ensure_phones([e164])
     return load_states([e164], lock=True)[e164]
 

@@ -12,7 +12,9 @@ from datetime import datetime
 from peewee import chunked
 
 from store.bulk import insert_rows, write_rows
-from store.clock import utcnow
+from store.clock import to_naive_utc, utcnow
+from store.consent.attribution import NO_CAUSE, is_opt_out, likely_causes
+from store.consent.chain import CHAIN_FIELDS, seal
 from store.errors import NotFound
 from store.models import AutomationSwitch, ConsentEvent, InboundMessage, Phone
 from store.vocabulary import (
@@ -48,7 +50,10 @@ class EventContext:
 
 EVENT_FIELDS = ("phone", "actor", "channel", "inbound_message_id", "raw_text", "rule",
                 "classifier_version", "note", "corrects", "occurred_at", "recorded_at", "scope",
-                "old_state", "new_state", "source", "outcome", "reason")
+                "old_state", "new_state", "source", "outcome", "reason", "cause_message_id",
+                "cause_kind", "cause_campaign_id", "cause_automation", "prev_hash", "hash")
+# where each of the chain's fields is in an event row before its hashes are added
+_CHAIN_AT = [EVENT_FIELDS.index(f) for f in CHAIN_FIELDS]
 SWITCH_FIELDS = (AutomationSwitch.phone, AutomationSwitch.automation, AutomationSwitch.state,
                  AutomationSwitch.source, AutomationSwitch.changed_at)
 
@@ -61,18 +66,23 @@ def persist_plans(items, *, return_ids: bool = True, batch_size: int = 500) -> l
     import's faster path: one statement per table on PostgreSQL too, see store.bulk).
     """
     now = utcnow()
+    items = [(plan, actor, context, to_naive_utc(context.occurred_at or now))
+             for plan, actor, context in items]
+    causes = likely_causes({plan.before.e164: when for plan, _, _, when in items
+                            if any(is_opt_out(c) for c in plan.changes)})
     events, phones, switches = [], {}, {}
-    for plan, actor, context in items:
-        when = context.occurred_at or now
+    for plan, actor, context, when in items:
         base = (plan.before.phone_id, actor.actor, actor.channel, context.inbound_message_id,
                 context.raw_text, context.rule, context.classifier_version, context.note,
                 context.corrects_event_id, when, now)
         for r in plan.refusals:
             events.append((*base, r.scope, r.old_state, r.requested, actor.source, REFUSED,
-                           r.reason))
+                           r.reason, *NO_CAUSE))
+        cause = causes.get(plan.before.e164)
         for c in plan.changes:
             events.append((*base, c.scope, c.old_state, c.new_state, c.source, APPLIED,
-                           c.reason))
+                           c.reason, *(cause.columns() if cause and is_opt_out(c)
+                                       else NO_CAUSE)))
             if c.scope == REVIEW_SCOPE:
                 continue
             if c.scope in (OVERALL, CARRIER):
@@ -80,6 +90,8 @@ def persist_plans(items, *, return_ids: bool = True, batch_size: int = 500) -> l
             else:
                 switches[(plan.before.phone_id, c.scope)] = (
                     plan.before.phone_id, c.scope, c.new_state, c.source, when)
+    events = _sealed(events, {plan.before.phone_id: plan.before.e164
+                              for plan, _, _, _ in items})
     write = insert_rows if return_ids else write_rows
     fields = [getattr(ConsentEvent, k) for k in EVENT_FIELDS]
     if return_ids:
@@ -94,6 +106,18 @@ def persist_plans(items, *, return_ids: bool = True, batch_size: int = 500) -> l
           conflict=[AutomationSwitch.phone, AutomationSwitch.automation],
           update={c: f'EXCLUDED."{c}"' for c in ("state", "source", "changed_at")})
     return ids
+
+
+def _sealed(events: list[tuple], e164s: dict[int, str]) -> list[tuple]:
+    """Return the event rows with their place in the chain (prev_hash, hash) added."""
+    if not events:
+        return events
+    contents = []
+    for row in events:
+        values = [row[i] for i in _CHAIN_AT]
+        values[0] = e164s[values[0]]  # the chain names the phone by its number
+        contents.append(values)
+    return [(*row, *hashes) for row, hashes in zip(events, seal(contents), strict=True)]
 
 
 def _phone_row(plan, when: datetime, previous: dict | None) -> dict:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from store.clock import now_or, to_aware, to_naive_utc, utcnow
+from store.consent import chain
 from store.consent.changes import ensure_phones, load_states, record_change
 from store.consent.history import EventContext, persist_plans
 from store.consent.rules import Actor, Change, Plan
@@ -36,6 +37,7 @@ def decide_review(review_id: int, *, decision: str, actor: Actor) -> ReviewDecis
         raise InvalidRequest(f"a decision is one of {', '.join(DECISIONS)}, not {decision!r}")
     status = DECISIONS[decision]
     with db.atomic():
+        chain.lock()  # before any row lock (chain.py)
         review = Review.get_or_none(Review.id == review_id)
         if review is None:
             raise NotFound(f"no review has id {review_id}")

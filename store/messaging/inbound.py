@@ -15,6 +15,7 @@ from peewee import fn
 
 from store.classifier import classify
 from store.clock import to_naive_utc, utcnow
+from store.consent import chain
 from store.consent.changes import (
     ChangeResult,
     apply_client_intent,
@@ -109,6 +110,8 @@ def receive_text(
         if done is not None:
             return done
     with db.atomic():
+        if e164 and (found.intent in (OPT_OUT, OPT_IN) or found.rule == YES_WITHOUT_CONTEXT):
+            chain.lock()  # it may append events: the chain's lock before any row (chain.py)
         phone = _sender(e164) if e164 else None
         if found.rule == YES_WITHOUT_CONTEXT and phone is not None and yes_means_opt_in(
                 state_from_rows(phone, []), phone.opt_in_requested_at):
@@ -232,6 +235,7 @@ def receive_part(
     received_at = utcnow()
     with db.atomic():
         e164 = parse_msisdn(from_number)
+        chain.lock()  # the last part may complete an opt-out: before any row lock (chain.py)
         if e164:  # the sender's row lock makes two parts arriving at once see each other
             ensure_phones([e164])
             list(lock_rows(Phone.select(Phone.id).where(Phone.e164 == e164)))

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from gateway.cli import main
 from store.db import db
-from store.models import Phone
-from tests.factories import PHONE, client_texts, staff_sets
+from store.models import ConsentEvent, Phone
+from tests.factories import PHONE, as_superuser, client_texts, staff_sets
 
 
 @pytest.fixture
@@ -142,6 +142,17 @@ def test_verify_reports_ok_then_a_tampered_phone(smsprefs):
     assert bad.exit_code == 1
     assert f"{PHONE} overall: history says opted_out/client_keyword, state is opted_in/" \
         "client_keyword" in bad.output
+
+
+def test_verify_names_the_first_event_whose_hash_breaks(smsprefs):
+    client_texts(PHONE, "opt_out")
+    client_texts(PHONE, "opt_in", text="START")
+    target = ConsentEvent.select().order_by(ConsentEvent.id)[1]
+    as_superuser(f"UPDATE consent_event SET note = 'edited' WHERE id = {db.obj.param}",
+                 (target.id,))
+    result = smsprefs("verify")
+    assert result.exit_code == 1
+    assert f"chain broken at event {target.id}: its hash does not match" in result.output
 
 
 def test_classify_prints_json(smsprefs):

@@ -1,0 +1,154 @@
+"""The chain of evidence (SPEC rule 12): every event hashed with the hash before it.
+
+Each consent event stores `prev_hash`, the hash of the event before it in id order (64
+zeros for the first), and `hash` = SHA-256 over `prev_hash`, a newline and the event's
+canonical content (`canonical`). One chain runs through the whole store: changing,
+removing or inserting any event by hand, or renumbering events, breaks the hash of that
+event or the link of the one after it, and `smsprefs verify` names the first such event.
+
+Order: on PostgreSQL ids come from a sequence that concurrent transactions draw from in
+any order, so a writer takes `lock()` (a transaction-level advisory lock) before it draws
+ids and reads the last hash, and holds it to its commit: the next writer then sees the
+rows and continues from them. A writer takes it before any row lock (the inbound path, the
+single changes, the import), so a transaction never waits for it while holding a row
+another holder needs. SQLite already runs one writer at a time (BEGIN IMMEDIATE).
+
+The encoding is written so a program in any language can re-check a proof with only a
+JSON library and SHA-256: tools/check_proof.py does it with Python's standard library.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from store.db import db, is_postgres
+
+GENESIS = "0" * 64
+# The content of an event that its hash covers, in this order: every column but the id,
+# the hashes themselves and the phone's row id (the phone is written as its E.164 number,
+# so a proof for one phone is self-contained).
+CHAIN_FIELDS = ("phone", "scope", "old_state", "new_state", "source", "outcome", "reason",
+                "actor", "channel", "inbound_message_id", "raw_text", "rule",
+                "classifier_version", "note", "corrects", "occurred_at", "recorded_at",
+                "cause_message_id", "cause_kind", "cause_campaign_id", "cause_automation")
+# A constant of this project: pg_advisory_xact_lock's key for the chain ("smsp" "chai").
+_PG_CHAIN_KEY = 0x736D7370_63686169
+_HEAD = 'SELECT "hash" FROM "consent_event" ORDER BY "id" DESC LIMIT 1'
+
+
+def encode_value(value) -> str | int | None:
+    """Return a column's value as the canonical encoding writes it."""
+    if isinstance(value, datetime):
+        # naive UTC, as stored; always with microseconds, so both databases agree
+        return value.isoformat(sep=" ", timespec="microseconds")
+    return value
+
+
+def canonical(values: Iterable) -> bytes:
+    """Return the canonical encoding of an event's CHAIN_FIELDS values, in that order.
+
+    A JSON array (UTF-8, no spaces, no escaping beyond JSON's own), so it is one
+    unambiguous string whatever the texts hold.
+    """
+    return json.dumps([encode_value(v) for v in values], ensure_ascii=False,
+                      separators=(",", ":")).encode()
+
+
+def link(prev_hash: str, values: Iterable) -> str:
+    """Return the hash of an event whose content is `values` and whose predecessor's
+    hash is `prev_hash`."""
+    return hashlib.sha256(prev_hash.encode() + b"\n" + canonical(values)).hexdigest()
+
+
+def lock() -> None:
+    """Take the chain's lock until the current transaction ends (PostgreSQL; SQLite's
+    transactions already write one at a time). Taking it again is free."""
+    if is_postgres() and db.in_transaction():
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_CHAIN_KEY,))
+
+
+def head() -> str:
+    """Return the hash of the last event (GENESIS when there is none). Call under lock()."""
+    row = db.execute_sql(_HEAD).fetchone()
+    return row[0] if row and row[0] else GENESIS
+
+
+def seal(contents: list[tuple]) -> list[tuple[str, str]]:
+    """Return (prev_hash, hash) for each event content (CHAIN_FIELDS order) about to be
+    appended in this order; takes the lock and reads the head."""
+    lock()
+    previous = head()
+    sealed = []
+    for values in contents:
+        current = link(previous, values)
+        sealed.append((previous, current))
+        previous = current
+    return sealed
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first event where the chain does not hold, and how."""
+
+    event_id: int
+    problem: str
+
+
+def first_break(events: Iterable[tuple]) -> ChainBreak | None:
+    """Return the first break in `events`: (id, prev_hash, hash, *CHAIN_FIELDS values)
+    in id order, from the first event of the store on."""
+    previous = GENESIS
+    for event_id, prev_hash, stored, *values in events:
+        if prev_hash != previous:
+            return ChainBreak(event_id, "its prev_hash is not the hash of the event before it "
+                              "(an event was removed, inserted or reordered)")
+        if link(previous, values) != stored:
+            return ChainBreak(event_id, "its hash does not match its content "
+                              "(the event was changed after it was written)")
+        previous = stored
+    return None
+
+
+def verify_chain() -> ChainBreak | None:
+    """Recompute the whole chain in one snapshot; return its first break, or None."""
+    with db.atomic("REPEATABLE READ" if is_postgres() else "DEFERRED"):
+        return first_break(chained_rows())
+
+
+def chained_rows(batch_size: int = 5_000) -> Iterator[tuple]:
+    """Yield every event as first_break() reads it, in id order, a batch at a time."""
+    columns = ", ".join('"p"."e164"' if f == "phone" else f'"e"."{_column(f)}"'
+                        for f in CHAIN_FIELDS)
+    sql = (f'SELECT "e"."id", "e"."prev_hash", "e"."hash", {columns} FROM "consent_event" '
+           f'AS "e" JOIN "phone" AS "p" ON "p"."id" = "e"."phone_id" WHERE "e"."id" > {{}} '
+           f'ORDER BY "e"."id" LIMIT {batch_size}')
+    param = db.obj.param
+    read = _readers()
+    after = 0
+    while True:
+        rows = db.execute_sql(sql.format(param), (after,)).fetchall()
+        for row in rows:
+            yield row[:3] + tuple(r(v) for r, v in zip(read, row[3:], strict=True))
+        if len(rows) < batch_size:
+            return
+        after = rows[-1][0]
+
+
+def _column(name: str) -> str:
+    return "corrects_id" if name == "corrects" else name
+
+
+def _readers() -> list:
+    # the columns' own conversions (SQLite hands datetimes back as text)
+    from store.models import ConsentEvent
+
+    def same(v):
+        return v
+
+    fields = ConsentEvent._meta.fields
+    return [same if f == "phone" else (fields[f].python_value if f in fields else same)
+            for f in CHAIN_FIELDS]
