@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import threading
 
 import pytest
@@ -80,3 +81,29 @@ def test_many_writers_on_one_phone_never_lose_an_event():
     assert list(verify()) == []
     events = list_events(phone, limit=1000)
     assert sum(e.scope == "overall" for e in events) >= 1
+
+
+def test_the_chain_holds_with_many_writers_at_once():
+    """Writers on different phones append to the one chain at the same moment (on
+    PostgreSQL each on its own connection): no two events may claim the same predecessor."""
+    from store.consent.chain import verify_chain
+    from store.models import ConsentEvent
+    from store.records.imports import import_csv
+
+    def changes(n):
+        phone = f"+1212558{n:04d}"
+        for _ in range(6):
+            client_texts(phone, "opt_out")
+            client_texts(phone, "opt_in", text="START")
+
+    def an_import():
+        rows = "".join(f"+1212559{i:04d},Client {i},,opted_out,\n" for i in range(300))
+        import_csv(io.StringIO("phone,name,crm_id,overall,opted_out_at\n" + rows),
+                   source_name="crm.csv", batch_size=50)
+
+    race(*(lambda n=n: changes(n) for n in range(6)), an_import)
+    prev_hashes = [e.prev_hash for e in ConsentEvent.select()]
+    assert len(prev_hashes) > 6 * 12 + 300
+    assert len(set(prev_hashes)) == len(prev_hashes)
+    assert verify_chain() is None
+    assert list(verify()) == []
