@@ -1,4 +1,5 @@
-"""Records: clients (CRM people) on phones, CSV imports and exports, and the consent card.
+"""Records: clients (CRM people) on phones, CSV imports and exports, the consent card, and
+what waits for a person (pending reviews, carrier blocks).
 
 What the edges may call; the gateway and the bot import only this front door.
 """
@@ -18,9 +19,18 @@ from store.records.card import (
 from store.records.clients import MAX_CRM_ID, MAX_NAME, clients_of, find_phones, upsert_client
 from store.records.exports import export_clients, export_events
 from store.records.imports import ImportReport, import_csv
+from store.records.overview import (
+    CarrierBlock,
+    Listed,
+    PendingReview,
+    carrier_blocks,
+    pending_reviews,
+)
 
 __all__ = [
-    "MAX_CRM_ID", "MAX_NAME", "OVERALL_WORDS", "PLAIN", "Card", "ImportReport", "Style",
-    "card_lines", "clients_of", "describe", "export_clients", "export_events", "find_phones",
-    "import_csv", "load_card", "lock_lines", "shorten", "upsert_client", "when",
+    "MAX_CRM_ID", "MAX_NAME", "OVERALL_WORDS", "PLAIN", "Card", "CarrierBlock", "ImportReport",
+    "Listed", "PendingReview", "Style",
+    "card_lines", "carrier_blocks", "clients_of", "describe", "export_clients", "export_events",
+    "find_phones", "import_csv", "load_card", "lock_lines", "pending_reviews", "shorten",
+    "upsert_client", "when",
 ]
