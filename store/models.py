@@ -96,7 +96,7 @@ class ConsentEvent(BaseModel):
     # the message or its campaign later.
     cause_message_id = BigIntegerField(null=True, index=True)
     cause_kind = CharField(max_length=24, null=True)
-    cause_campaign_id = BigIntegerField(null=True)
+    cause_campaign_id = BigIntegerField(null=True, index=True)
     cause_automation = CharField(max_length=40, null=True)
     # The chain of evidence (SPEC rule 12, store/consent/chain.py); null only in a row
     # written by hand, which `smsprefs verify` reports.
@@ -188,6 +188,8 @@ class OutboundMessage(BaseModel):
             (("phone", "kind", "created_at"), False),
             (("automation", "sent_at"), False),
             (("to", "sent_at"), False),
+            (("campaign", "sent_at"), False),
+            (("sent_at",), False),
         )
 
 
@@ -213,7 +215,8 @@ class Alert(BaseModel):
 
     id = BigAutoField()
     kind = CharField(max_length=16)  # opt_out | opt_in | review | carrier_block | reminder
-    phone = ForeignKeyField(Phone, backref="alerts", on_delete="CASCADE")
+    # | opt_out_rate (of a campaign or an automation: no phone, its figures, its once_key)
+    phone = ForeignKeyField(Phone, backref="alerts", null=True, on_delete="CASCADE")
     event = ForeignKeyField(ConsentEvent, null=True, on_delete="SET NULL")
     review = ForeignKeyField(Review, null=True, on_delete="SET NULL")
     text = TextField(null=True)
@@ -224,6 +227,10 @@ class Alert(BaseModel):
     slack_ts = CharField(max_length=40, null=True)
     created_at = DateTimeField(default=utcnow)
     posted_at = DateTimeField(null=True)
+    # What may be told only once, whichever process notices it first (a rate alert's
+    # campaign or automation): unique, so a second insert does nothing.
+    once_key = CharField(max_length=80, null=True, unique=True)
+    figures = JSONField(null=True)  # a rate alert's figures, as they were when it was due
 
     class Meta:
         indexes = (

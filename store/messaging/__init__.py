@@ -44,19 +44,32 @@ from store.messaging.outbox import (
     retry_later,
 )
 from store.messaging.replies import ReplySettings
+from store.messaging.reports import (
+    KIND_WORDS,
+    OptOutRate,
+    OptOutReport,
+    campaign_opt_outs,
+    opt_out_report,
+    opt_outs_by_source,
+    recent_opt_out_rates,
+)
 from store.messaging.sending import MAX_TEXT
 
 __all__ = [
     "CARRIER_OPT_OUT",
     "DEFERRED",
     "EXCLUSIONS",
+    "KIND_WORDS",
     "MAX_RECIPIENTS",
     "MAX_TEXT",
     "AlertDetails",
     "InboundResult",
+    "OptOutRate",
+    "OptOutReport",
     "ReplySettings",
     "anything_due",
     "assemble_stale_parts",
+    "campaign_opt_outs",
     "campaign_statuses",
     "claim_alerts",
     "claim_due",
@@ -70,11 +83,14 @@ __all__ = [
     "mark_posted",
     "mark_sent",
     "next_due_at",
+    "opt_out_report",
+    "opt_outs_by_source",
     "posted_alerts",
     "public_status",
     "queue_message",
     "receive_part",
     "receive_text",
+    "recent_opt_out_rates",
     "recheck",
     "recipients_page",
     "record_receipt",
