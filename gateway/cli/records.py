@@ -1,4 +1,5 @@
-"""`smsprefs import`, `export`, `prefs` and `misread`: the client records and their cards."""
+"""`smsprefs import`, `export`, `prefs`, `misread` and `proof`: the client records, their cards
+and consent records."""
 
 from __future__ import annotations
 
@@ -157,3 +158,48 @@ def misread(config: Config, phone: str, event_id: int, note: str, actor: str) ->
         click.echo(line)
 
 
+FORMATS = {".json": "json", ".html": "html", ".htm": "html"}
+
+
+@main.command()
+@click.argument("phone")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")
+@click.option("--format", "form", type=click.Choice(["json", "markdown", "html"]),
+              help="json (what tools/check_proof.py checks), markdown or html (what a person "
+                   "reads). Default: from the name of -o (.json, .html), else markdown.")
+@click.pass_obj
+def proof(config: Config, phone: str, output: Path | None, form: str | None) -> None:
+    """Write the consent record of PHONE: every event with its hashes, and the consent now.
+
+    What a dealership hands its lawyer. The JSON form is re-checked by tools/check_proof.py
+    (Python's standard library only); the Markdown and HTML forms say how. Exits 1 when the
+    phone is unknown, or when an event of the record does not match its hash (the record is
+    written anyway: it is evidence; `smsprefs verify` says more).
+    """
+    import json
+
+    from store.records import make_proof, proof_html, proof_markdown, unsound_events
+
+    try:
+        record = make_proof(phone, region=config.default_region,
+                            dealership=config.dealership_name)
+    except StoreError as exc:
+        fail(exc)
+    form = form or (FORMATS.get(output.suffix.lower(), "markdown") if output else "markdown")
+    if form == "json":
+        text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
+    else:
+        render = proof_html if form == "html" else proof_markdown
+        text = render(record, zone=config.dealership_timezone)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote the consent record of {record['phone']} ({len(record['events'])} "
+                   f"events, {form}) to {output}", err=True)
+    unsound = unsound_events(record)
+    if unsound:
+        click.echo(f"warning: event {unsound[0]} does not match its hash: it was changed "
+                   "after it was written; run `smsprefs verify`", err=True)
+        sys.exit(1)

@@ -26,11 +26,13 @@ from store.records.overview import (
     carrier_blocks,
     pending_reviews,
 )
+from store.records.proof import make_proof, unsound_events
+from store.records.proof_render import proof_html, proof_markdown
 
 __all__ = [
     "MAX_CRM_ID", "MAX_NAME", "OVERALL_WORDS", "PLAIN", "Card", "CarrierBlock", "ImportReport",
     "Listed", "PendingReview", "Style",
     "card_lines", "carrier_blocks", "clients_of", "describe", "export_clients", "export_events",
-    "find_phones", "import_csv", "load_card", "lock_lines", "pending_reviews", "shorten",
-    "upsert_client", "when",
+    "find_phones", "import_csv", "load_card", "lock_lines", "make_proof", "pending_reviews",
+    "proof_html", "proof_markdown", "shorten", "unsound_events", "upsert_client", "when",
 ]

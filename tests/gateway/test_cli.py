@@ -313,3 +313,64 @@ def test_an_import_that_takes_every_row_exits_0_and_fills_its_bar(smsprefs, tmp_
     result = smsprefs("import", str(csv))
     assert result.exit_code == 0, result.output
     assert "1 rows: 1 created, 0 updated, 0 unchanged, 0 skipped, 0 invalid" in result.output
+
+
+# --- proof: a phone's consent record ------------------------------------------------------------
+
+def test_proof_writes_the_record_to_a_file_and_the_checker_passes_it(smsprefs, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    client_texts(PHONE, "opt_out", text="please stop")
+    staff_sets("+12125550101", overall="opted_in", note="signed the form")
+    result = smsprefs("proof", "(212) 555-0100", "-o", str(tmp_path / "proof.json"))
+    assert result.exit_code == 0, result.output
+    assert f"wrote the consent record of {PHONE} (3 events, json)" in result.output
+    record = json.loads((tmp_path / "proof.json").read_text(encoding="utf-8"))
+    assert [e["raw_text"] for e in record["events"]] == ["please stop"] * 3
+    checker = Path(__file__).parents[2] / "tools" / "check_proof.py"
+    run = subprocess.run([sys.executable, "-I", str(checker), str(tmp_path / "proof.json")],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and run.stdout.startswith("ok: 3 events"), run.stdout
+
+
+@pytest.mark.parametrize(("args", "start"), [
+    ((), "# Consent record of +12125550100"),
+    (("--format", "markdown"), "# Consent record of +12125550100"),
+    (("--format", "html"), "<!DOCTYPE html>"),
+    (("--format", "json"), "{"),
+])
+def test_proof_prints_each_form_to_standard_output(smsprefs, args, start):
+    client_texts(PHONE, "opt_out")
+    result = smsprefs("proof", PHONE, *args)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(start)
+    if args == ("--format", "json"):
+        assert json.loads(result.output)["phone"] == PHONE
+
+
+def test_proof_takes_its_form_from_the_files_name(smsprefs, tmp_path):
+    client_texts(PHONE, "opt_out")
+    assert smsprefs("proof", PHONE, "-o", str(tmp_path / "p.html")).exit_code == 0
+    assert (tmp_path / "p.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert smsprefs("proof", PHONE, "-o", str(tmp_path / "p.md")).exit_code == 0
+    assert (tmp_path / "p.md").read_text(encoding="utf-8").startswith("# Consent record")
+
+
+def test_proof_of_an_unknown_or_invalid_phone_exits_1(smsprefs):
+    unknown = smsprefs("proof", "2125550109")
+    assert unknown.exit_code == 1 and "no client or consent is recorded" in unknown.output
+    invalid = smsprefs("proof", "nope")
+    assert invalid.exit_code == 1 and "not a phone number" in invalid.output
+
+
+def test_proof_of_an_event_edited_by_hand_is_written_and_exits_1(smsprefs, tmp_path):
+    client_texts(PHONE, "opt_out")
+    event = ConsentEvent.select().first()
+    as_superuser(f'UPDATE consent_event SET "actor" = {db.obj.param} WHERE id = '
+                 f'{db.obj.param}', ("someone", event.id))
+    result = smsprefs("proof", PHONE, "-o", str(tmp_path / "p.json"))
+    assert result.exit_code == 1
+    assert f"warning: event {event.id} does not match its hash" in result.output
+    assert (tmp_path / "p.json").exists()
