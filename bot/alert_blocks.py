@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import bot.ids as ids
 from bot.blocks import context, escape, mention, section
 from store.consent import AUTOMATIONS, is_misread_candidate
@@ -13,15 +15,20 @@ from store.vocabulary import (
     ALERT_OPT_OUT,
     ALERT_REMINDER,
     APPLIED,
+    AUTOMATION,
     BLOCKED,
+    CAMPAIGN,
     CARRIER,
     CASCADE,
     DISMISSED,
+    LEAD_AUTORESPONDER,
+    MANUAL,
     NOT_OPT_OUT,
     OPT_OUT,
     OPTED_OUT,
     OVERALL,
     PENDING,
+    WORK_PLAN,
 )
 
 DECIDED = {OPTED_OUT: "opted the client out", DISMISSED: "marked it not an opt-out"}
@@ -73,6 +80,35 @@ def _done(events) -> str:
     return "; ".join(parts)
 
 
+# What an opt-out answered, by the kind of that text (a campaign and an automation are named).
+TEXT_OF = {MANUAL: "the manual text", WORK_PLAN: "the Work Plan text",
+           LEAD_AUTORESPONDER: "the lead auto-response", CAMPAIGN: "the campaign text",
+           AUTOMATION: "the automation text"}
+
+
+def answering_words(answering) -> str:
+    """Return "replying to the Price Reduction text of 2 hours ago" for an opt-out's cause."""
+    if answering.campaign:
+        what = f"the {escape(answering.campaign)} text"
+    elif answering.automation in AUTOMATIONS:
+        label = AUTOMATIONS[answering.automation].label.removesuffix(" Notifications")
+        what = f"the {label} text"
+    else:
+        what = TEXT_OF.get(answering.kind, "our text")
+    return f"replying to {what} of {_ago(answering.before)}"
+
+
+def _ago(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    if minutes < 1:
+        return "moments before"
+    for unit, size in (("day", 1440), ("hour", 60), ("minute", 1)):
+        if minutes >= size * (2 if unit == "day" else 1) or unit == "minute":
+            count = minutes // size
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return ""  # not reached
+
+
 def alert_message(d: AlertDetails, *, correction=()) -> tuple[str, list[dict]]:
     """Return (text, blocks) of one alert; `correction`: the events marking it misread."""
     kind = d.alert.kind
@@ -82,6 +118,8 @@ def alert_message(d: AlertDetails, *, correction=()) -> tuple[str, list[dict]]:
             head = f"🔕 {_who(d)} turned off {AUTOMATIONS[scoped[0].scope].label} by text"
         else:
             head = f"❌ {_who(d)} opted out of all texts"
+        if d.answering is not None:
+            head += f", {answering_words(d.answering)}"
     elif kind == ALERT_OPT_IN:
         head = f"✅ {_who(d)} opted in by text"
     elif kind == ALERT_CARRIER_BLOCK:
@@ -96,6 +134,9 @@ def alert_message(d: AlertDetails, *, correction=()) -> tuple[str, list[dict]]:
     done = _done(d.events)
     if done:
         blocks.append(context(f"What was done: {done}."))
+    if kind == ALERT_OPT_OUT and d.answering is None:
+        blocks.append(context("Not replying to a text of ours: none went to this number in "
+                              "the 7 days before."))
     if d.review is not None:
         blocks += review_controls(d.review)
     plain = head.replace("*", "")
@@ -104,6 +145,26 @@ def alert_message(d: AlertDetails, *, correction=()) -> tuple[str, list[dict]]:
         if correction:
             plain += " (marked misread)"
     return plain, blocks
+
+
+def rate_alert_message(figures: dict) -> tuple[str, list[dict]]:
+    """Return (text, blocks) of a rate alert: a campaign's or an automation's opt-out rate
+    over its last recipients passed OPT_OUT_RATE_ALERT (its figures as they were then)."""
+    what = "the campaign" if figures["what"] == "campaign" else "the automation"
+    sent, opt_outs = figures["sent"], figures["opt_outs"]
+    last = f"its last {sent}" if sent >= figures["window"] else f"its {sent}"
+    head = (f"📈 Opt-out rate of {what} *{escape(figures['name'])}*: "
+            f"{_percent(figures['rate'])} — {opt_outs} of {last} recipients opted out, above "
+            f"the {_percent(figures['threshold'])} alert level")
+    blocks = [section(head), context(
+        "Carriers filter senders whose opt-out rate runs high. Told once "
+        + ("for this campaign." if figures["what"] == "campaign" else "a month for an "
+           "automation."))]
+    return head.replace("*", ""), blocks
+
+
+def _percent(rate: float) -> str:
+    return f"{rate * 100:.1f}".removesuffix(".0") + "%"
 
 
 def misread_controls(d: AlertDetails, correction: list) -> list[dict]:

@@ -10,10 +10,18 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
-from bot.alert_blocks import alert_message
+from bot.alert_blocks import alert_message, rate_alert_message
 from store.clock import backoff, to_aware
 from store.consent import corrections_of
-from store.messaging import claim_alerts, details, mark_posted, posted_alerts, retry_alert
+from store.messaging import (
+    ALERT_OPT_OUT_RATE,
+    claim_alerts,
+    details,
+    mark_posted,
+    posted_alerts,
+    record_rate_alerts,
+    retry_alert,
+)
 from store.vocabulary import ALERT_OPT_OUT
 
 log = logging.getLogger("smsprefs.alerts")
@@ -85,6 +93,8 @@ class SlackNotifier:
 
 def render(alert) -> tuple[str, list[dict]]:
     """Return (text, blocks) of `alert` as things stand now: decided, marked misread."""
+    if alert.kind == ALERT_OPT_OUT_RATE:
+        return rate_alert_message(alert.figures)
     correction = corrections_of(alert.event_id) if alert.kind == ALERT_OPT_OUT else []
     return alert_message(details(alert), correction=correction)
 
@@ -102,9 +112,16 @@ def redraw_posted(client, *, review_id: int | None = None, event_id: int | None 
             log.warning("could not update alert %s in Slack: %s", alert.id, exc)
 
 
-def deliver_alerts(notifier: Notifier, *, limit: int = 20) -> dict[str, int]:
-    """Post every pending alert whose lease is free; return counts."""
+def deliver_alerts(notifier: Notifier, *, limit: int = 20,
+                   opt_out_rate_alert: float | None = None) -> dict[str, int]:
+    """Post every pending alert whose lease is free; return counts.
+
+    With `opt_out_rate_alert`, first record a rate alert for each campaign or automation
+    whose opt-out rate passed it (once each: store.messaging.record_rate_alerts).
+    """
     counts = {"posted": 0, "retry": 0}
+    if opt_out_rate_alert is not None:
+        record_rate_alerts(threshold=opt_out_rate_alert)
     while True:
         alerts = claim_alerts(limit=limit)
         if not alerts:

@@ -65,6 +65,9 @@ class Config:
     confirmation_owner: str = "app"
     scoped_stop_widens_to_all: bool = False
     sms_transport: str = "console"
+    # a campaign's or automation's opt-out rate over its last 500 recipients above this is
+    # told to the alert channel (SPEC section 11); 1 never is
+    opt_out_rate_alert: float = 0.02
 
     @property
     def slack_enabled(self) -> bool:
@@ -111,6 +114,7 @@ class Config:
             scoped_stop_widens_to_all=env.flag("SCOPED_STOP_WIDENS_TO_ALL"),
             sms_transport=env.choice("SMS_TRANSPORT", TRANSPORTS,
                                      "vonage" if has_vonage else "console"),
+            opt_out_rate_alert=env.number("OPT_OUT_RATE_ALERT", 0.02, high=1.0),
         )
         if bool(config.slack_bot_token) != bool(config.slack_signing_secret):
             missing = "SLACK_SIGNING_SECRET" if config.slack_bot_token else "SLACK_BOT_TOKEN"

@@ -178,7 +178,8 @@ class Queue:
             if heartbeat is None:
                 self._look_when_free("alerts", self.post_alerts)
                 return
-            counts = deliver_alerts(self.notifier)
+            counts = deliver_alerts(self.notifier,
+                                    opt_out_rate_alert=self.config.opt_out_rate_alert)
         if counts["retry"]:
             self._call(self.post_alerts, delay=10)
         if counts["posted"] or counts["retry"]:

@@ -4,11 +4,14 @@ What the edges may call; the gateway and the bot import only this front door.
 """
 
 from store.messaging.alerts import (
+    ALERT_OPT_OUT_RATE,
     AlertDetails,
+    Answering,
     claim_alerts,
     details,
     mark_posted,
     posted_alerts,
+    record_rate_alerts,
     retry_alert,
 )
 from store.messaging.campaigns import (
@@ -56,6 +59,7 @@ from store.messaging.reports import (
 from store.messaging.sending import MAX_TEXT
 
 __all__ = [
+    "ALERT_OPT_OUT_RATE",
     "CARRIER_OPT_OUT",
     "DEFERRED",
     "EXCLUSIONS",
@@ -63,6 +67,7 @@ __all__ = [
     "MAX_RECIPIENTS",
     "MAX_TEXT",
     "AlertDetails",
+    "Answering",
     "InboundResult",
     "OptOutRate",
     "OptOutReport",
@@ -93,6 +98,7 @@ __all__ = [
     "recent_opt_out_rates",
     "recheck",
     "recipients_page",
+    "record_rate_alerts",
     "record_receipt",
     "renew_claim",
     "retry_alert",

@@ -156,3 +156,41 @@ def campaign_opt_outs(campaign_id: int) -> OptOutRate:
                 .where(e.cause_campaign_id == campaign_id, _not_corrected()).scalar()) or 0
     name = Campaign.select(Campaign.name).where(Campaign.id == campaign_id).scalar()
     return rate_of("campaign", str(campaign_id), name or "", sent, opt_outs)
+
+
+# --- a campaign's or an automation's rate over its last recipients (the rate alert) -------
+
+def _window(what: str, key: str, size: int):
+    """Return the query of the ids of the last `size` texts sent for a campaign or an
+    automation, on outbound_message (campaign_id, sent_at) or (automation, sent_at)."""
+    m = OutboundMessage
+    subject = (m.campaign == int(key)) if what == "campaign" else (
+        (m.automation == key) & (m.kind == AUTOMATION))
+    return (m.select(m.id).where(subject, m.sent_at.is_null(False))
+            .order_by(m.sent_at.desc(), m.id.desc()).limit(size))
+
+
+def last_recipients_rate(what: str, key: str, *, size: int) -> OptOutRate:
+    """Return the opt-out rate of the last `size` recipients of a campaign (key: its id)
+    or an automation (key: its type)."""
+    e = ConsentEvent
+    window = _window(what, key, size)
+    sent = window.count()
+    opt_outs = (e.select(fn.COUNT(e.cause_message_id.distinct()))
+                .where(e.cause_message_id.in_(window), _not_corrected()).scalar()) or 0
+    if what == "campaign":
+        name = Campaign.select(Campaign.name).where(Campaign.id == int(key)).scalar() or key
+    else:
+        name = automation_name(key)
+    return rate_of(what, key, name, sent, opt_outs)
+
+
+def answered_since(since: datetime) -> list[tuple[str, str]]:
+    """Return the campaigns and automations that opt-outs since `since` answered, as
+    (what, key): the only ones whose rate can have risen since."""
+    e = ConsentEvent
+    rows = (e.select(e.cause_campaign_id, e.cause_automation).distinct()
+            .where(e.occurred_at >= since, e.cause_message_id.is_null(False),
+                   e.cause_campaign_id.is_null(False) | (e.cause_kind == AUTOMATION)).tuples())
+    return sorted({("campaign", str(c)) if c is not None else ("automation", a)
+                   for c, a in rows})

@@ -95,3 +95,97 @@ def test_a_business_day_skips_the_weekend():
 
     friday_noon_ny = datetime(2026, 11, 27, 17, 0)
     assert next_business_day(friday_noon_ny, "America/New_York") == datetime(2026, 11, 30, 17, 0)
+
+
+# --- what the client was answering, and the rate alert (SPEC section 11) -----------------------
+
+def sent_campaign(recipients: list[str], name: str = "Black Friday") -> int:
+    from store.messaging.campaigns import create_campaign
+    from store.models import OutboundMessage
+
+    noon = utcnow().replace(hour=17, minute=0)
+    result = create_campaign(name=name, text="Deals!", recipients=recipients, actor="crm",
+                             include_unknown=True, fallback_zone="America/New_York", now=noon)
+    (OutboundMessage.update(sent_at=utcnow() - timedelta(hours=2, minutes=5), status="sent")
+     .where(OutboundMessage.campaign == result.campaign.id).execute())
+    return result.campaign.id
+
+
+def many(n: int) -> list[str]:
+    return [f"+1212555{1000 + i:04d}" for i in range(n)]
+
+
+def stop_from(phone: str, text: str = "STOP"):
+    return receive_text(provider_id=f"in-{phone}-{text}", from_number=phone.lstrip("+"),
+                        text=text)
+
+
+def test_an_opt_out_alert_says_which_text_the_client_was_answering(slack):
+    sent_campaign([PHONE], name="Price <Drop> Weekend")
+    texted("STOP")
+    deliver_alerts(notifier(slack))
+    [post] = slack.posted("C_ALERTS")
+    assert post.text.endswith("opted out of all texts, replying to the Price &lt;Drop&gt; "
+                              "Weekend text of 2 hours ago")
+
+
+def test_an_automation_opt_out_names_the_automation_and_a_manual_one_its_kind(capsys):
+    from store.messaging.outbox import mark_sent, queue_message
+    from store.models import OutboundMessage
+
+    for phone, kind, automation in ((PHONE, "automation", "price_reduction"),
+                                    ("+12125550177", "work_plan", None)):
+        message = queue_message(to=phone, text="Hi", kind=kind, automation=automation,
+                                fallback_zone="America/New_York",
+                                now=utcnow().replace(hour=17, minute=0))
+        mark_sent(message.id, vonage_message_id=f"v-{message.id}")
+        (OutboundMessage.update(sent_at=utcnow() - timedelta(minutes=3))
+         .where(OutboundMessage.id == message.id).execute())
+    stop_from(PHONE, "STOP PRICE DROP")
+    stop_from("+12125550177")
+    stop_from("+12125550178")  # never texted
+    deliver_alerts(ConsoleNotifier())
+    out = capsys.readouterr().out
+    assert ("turned off Price Reduction Notifications by text, replying to the Price "
+            "Reduction text of 3 minutes ago") in out
+    assert "opted out of all texts, replying to the Work Plan text of 3 minutes ago" in out
+    assert "(…0178) opted out of all texts\n" in out
+
+
+def test_a_stop_with_no_recent_text_says_so_in_slack(slack):
+    texted("STOP")
+    deliver_alerts(notifier(slack))
+    [post] = slack.posted("C_ALERTS")
+    assert "replying" not in post.text
+    assert "none went to this number in the 7 days before" in str(post.blocks)
+
+
+def rate_posts(slack) -> list:
+    return [p for p in slack.posted("C_ALERTS") if p.text.startswith("📈")]
+
+
+def test_the_rate_alert_is_posted_exactly_once(slack):
+    recipients = many(100)
+    sent_campaign(recipients)
+    for phone in recipients[:3]:  # 3 of 100: past 2 %
+        stop_from(phone)
+    for _ in range(3):
+        deliver_alerts(notifier(slack), opt_out_rate_alert=0.02)
+    stop_from(recipients[3])
+    deliver_alerts(notifier(slack), opt_out_rate_alert=0.02)
+    [post] = rate_posts(slack)
+    assert post.text == ("📈 Opt-out rate of the campaign Black Friday: 3% — 3 of its 100 "
+                         "recipients opted out, above the 2% alert level")
+    assert post.metadata["event_payload"]["alert_id"]
+    assert len(slack.posted("C_ALERTS")) == 4 + 1  # four opt-outs, one rate alert
+
+
+def test_no_rate_alert_at_or_below_the_threshold(slack):
+    recipients = many(100)
+    sent_campaign(recipients)
+    for phone in recipients[:2]:  # 2 of 100: not past 2 %
+        stop_from(phone)
+    deliver_alerts(notifier(slack), opt_out_rate_alert=0.02)
+    assert rate_posts(slack) == [] and len(slack.posted("C_ALERTS")) == 2
+    deliver_alerts(notifier(slack), opt_out_rate_alert=0.05)
+    assert rate_posts(slack) == []
