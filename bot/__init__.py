@@ -4,8 +4,8 @@ build_bolt_app() makes the Bolt app from configuration (None when Slack is not c
 register() mounts it on the gateway's Flask app at /slack/events.
 
 Laid out like Slack's bolt-python starter template: the listeners are plain functions, one
-module per Slack surface (commands, actions, views), each with a register(app) that this
-package calls. Around them: bot.middleware (replays, the settings in Bolt's context, a
+module per Slack surface (commands, actions, views, home), each with a register(app) that
+this package calls. Around them: bot.middleware (replays, the settings in Bolt's context, a
 database connection per listener) and bot.permissions (the workspace and the editors).
 This package imports those modules, never the other way round; Slack's libraries load only
 when Slack is configured.
@@ -29,7 +29,7 @@ def build_bolt_app(config, *, executor: Executor | None = None):
     from slack_bolt import App
     from slack_sdk import WebClient
 
-    from bot import actions, commands, views
+    from bot import actions, commands, home, views
     from bot.middleware import Settings, give_listeners_connections, refuse_replays
     from bot.permissions import GROUP_LOOKUP_TIMEOUT, Permissions, only_our_workspace
 
@@ -45,13 +45,13 @@ def build_bolt_app(config, *, executor: Executor | None = None):
     app.use(Settings(config, permissions))
     app.use(only_our_workspace)
     give_listeners_connections(app)
-    for surface in (commands, actions, views):
+    for surface in (commands, actions, views, home):
         surface.register(app)
     return app
 
 
 def register(flask_app: Flask, bolt_app) -> None:
-    """Serve every Slack request (commands, interactivity) at POST /slack/events."""
+    """Serve every Slack request (commands, interactivity, events) at POST /slack/events."""
     from slack_bolt.adapter.flask import SlackRequestHandler
 
     handler = SlackRequestHandler(bolt_app)

@@ -2,7 +2,7 @@
 
 The buttons that change consent (overall state, automation switches, a review's decision,
 "Not what they meant") go through `editors_only`; History and a pick list's Open are for
-everyone.
+everyone. A review's buttons are also in the Home tab (bot.home), which is redrawn there.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import logging
 import bot.ids as ids
 from bot.alerts import redraw_posted
 from bot.blocks import draw, history, mention, misread_modal, opt_in_modal
+from bot.home import answers_in_home, decided_notice, in_home, publish
 from bot.permissions import editors_only
 from store.consent import (
     AUTOMATIONS,
@@ -34,7 +35,9 @@ def register(app) -> None:
     editing = [editors_only]
     app.action(ids.starting(ids.OVERALL), middleware=editing)(overall_clicked)
     app.action(ids.SWITCHES, middleware=editing)(switches_clicked)
-    app.action(ids.starting(ids.REVIEW), middleware=editing)(review_decided)
+    # a review's buttons are in the alert and in the Home tab, which has no response_url
+    app.action(ids.starting(ids.REVIEW), middleware=[answers_in_home, *editing])(
+        review_decided)
     app.action(ids.MISREAD, middleware=editing)(misread_clicked)
     app.action(ids.HISTORY)(history_clicked)
     app.action(ids.starting(ids.PICK))(pick_clicked)
@@ -67,16 +70,21 @@ def switches_clicked(ack, action, respond, context):
     respond(replace_original=True, **_change(e164, context, automations=changes))
 
 
-def review_decided(ack, action, respond, client, context):
-    """Record a decision on a review; the first one wins, and the alerts redraw."""
+def review_decided(ack, action, body, respond, client, context):
+    """Record a decision on a review; the first one wins, and the alerts redraw (and the
+    Home tab, when the click came from there)."""
     ack()
     decision = ids.after(ids.REVIEW, action["action_id"])
     outcome = decide_review(int(action["value"]), decision=decision, actor=context["actor"])
-    if not outcome.applied:
+    review = outcome.review
+    log.info("%s decided review %s: %s", context.user_id, review.id, decision)
+    redraw_posted(client, review_id=review.id)
+    if not outcome.applied:  # in the Home tab, respond() republishes it (answers_in_home)
         respond(text=f"<@{outcome.decided_by}> already decided this one.",
                 replace_original=False)
-    log.info("%s decided review %s: %s", context.user_id, outcome.review.id, decision)
-    redraw_posted(client, review_id=outcome.review.id)
+    elif in_home(body):
+        publish(client, context.user_id, context["config"],
+                notice=decided_notice(context.user_id, review.status, review.phone.e164))
 
 
 def misread_clicked(ack, action, body, respond, client):
