@@ -75,7 +75,7 @@ def carrier_part(blocks: Listed[CarrierBlock], zone: str, now: datetime) -> list
     if not blocks.total:
         return [head, context("No number is blocked by a carrier.")]
     lines = [f"• {_who(b.names, b.e164)}: blocked since {when(b.blocked_at, zone, now=now)}"
-             f" · {OVERALL_WORDS.get(b.overall, b.overall)}"
+             f" · overall {OVERALL_WORDS.get(b.overall, b.overall)}"
              for b in blocks.items[:BLOCKS_SHOWN]]
     return [head, section(listed(lines, more=blocks.total - len(lines)))]
 
@@ -96,9 +96,11 @@ def rate_part(rates: list, rate_alert: float | None = None) -> list[dict]:
     head = _header("Opt-out rate of recent campaigns and automations")
     if not rates:
         return [head, context(f"No campaign or automation texts in the last {RECENT_DAYS} days.")]
-    return [head, section(listed([_rate_line(r, rate_alert) for r in rates])),
-            context(f"Texts sent in the last {RECENT_DAYS} days, and the opt-outs answering "
-                    "them.")]
+    about = f"Texts sent in the last {RECENT_DAYS} days, and the opt-outs answering them."
+    if rate_alert is not None:
+        about += (f" ⚠️ above {rate_alert:.1%} (OPT_OUT_RATE_ALERT): carriers filter senders "
+                  "whose opt-out rates run high.")
+    return [head, section(listed([_rate_line(r, rate_alert) for r in rates])), context(about)]
 
 
 def _rate_line(rate, rate_alert: float | None) -> str:
@@ -107,8 +109,8 @@ def _rate_line(rate, rate_alert: float | None) -> str:
     if rate.rate is None:
         return f"• *{name}* ({what}): no texts sent yet"
     flag = " ⚠️" if rate_alert is not None and rate.rate > rate_alert else ""
-    return (f"• *{name}* ({what}): {rate.opt_outs:,} opt-outs of {rate.sent:,} sent, "
-            f"*{rate.rate:.1%}*{flag}")
+    outs = "1 opt-out" if rate.opt_outs == 1 else f"{rate.opt_outs:,} opt-outs"
+    return f"• *{name}* ({what}): {outs} of {rate.sent:,} sent, *{rate.rate:.1%}*{flag}"
 
 
 def listed(lines: list[str], *, more: int = 0, limit: int = SECTION_MAX) -> str:
@@ -116,10 +118,12 @@ def listed(lines: list[str], *, more: int = 0, limit: int = SECTION_MAX) -> str:
 
     `more`: lines beyond `lines` that were never loaded, counted in N.
     """
+    lines = [shorten(line, limit) for line in lines]
+    if not more and len("\n".join(lines)) <= limit:
+        return "\n".join(lines)
     kept: list[str] = []
     room = limit - len(_more_line(len(lines) + more)) - 1
     for line in lines:
-        line = shorten(line, limit)
         if len("\n".join([*kept, line])) > room:
             break
         kept.append(line)

@@ -132,7 +132,7 @@ def test_opening_the_home_tab_shows_the_four_parts_with_real_data(client, slack)
     assert not any(p.lstrip("+1") in text for p in (PHONE, OTHER, BLOCKED, LEAVER))
     assert "• *A client* (…0102): blocked since" in text
     assert "• Texted by the client: *1*" in text and "• By staff: *1*" in text
-    assert "• *Spring &lt;b&gt;sale&lt;/b&gt;* (campaign): 1 opt-outs of 2 sent, *50.0%*" in text
+    assert "• *Spring &lt;b&gt;sale&lt;/b&gt;* (campaign): 1 opt-out of 2 sent, *50.0%*" in text
 
 
 def test_a_decision_in_the_home_tab_applies_and_republishes(client, slack):
@@ -244,6 +244,7 @@ def test_a_long_list_of_rates_is_cut_with_how_many_more():
     (["a", "b"], 0, "a\nb"),
     (["a", "b"], 3, "a\nb\n…and 3 more"),
     (["x" * 10, "y" * 10, "z" * 10], 0, "x" * 10 + "\n…and 2 more"),
+    (["x" * 12, "y" * 13], 0, "x" * 12 + "\n" + "y" * 13),  # all of it fits: nothing cut
 ])
 def test_a_list_keeps_what_fits_and_counts_the_rest(lines, more, expected):
     assert listed(lines, more=more, limit=26) == expected
