@@ -25,7 +25,7 @@ def migrate() -> None:
 def verify() -> None:
     """Replay every consent event against the current state, and recompute the chain of
     hashes (SPEC rule 12); exit 1 naming what does not hold."""
-    from store.consent import history_size, verify_chain
+    from store.consent import chain_head, history_size, verify_chain
     from store.consent import verify as replay_all
 
     problems = 0
@@ -40,8 +40,11 @@ def verify() -> None:
     if problems:
         click.echo(f"{problems} problems among {phones} phones and {events} events", err=True)
         sys.exit(1)
+    last_id, last_hash = chain_head()
     click.echo(f"ok: {phones} phones match the replay of their {events} events, "
                "and the chain of hashes holds")
+    if last_id is not None:  # what a proof states as the store's head, to compare with
+        click.echo(f"head: event {last_id}, hash {last_hash}")
 
 
 def _logging() -> None:

@@ -5,7 +5,7 @@ the gateway and the bot import only this front door.
 """
 
 from store.automations import AUTOMATIONS, Automation, get_automation
-from store.consent.chain import ChainBreak, verify_chain
+from store.consent.chain import ChainBreak, chain_head, verify_chain
 from store.consent.changes import (
     ChangeResult,
     change_consent,
@@ -21,7 +21,7 @@ from store.consent.rules import Actor, ConsentState
 
 __all__ = [
     "AUTOMATIONS", "NOTE_REQUIRED", "Actor", "Automation", "ChainBreak", "ChangeResult",
-    "ConsentState",
+    "ConsentState", "chain_head",
     "change_consent", "classify_for", "correct_misread", "corrections_of", "decide_review",
     "get_automation", "get_event", "get_state", "history_size", "is_misread_candidate",
     "list_events", "remind_overdue", "verify", "verify_chain",

@@ -77,6 +77,14 @@ def head() -> str:
     return row[0] if row and row[0] else GENESIS
 
 
+def chain_head() -> tuple[int | None, str]:
+    """Return the id and hash of the store's last event ((None, GENESIS) when empty): what
+    a proof states as the store's head, for an auditor to compare."""
+    row = db.execute_sql('SELECT "id", "hash" FROM "consent_event" ORDER BY "id" DESC '
+                         "LIMIT 1").fetchone()
+    return (row[0], row[1] or GENESIS) if row else (None, GENESIS)
+
+
 def seal(contents: list[tuple]) -> list[tuple[str, str]]:
     """Return (prev_hash, hash) for each event content (CHAIN_FIELDS order) about to be
     appended in this order; takes the lock and reads the head."""

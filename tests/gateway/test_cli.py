@@ -147,6 +147,8 @@ def test_verify_reports_ok_then_a_tampered_phone(smsprefs):
 def test_verify_names_the_first_event_whose_hash_breaks(smsprefs):
     client_texts(PHONE, "opt_out")
     client_texts(PHONE, "opt_in", text="START")
+    last = ConsentEvent.select().order_by(ConsentEvent.id.desc()).first()
+    assert f"head: event {last.id}, hash {last.hash}" in smsprefs("verify").output
     target = ConsentEvent.select().order_by(ConsentEvent.id)[1]
     as_superuser(f"UPDATE consent_event SET note = 'edited' WHERE id = {db.obj.param}",
                  (target.id,))
