@@ -167,6 +167,11 @@ class Campaign(Reply):
     counts: dict[Literal[("queued", "scheduled", *EXCLUSIONS)], int] = Field(
         description="as decided when the campaign was created")
     statuses: Statuses
+    opt_outs: int = Field(description="recipients who opted out (of everything or of one "
+                          "automation) in answer to the campaign's text; one marked misread "
+                          "is not counted")
+    opt_out_rate: float | None = Field(description="opt_outs / texts sent (those with "
+                                       "sent_at); null while none was sent")
     recipients: list[Recipient]
     next_after: int | None
 

@@ -12,6 +12,7 @@ from gateway.api_routes import operation
 from gateway.fields import MAX_ID
 from store.consent import get_automation
 from store.messaging import (
+    campaign_opt_outs,
     campaign_statuses,
     create_campaign,
     get_campaign,
@@ -84,10 +85,12 @@ def get_campaign_view(campaign_id: int, query: RecipientsQuery) -> Campaign:
     campaign = get_campaign(campaign_id)
     page = recipients_page(campaign.id, after=query.after, limit=query.limit + 1)
     more, page = len(page) > query.limit, page[:query.limit]
+    answered = campaign_opt_outs(campaign.id)
     return Campaign(
         id=campaign.id, name=campaign.name, include_unknown=campaign.include_unknown,
         actor=campaign.actor, created_at=campaign.created_at, counts=campaign.counts,
-        statuses=campaign_statuses(campaign.id),
+        statuses=campaign_statuses(campaign.id), opt_outs=answered.opt_outs,
+        opt_out_rate=answered.rate,
         recipients=[{"id": m.id, "phone": m.to, "status": public_status(m.status),
                      "reason": m.reason} for m in page],
         next_after=page[-1].id if more else None)

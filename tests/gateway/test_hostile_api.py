@@ -9,6 +9,7 @@ Every body field, path segment, query parameter and the Authorization header is 
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import quote_from_bytes
 
 import pytest
@@ -59,7 +60,8 @@ ENDPOINTS = {
     "classify": ("POST", "/classify", {"text": str, "phone": str}, {"text"}),
 }
 READS = [("GET", "/clients/{phone}"), ("GET", "/clients/{phone}/events"),
-         ("GET", "/messages/{id}"), ("GET", "/campaigns/{id}"), ("GET", "/openapi.json")]
+         ("GET", "/messages/{id}"), ("GET", "/campaigns/{id}"), ("GET", "/openapi.json"),
+         ("GET", "/reports/opt-outs")]
 
 
 @pytest.fixture
@@ -194,6 +196,16 @@ numbers = st.one_of(st.integers(-5, 2**70).map(str), st.sampled_from(
      "-0", "", "NaN", "1\x00", "2147483648", "9223372036854775808"]))
 
 
+# times as a report's since: well formed or nearly, near now, far off, with odd offsets
+moments = st.one_of(
+    st.datetimes().map(lambda d: d.isoformat()),
+    st.builds(lambda d, zone, sep: d.isoformat(sep=sep) + zone,
+              st.datetimes(datetime(2020, 1, 1), datetime(2030, 1, 1)),
+              st.sampled_from(["", "Z", "+00:00", "-12:00", "+14:00", "+99:99", "z"]),
+              st.sampled_from(["T", " ", "t"])),
+    st.dates().map(lambda d: d.isoformat()))
+
+
 @settings(HOSTILE, max_examples=50)
 @given(data=st.data(), read=st.sampled_from(READS))
 def test_reads_survive_any_path_and_query(client, known, data, read):
@@ -203,9 +215,9 @@ def test_reads_survive_any_path_and_query(client, known, data, read):
     ident = data.draw(st.one_of(st.sampled_from([str(known["message"]),
                                                  str(known["campaign"])]), numbers,
                                 hostile_text), label="id")
-    keys = ["limit", "before", "after"]
+    keys = ["limit", "before", "after", "since"]
     pairs = data.draw(st.lists(st.tuples(st.one_of(st.sampled_from(keys), st.text(max_size=5)),
-                                         st.one_of(numbers, form_values)), max_size=4),
+                                         st.one_of(numbers, form_values, moments)), max_size=4),
                       label="query")
     before = snapshot()
     response = api_call(client, method, path.format(phone=path_segment(segment),
@@ -247,7 +259,7 @@ ROUTES = [("GET", "/clients/{phone}"), ("PUT", "/clients/{phone}"),
           ("PATCH", "/clients/{phone}/preferences"), ("GET", "/clients/{phone}/events"),
           ("POST", "/messages"), ("GET", "/messages/1"), ("POST", "/campaigns"),
           ("GET", "/campaigns/1"), ("POST", "/classify"), ("GET", "/openapi.json"),
-          ("GET", "/nowhere")]
+          ("GET", "/reports/opt-outs"), ("GET", "/nowhere")]
 
 
 @settings(HOSTILE, max_examples=50)
@@ -298,7 +310,8 @@ def test_a_wrong_method_on_the_api_is_405_with_allow(client):
     routes = {"/clients/{phone}": {"GET", "PUT"}, "/clients/{phone}/preferences": {"PATCH"},
               "/clients/{phone}/events": {"GET"}, "/messages": {"POST"},
               "/messages/1": {"GET"}, "/campaigns": {"POST"}, "/campaigns/1": {"GET"},
-              "/classify": {"POST"}, "/openapi.json": {"GET"}}
+              "/classify": {"POST"}, "/openapi.json": {"GET"},
+              "/reports/opt-outs": {"GET"}}
     failures = []
     for path, allowed in routes.items():
         for method in sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - allowed):
