@@ -24,6 +24,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from store.db import db, is_postgres
 
@@ -40,12 +41,21 @@ _PG_CHAIN_KEY = 0x736D7370_63686169
 _HEAD = 'SELECT "hash" FROM "consent_event" ORDER BY "id" DESC LIMIT 1'
 
 
+_DATES = (CHAIN_FIELDS.index("occurred_at"), CHAIN_FIELDS.index("recorded_at"))
+# one encoder, built once: json.dumps() with arguments builds a new one for every call
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+@lru_cache(maxsize=4096)  # a batch's events share their times: each is written once
+def encode_time(moment: datetime) -> str:
+    """Return a stored time as the encoding writes it: naive UTC, always with microseconds,
+    so both databases agree."""
+    return moment.isoformat(sep=" ", timespec="microseconds")
+
+
 def encode_value(value) -> str | int | None:
     """Return a column's value as the canonical encoding writes it."""
-    if isinstance(value, datetime):
-        # naive UTC, as stored; always with microseconds, so both databases agree
-        return value.isoformat(sep=" ", timespec="microseconds")
-    return value
+    return encode_time(value) if isinstance(value, datetime) else value
 
 
 def canonical(values: Iterable) -> bytes:
@@ -54,8 +64,11 @@ def canonical(values: Iterable) -> bytes:
     A JSON array (UTF-8, no spaces, no escaping beyond JSON's own), so it is one
     unambiguous string whatever the texts hold.
     """
-    return json.dumps([encode_value(v) for v in values], ensure_ascii=False,
-                      separators=(",", ":")).encode()
+    values = list(values)
+    for at in _DATES:
+        if isinstance(values[at], datetime):
+            values[at] = encode_time(values[at])
+    return _JSON.encode(values).encode()
 
 
 def link(prev_hash: str, values: Iterable) -> str:
@@ -67,8 +80,14 @@ def link(prev_hash: str, values: Iterable) -> str:
 def lock() -> None:
     """Take the chain's lock until the current transaction ends (PostgreSQL; SQLite's
     transactions already write one at a time). Taking it again is free."""
-    if is_postgres() and db.in_transaction():
-        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_CHAIN_KEY,))
+    if not (is_postgres() and db.in_transaction()):
+        return
+    # the outermost transaction of this thread remembers it holds the lock: no round trip
+    outermost = db.obj._state.transactions[0]
+    if getattr(outermost, "holds_chain_lock", False):
+        return
+    db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_CHAIN_KEY,))
+    outermost.holds_chain_lock = True
 
 
 def head() -> str:
