@@ -50,6 +50,11 @@ def cache_by(key):
 
 def parse_phone(text: str, *, region: str = "US") -> str:
     """Return `text` as an E.164 number, or raise InvalidPhone with a reason."""
+    if isinstance(text, str) and text[:1] == "+":
+        # a number valid as written in E.164 passes every check below (WRITTEN included)
+        e164 = valid_e164(text)
+        if e164 is not None:
+            return e164
     if not isinstance(text, str) or not text.strip():
         raise InvalidPhone("a phone number is required")
     if len(text) > 40:

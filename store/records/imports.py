@@ -26,6 +26,7 @@ from peewee import chunked
 
 from store.bulk import select_in, write_rows
 from store.clock import utcnow
+from store.consent import chain
 from store.consent.changes import load_or_create_states
 from store.consent.history import EventContext, persist_plans
 from store.consent.refusals import explain_refusal
@@ -71,6 +72,7 @@ def import_csv(
     report = ImportReport(ignored_columns=tuple(c for c in header if c in EXPORT_ONLY_COLUMNS))
     planner = Planner(actor)
     with db.atomic():
+        chain.lock()  # the chain's lock before any row lock, as every writer (chain.py)
         for batch in chunked(read_rows(reader, header, region, report), batch_size):
             _import_batch(batch, planner, report)
             if progress:
