@@ -141,6 +141,12 @@ def transaction():
     return db.atomic()
 
 
+def snapshot():
+    """Return a context manager reading the block from one snapshot of the database (a
+    repeatable-read transaction on PostgreSQL; SQLite's reads in a transaction already are)."""
+    return db.atomic("REPEATABLE READ" if is_postgres() else "DEFERRED")
+
+
 def single_write():
     """Return a context manager for one write statement that is its own transaction."""
     writing = getattr(db.obj, "writing", None)  # SQLite's writers queue on a file lock

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from store.bulk import select_in
+from store.models import OutboundMessage
 from store.vocabulary import (
     APPLIED,
     CARRIER,
@@ -63,7 +64,7 @@ def likely_causes(wanted: dict[str, datetime]) -> dict[str, Cause]:
     causes: dict[str, tuple[datetime, Cause]] = {}
     for phone, sent_at, message_id, kind, campaign_id, automation in select_in(
             _SENT, '"to"', sorted(wanted), tail=_since(earliest)):
-        sent_at = _as_datetime(sent_at)
+        sent_at = OutboundMessage.sent_at.python_value(sent_at)
         moment = wanted[phone]
         if not moment - WINDOW <= sent_at <= moment:
             continue
@@ -78,8 +79,3 @@ def _since(moment: datetime) -> str:
     # in the form both databases store and compare (SQLite compares the text)
     return f""" AND "sent_at" >= '{moment.isoformat(sep=" ", timespec="microseconds")}'"""
 
-
-def _as_datetime(value) -> datetime:
-    from store.models import OutboundMessage
-
-    return OutboundMessage.sent_at.python_value(value)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from store.db import db, is_postgres
+from store.db import db, is_postgres, snapshot
 
 GENESIS = "0" * 64
 # The content of an event that its hash covers, in this order: every column but the id,
@@ -38,7 +38,6 @@ CHAIN_FIELDS = ("phone", "scope", "old_state", "new_state", "source", "outcome",
                 "cause_message_id", "cause_kind", "cause_campaign_id", "cause_automation")
 # A constant of this project: pg_advisory_xact_lock's key for the chain ("smsp" "chai").
 _PG_CHAIN_KEY = 0x736D7370_63686169
-_HEAD = 'SELECT "hash" FROM "consent_event" ORDER BY "id" DESC LIMIT 1'
 
 
 _DATES = (CHAIN_FIELDS.index("occurred_at"), CHAIN_FIELDS.index("recorded_at"))
@@ -90,25 +89,20 @@ def lock() -> None:
     outermost.holds_chain_lock = True
 
 
-def head() -> str:
-    """Return the hash of the last event (GENESIS when there is none). Call under lock()."""
-    row = db.execute_sql(_HEAD).fetchone()
-    return row[0] if row and row[0] else GENESIS
-
-
-def chain_head() -> tuple[int | None, str]:
+def chain_head() -> tuple[int | None, str | None]:
     """Return the id and hash of the store's last event ((None, GENESIS) when empty): what
-    a proof states as the store's head, for an auditor to compare."""
+    a writer continues from (under lock()), and what a proof states as the store's head.
+    The hash is None only in a row written by hand."""
     row = db.execute_sql('SELECT "id", "hash" FROM "consent_event" ORDER BY "id" DESC '
                          "LIMIT 1").fetchone()
-    return (row[0], row[1] or GENESIS) if row else (None, GENESIS)
+    return (row[0], row[1]) if row else (None, GENESIS)
 
 
 def seal(contents: list[tuple]) -> list[tuple[str, str]]:
     """Return (prev_hash, hash) for each event content (CHAIN_FIELDS order) about to be
     appended in this order; takes the lock and reads the head."""
     lock()
-    previous = head()
+    previous = chain_head()[1] or GENESIS
     sealed = []
     for values in contents:
         current = link(previous, values)
@@ -142,7 +136,7 @@ def first_break(events: Iterable[tuple]) -> ChainBreak | None:
 
 def verify_chain() -> ChainBreak | None:
     """Recompute the whole chain in one snapshot; return its first break, or None."""
-    with db.atomic("REPEATABLE READ" if is_postgres() else "DEFERRED"):
+    with snapshot():
         return first_break(chained_rows())
 
 

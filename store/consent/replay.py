@@ -12,7 +12,7 @@ from itertools import groupby
 
 from store.consent.history import is_cascade_of
 from store.consent.misread import MISREAD, is_client_opt_out, is_misread_candidate
-from store.db import db, is_postgres
+from store.db import snapshot
 from store.models import AutomationSwitch, ConsentEvent, Phone
 from store.vocabulary import (
     APPLIED,
@@ -63,7 +63,7 @@ def verify() -> list[Mismatch]:
     Reads one snapshot (a repeatable-read transaction), so writes landing meanwhile cannot
     show as false mismatches; streams in phone order, so memory stays flat.
     """
-    with db.atomic("REPEATABLE READ" if is_postgres() else "DEFERRED"):
+    with snapshot():
         return list(_mismatches())
 
 

@@ -15,8 +15,15 @@ from datetime import datetime
 
 from store.automations import AUTOMATIONS
 from store.clock import now_or, to_aware
-from store.consent.chain import CHAIN_FIELDS, GENESIS, canonical, encode_value, link
-from store.db import db, is_postgres
+from store.consent.chain import (
+    CHAIN_FIELDS,
+    GENESIS,
+    canonical,
+    chain_head,
+    encode_value,
+    link,
+)
+from store.db import snapshot
 from store.models import ConsentEvent, Phone
 from store.phones import parse_phone
 from store.records.card import load_card
@@ -49,13 +56,12 @@ def make_proof(phone: str, *, region: str = "US", dealership: str | None = None,
     """
     e164 = parse_phone(phone, region=region)
     # one snapshot: the events, the state and the store's head agree with one another
-    with db.atomic("REPEATABLE READ" if is_postgres() else "DEFERRED"):
+    with snapshot():
         card = load_card(e164, region=region, events=0)
         row = Phone.get(Phone.e164 == e164)
         events = list(ConsentEvent.select().where(ConsentEvent.phone == row.id)
                       .order_by(ConsentEvent.id))
-        head = (ConsentEvent.select(ConsentEvent.id, ConsentEvent.hash)
-                .order_by(ConsentEvent.id.desc()).first())
+        head_id, head_hash = chain_head()
         count = ConsentEvent.select().count()
     state = card.state
     return {
@@ -64,8 +70,7 @@ def make_proof(phone: str, *, region: str = "US", dealership: str | None = None,
         "phone": e164,
         "dealership": dealership,
         "generated_at": iso(now_or(now)),
-        "store": {"events": count, "head_event_id": head.id if head else None,
-                  "head_hash": (head.hash if head else GENESIS)},
+        "store": {"events": count, "head_event_id": head_id, "head_hash": head_hash},
         "chain": CHAIN,
         "state": {
             "clients": [{"name": c.name, "crm_id": c.crm_id} for c in card.clients],
