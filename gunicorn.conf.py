@@ -5,8 +5,6 @@ texts travel there), status, size and time, phones in the path masked like every
 log line: one SafeFormatter formats gunicorn's lines and ours.
 """
 
-import os
-
 from gateway.logs import logging_config
 
 accesslog = "-"
@@ -19,9 +17,12 @@ control_socket_disable = True
 # a connection must never be shared by two processes (store/db.py also starts a forked
 # child's pool afresh, should anything open one before the fork).
 preload_app = False
-# On PostgreSQL, four threads a worker (gthread): a request waiting for its commit to be
-# flushed leaves the worker's CPU to another, and PostgreSQL flushes the commits that wait
-# together at once (2 sync workers had at most two requests in flight). Each thread takes
-# its own pooled connection (store/db.py). Not on SQLite: one writer at a time, and threads
-# of one worker queueing on the writers' lock halved the inbound rate (1,495 -> 694 req/s).
-threads = 4 if os.environ.get("DATABASE_URL", "").startswith("postgres") else 1
+# One thread a worker (gunicorn's sync worker), on SQLite and on PostgreSQL. SQLite has one
+# writer at a time: threads of one worker queueing on the writers' lock halved the inbound
+# rate (1,495 -> 694 req/s). On PostgreSQL four threads a worker (gthread) once helped, when
+# an ordinary text took four round trips; it takes one now, and gthread lets one worker keep
+# most of the keep-alive connections while the other idles (570-825 req/s and a p99 of
+# 66-120 ms from run to run, one worker at 98 % CPU and the other at 10 %), where two sync
+# workers, which take one request at a time, gave 801-812 req/s and a p99 of 24 ms
+# (bench/RESULTS.md). Slack's listeners run on Bolt's own threads after ack() (bot/__init__.py).
+threads = 1

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 from werkzeug.exceptions import HTTPException
 
+from store.db import ConnectionLost
 from store.errors import ConsentRefused, InvalidPhone, NotFound, StoreError, UnknownAutomation
 
 
@@ -40,6 +43,7 @@ class Refusal(Problem):
                                     "automation) and its reason")
 
 
+log = logging.getLogger("smsprefs.errors")
 STORE_STATUS = {InvalidPhone: 422, UnknownAutomation: 422, NotFound: 404}
 
 
@@ -63,6 +67,18 @@ def register(app: Flask) -> None:
     @app.errorhandler(StoreError)
     def store_error(exc: StoreError):
         return error_response(STORE_STATUS.get(type(exc), 400), exc.code, str(exc))
+
+    def connection_lost(exc: Exception):
+        # The database failed under a request (a restart or failover cut the connection,
+        # SQLite stayed locked past its timeout): the transaction rolled back, so nothing of
+        # the request is kept; 503 says try again (Vonage and Slack retry). The pool drops
+        # a dead connection when it is given back.
+        log.error("the database failed under a request: %s: %s", type(exc).__name__, exc)
+        return error_response(503, "database_unavailable",
+                              "The database is unreachable; try again shortly.")
+
+    for lost in ConnectionLost:
+        app.register_error_handler(lost, connection_lost)
 
     @app.errorhandler(UnicodeError)
     def undecodable(exc: UnicodeError):

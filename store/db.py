@@ -18,10 +18,11 @@ from peewee import (
     PeeweeException,
     PostgresqlDatabase,
 )
-from playhouse.db_url import connect, parse
+from playhouse.db_url import parse
 from playhouse.migrations import Runner
 from playhouse.pool import PooledDatabase
 
+from store.postgres import postgres_pool
 from store.sqlite import SqlitePool
 
 db = DatabaseProxy()
@@ -71,8 +72,8 @@ def open_database(url: str, *, max_connections: int = 20) -> Database:
         database.returning_clause = sqlite3.sqlite_version_info >= (3, 35)
         return database
     if scheme.startswith("postgres"):
-        kwargs = {"max_connections": max_connections, "stale_timeout": 300, "timeout": 30}
-        return connect(url, autoconnect=False, **kwargs)
+        return postgres_pool(url, autoconnect=False, max_connections=max_connections,
+                             stale_timeout=300, timeout=30)
     raise ValueError(f"DATABASE_URL scheme {scheme!r} is not supported (use sqlite or postgres)")
 
 

@@ -24,8 +24,9 @@ from store.consent.changes import (
     yes_means_opt_in,
 )
 from store.consent.history import EventContext
-from store.db import cached_sql, db, get_by, insert_returning, lock_rows, single_write
+from store.db import db, get_by, insert_returning, lock_rows
 from store.messaging.alerts import record_alert
+from store.messaging.inbound_rows import record_asking_nothing
 from store.messaging.replies import (
     ReplySettings,
     confirmed_recently,
@@ -105,10 +106,10 @@ def receive_text(
     values = {"provider_id": provider_id, "from_number": from_number, "to_number": to_number,
               "text": text, "received_at": received_at, "intent": found.intent,
               "scope": found.scope, "rule": found.rule, "classifier_version": found.version}
-    if e164 and found.intent == NONE and found.rule != YES_WITHOUT_CONTEXT:
-        done = _record_asking_nothing(values, e164)
-        if done is not None:
-            return done
+    if (e164 and found.intent == NONE and found.rule != YES_WITHOUT_CONTEXT
+            and db.obj.returning_clause):
+        message = record_asking_nothing(values, e164)
+        return InboundResult(message=message, duplicate=message is None)
     with db.atomic():
         if e164 and (found.intent in (OPT_OUT, OPT_IN) or found.rule == YES_WITHOUT_CONTEXT):
             chain.lock()  # it may append events: the chain's lock before any row (chain.py)
@@ -136,51 +137,6 @@ def receive_text(
                                           text=text)
             result.alerts.append(record_alert(ALERT_REVIEW, phone.id, review=result.review))
         return result
-
-
-def _record_asking_nothing(values: dict, e164: str) -> InboundResult | None:
-    """Record a text that asks for nothing with statements that each commit on their own
-    (outside a transaction): one for a phone seen before, where BEGIN, a read, the insert
-    and COMMIT were four round trips to PostgreSQL; two for a repeated provider id; four,
-    once, for a new phone. None when this SQLite has no RETURNING.
-    """
-    if not db.obj.returning_clause:
-        return None
-    message = _insert_with_phone(values, e164)
-    if message is None:
-        if get_by(InboundMessage, InboundMessage.provider_id, values["provider_id"]):
-            return InboundResult(message=None, duplicate=True)
-        with single_write():  # a new phone (ensure_phones, which cannot say which it was)
-            insert_returning(Phone, {"e164": e164}, conflict=Phone.e164)
-        message = _insert_with_phone(values, e164)  # None: the same id, sent twice at once
-    return InboundResult(message=message, duplicate=message is None)
-
-
-def _insert_with_phone(values: dict, e164: str) -> InboundMessage | None:
-    """Insert the text with the id of its phone in one statement; None, inserting
-    nothing, when the phone is not in the table or the provider id is."""
-    fields = [f for f in InboundMessage._meta.sorted_fields if not f.primary_key]
-    sql = cached_sql(("inbound from known phone",), lambda: _insert_from_phone(fields))
-    values = {**values, "processed_at": utcnow()}
-    params = [f.db_value(values[f.name]) for f in fields if f.name != "phone"]
-    with single_write():
-        row = db.execute_sql(sql, [*params, e164]).fetchone()
-    if row is None:
-        return None
-    # built from the row directly: peewee's raw() costs more than the statement itself
-    return InboundMessage(__no_default__=True, **{
-        f.name: f.python_value(v) for f, v in zip(InboundMessage._meta.sorted_fields, row,
-                                                   strict=True)})
-
-
-def _insert_from_phone(fields: list) -> str:
-    param = db.obj.param
-    columns = ", ".join(f'"{f.column_name}"' for f in fields)
-    chosen = ", ".join('"p"."id"' if f.name == "phone" else param for f in fields)
-    every = ", ".join(f'"{f.column_name}"' for f in InboundMessage._meta.sorted_fields)
-    return (f'INSERT INTO "inbound_message" ({columns}) SELECT {chosen} FROM "phone" AS "p" '
-            f'WHERE "p"."e164" = {param} ON CONFLICT ("provider_id") DO NOTHING '
-            f"RETURNING {every}")
 
 
 def _sender(e164: str) -> Phone:

@@ -11,6 +11,7 @@ import pytest
 from gateway import create_app
 from store.consent.changes import get_state
 from store.consent.history import list_events
+from store.db import is_postgres
 from store.models import (
     Alert,
     ConsentEvent,
@@ -405,3 +406,22 @@ def test_a_wake_up_already_waiting_in_the_queue_is_not_added_again(app, monkeypa
     queue.wake_both()  # a deliver and an alerts wake-up waiting do both
     assert sorted(task.name for task in queue.huey.pending()) == ["alerts", "deliver"]
     queue.huey.flush()
+
+
+@pytest.mark.parametrize("text", ["see you at 5", "STOP"])
+def test_a_connection_lost_under_a_text_answers_503_and_keeps_nothing(database, client, text):
+    """A restart or failover that cuts the connection: 503 (Vonage sends the text again),
+    nothing of it kept; the next text is served on a new connection."""
+    if not is_postgres():
+        pytest.skip("a PostgreSQL connection cut from the server side")
+    from tests.gateway.test_delivery import cut_the_connection
+
+    cut_the_connection(database)
+    answer = post_form(client, sms(text, message_id="cut-1"))
+    assert answer.status_code == 503
+    assert answer.get_json()["error"] == "database_unavailable"
+    database.close()  # the test holds the thread's connection; a request gives its back
+    database.connect()
+    assert InboundMessage.select().count() == 0
+    assert post_form(client, sms(text, message_id="cut-1")).status_code == 204
+    assert InboundMessage.select().count() == 1

@@ -10,16 +10,19 @@ import pytest
 from peewee import IntegrityError
 
 from store import db as store_db
+from store import postgres as store_postgres
 from store.db import (
     SQLITE_PRAGMAS,
     close_connection,
     db,
     get_by,
     insert_returning,
+    is_postgres,
     open_connection,
     open_database,
 )
 from store.models import InboundMessage, Phone
+from store.postgres import PostgresPool
 
 
 def _raw_connection():
@@ -129,3 +132,48 @@ def test_get_by_reads_as_peewee_does_and_builds_its_sql_once(database):
     assert get_by(Phone, Phone.e164, "+12025550199") is None
     assert len(store_db._SQL) == 1  # one statement, whatever the value
 
+
+
+def _server_asked(database, monkeypatch) -> list:
+    asked = []
+    real = database._adapter.is_connection_closed
+    monkeypatch.setattr(database._adapter, "is_connection_closed",
+                        lambda conn: asked.append(1) or real(conn))
+    return asked
+
+
+def test_postgres_asks_the_server_only_about_a_connection_idle_a_while(database, monkeypatch):
+    """peewee's pool proves each connection with SELECT 1; one given back a moment ago is
+    believed alive (store/postgres.py)."""
+    if not is_postgres():
+        pytest.skip("PostgreSQL's pool")
+    asked = _server_asked(database, monkeypatch)
+    close_connection()
+    open_connection()
+    assert asked == []  # given back a moment ago: no round trip
+    close_connection()
+    monkeypatch.setattr(store_postgres, "ALIVE_BYPASS", 0)
+    open_connection()
+    assert asked == [1]  # idle longer: the server is asked, as peewee does
+
+
+def test_postgres_replaces_a_connection_the_server_dropped_while_it_was_idle(database,
+                                                                              monkeypatch):
+    if not is_postgres():
+        pytest.skip("PostgreSQL's pool")
+    import psycopg
+
+    pid = db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+    close_connection()
+    with psycopg.connect(database.url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    monkeypatch.setattr(store_postgres, "ALIVE_BYPASS", 0)
+    open_connection()
+    assert db.execute_sql("SELECT pg_backend_pid()").fetchone()[0] != pid
+
+
+def test_a_postgres_url_without_a_database_is_refused_without_its_password():
+    with pytest.raises(ValueError, match="names no database") as refused:
+        open_database("postgres://smsprefs:s3cret@db.example.com:5432")
+    assert "s3cret" not in str(refused.value)
+    assert isinstance(open_database("postgres://u@127.0.0.1:5432/x"), PostgresPool)

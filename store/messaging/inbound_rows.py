@@ -1,0 +1,106 @@
+"""A text that asks for nothing, recorded in one statement: most of what clients write.
+
+Outside a transaction, each statement committing on its own: one for a phone seen before
+(where BEGIN, a read, the insert and COMMIT were four round trips to PostgreSQL), and on
+PostgreSQL one for a new phone too. receive_text() (inbound.py) calls it first, and reads
+the text in a transaction when it may change consent or needs a reply or a review.
+"""
+
+from __future__ import annotations
+
+from store.clock import utcnow
+from store.db import cached_sql, db, get_by, insert_returning, is_postgres, single_write
+from store.models import InboundMessage, Phone
+
+
+def record_asking_nothing(values: dict, e164: str) -> InboundMessage | None:
+    """Record a text that asks for nothing from `e164` (`values` by InboundMessage field,
+    its phone aside) and return its row; None, changing nothing, for a provider id seen
+    before. Needs RETURNING (SQLite 3.35 or newer, see `db.obj.returning_clause`).
+
+    On PostgreSQL one statement, the phone made in it when new; on SQLite two for a repeated
+    provider id, four (once) for a new phone.
+    """
+    if is_postgres():
+        return _insert_with_phone(values, e164, make_phone=True)
+    message = _insert_with_phone(values, e164)
+    if message is None:
+        if get_by(InboundMessage, InboundMessage.provider_id, values["provider_id"]):
+            return None
+        with single_write():  # a new phone (ensure_phones, which cannot say which it was)
+            insert_returning(Phone, {"e164": e164}, conflict=Phone.e164)
+        message = _insert_with_phone(values, e164)  # None: the same id, sent twice at once
+    return message
+
+
+def _insert_with_phone(values: dict, e164: str, *, make_phone: bool = False,
+                       ) -> InboundMessage | None:
+    """Insert the text with the id of its phone in one statement; None, inserting nothing,
+    when the provider id is in the table, or the phone is not and `make_phone` is False.
+
+    With `make_phone` (PostgreSQL: a data-modifying WITH) a phone not in the table is
+    created by the same statement, as ensure_phones() would. Should another statement
+    create it at the same instant, this one cannot see that row (its snapshot began before
+    the other's commit) and stores the text without its phone; the phone is then set by a
+    second statement, so every text of a known number carries its phone.
+    """
+    fields = [f for f in InboundMessage._meta.sorted_fields if not f.primary_key]
+    build = _insert_making_phone if make_phone else _insert_from_phone
+    sql = cached_sql(("inbound", make_phone), lambda: build(fields))
+    values = {**values, "processed_at": utcnow()}
+    params = [f.db_value(values[f.name]) for f in fields if f.name != "phone"]
+    if make_phone:
+        phone = {"e164": e164, **_phone_defaults()}
+        params = [e164, *(f.db_value(phone[f.name]) for f in _phone_fields()), *params]
+    else:
+        params.append(e164)
+    with single_write():
+        row = db.execute_sql(sql, params).fetchone()
+        if row is None:
+            return None
+        message = InboundMessage(__no_default__=True, **{  # peewee's raw() costs more
+            f.name: f.python_value(v) for f, v in zip(InboundMessage._meta.sorted_fields, row,
+                                                       strict=True)})
+        if message.phone_id is None:  # the phone was created by another text at once
+            message.phone_id = get_by(Phone, Phone.e164, e164).id
+            InboundMessage.update(phone=message.phone_id).where(
+                InboundMessage.id == message.id).execute()
+    return message
+
+
+def _phone_fields() -> list:
+    return [f for f in Phone._meta.sorted_fields if not f.primary_key]
+
+
+def _phone_defaults() -> dict:
+    """A new phone's values but its number: the model's defaults, as ensure_phones() gives."""
+    return {f.name: f.default() if callable(f.default) else f.default for f in _phone_fields()
+            if f.name != "e164"}
+
+
+def _insert_from_phone(fields: list) -> str:
+    param = db.obj.param
+    columns = ", ".join(f'"{f.column_name}"' for f in fields)
+    chosen = ", ".join('"p"."id"' if f.name == "phone" else param for f in fields)
+    every = ", ".join(f'"{f.column_name}"' for f in InboundMessage._meta.sorted_fields)
+    return (f'INSERT INTO "inbound_message" ({columns}) SELECT {chosen} FROM "phone" AS "p" '
+            f'WHERE "p"."e164" = {param} ON CONFLICT ("provider_id") DO NOTHING '
+            f"RETURNING {every}")
+
+
+def _insert_making_phone(fields: list) -> str:
+    """PostgreSQL: the phone read or made (NOT EXISTS, so a known phone draws no id from
+    the sequence), then the text with its id, in one statement."""
+    param = db.obj.param
+    phone_columns = ", ".join(f'"{f.column_name}"' for f in _phone_fields())
+    columns = ", ".join(f'"{f.column_name}"' for f in fields)
+    phone_id = 'COALESCE((SELECT "id" FROM "known"), (SELECT "id" FROM "made"))'
+    chosen = ", ".join(phone_id if f.name == "phone" else param for f in fields)
+    every = ", ".join(f'"{f.column_name}"' for f in InboundMessage._meta.sorted_fields)
+    return (f'WITH "known" AS (SELECT "id" FROM "phone" WHERE "e164" = {param}), '
+            f'"made" AS (INSERT INTO "phone" ({phone_columns}) '
+            f'SELECT {", ".join([param] * len(_phone_fields()))} '
+            f'WHERE NOT EXISTS (SELECT 1 FROM "known") '
+            f'ON CONFLICT ("e164") DO NOTHING RETURNING "id") '
+            f'INSERT INTO "inbound_message" ({columns}) SELECT {chosen} '
+            f'ON CONFLICT ("provider_id") DO NOTHING RETURNING {every}')
