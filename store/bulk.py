@@ -150,36 +150,42 @@ def _sqlite_insert(head: str, width: int, suffix: str, rows: Sequence[tuple]) ->
         cursor.executemany(f"{head}{marks}{suffix}", rows[whole:])
 
 
-def insert_new(model, field, values: Sequence) -> dict:
-    """Insert a row for each of `values` (distinct) of the unique `field`, the other columns
-    their defaults, skipping those that exist; return {value: id} of the rows inserted.
+def insert_new(model, fields: Sequence, rows: Sequence[tuple]) -> dict:
+    """Insert `rows` (tuples of driver-ready values for `fields`, the first a unique field,
+    distinct in the rows), the other columns their defaults, skipping those whose first
+    value exists; return {first value: id} of the rows inserted.
 
     One statement per batch on both databases: RETURNING tells which rows are new, so the
     caller need not read back what it just wrote.
     """
-    if not values:
+    if not rows:
         return {}
-    extra = [f for f in model._meta.sorted_fields
-             if f is not field and f.default is not None and not f.primary_key]
-    defaults = [f.default() if callable(f.default) else f.default for f in extra]
-    table, column = _quote(model._meta.table_name), _quote(field.column_name)
-    columns = ", ".join([column, *(_quote(f.column_name) for f in extra)])
+    extra, defaults = defaults_left_out(model, fields)
+    table, column = _quote(model._meta.table_name), _quote(fields[0].column_name)
+    columns = ", ".join(_quote(f.column_name) for f in (*fields, *extra))
     pk = _quote(model._meta.primary_key.column_name)
     tail = f" ON CONFLICT ({column}) DO NOTHING RETURNING {column}, {pk}"
+    times = [i for i, f in enumerate(fields) if isinstance(f, DateTimeField)]
+    if times:
+        rows = _adapt_times(rows, times)
+    defaults = tuple(_adapt(d) if isinstance(d, datetime) else d for d in defaults)
     if is_postgres():
+        names = [f"c{i}" for i in range(len(fields))]
         constants = "".join(f", %s::{_pg_type(f)}" for f in extra)
-        # in the array's order, so that ids follow the (sorted) values
-        sql = (f"INSERT INTO {table} ({columns}) SELECT v{constants} FROM unnest("
-               f"{_pg_array(field)}) WITH ORDINALITY AS u(v, n) ORDER BY n{tail}")
-        _LOG.debug((sql, f"unnest of {len(values)} rows"))
-        return dict(db.execute_sql(sql, [*defaults, _json(list(values))]).fetchall())
-    defaults = [_adapt(d) if isinstance(d, datetime) else d for d in defaults]
-    marks = "(" + ", ".join(["?"] * (1 + len(extra))) + ")"
-    chunk = max(1, 32766 // (1 + len(extra)) // 2)
+        # in the arrays' order, so that ids follow the rows
+        sql = (f"INSERT INTO {table} ({columns}) SELECT {', '.join(names)}{constants} "
+               f"FROM unnest({', '.join(_pg_array(f) for f in fields)}) WITH ORDINALITY "
+               f"AS v({', '.join(names)}, n) ORDER BY n{tail}")
+        _LOG.debug((sql, f"unnest of {len(rows)} rows"))
+        params = [*defaults, *(_json(column) for column in zip(*rows, strict=True))]
+        return dict(db.execute_sql(sql, params).fetchall())
+    width = len(fields) + len(extra)
+    marks = "(" + ", ".join(["?"] * width) + ")"
+    chunk = max(1, SQLITE_PARAMS // width // 2)
     created = {}
-    for start in range(0, len(values), chunk):
-        part = values[start:start + chunk]
-        params = [p for v in part for p in (v, *defaults)]
+    for start in range(0, len(rows), chunk):
+        part = rows[start:start + chunk]
+        params = [p for row in part for p in (*row, *defaults)]
         sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([marks] * len(part))}{tail}"
         _LOG.debug((sql, f"{len(part)} rows"))
         created.update(db.execute_sql(sql, params).fetchall())

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from json.encoder import c_make_encoder, encode_basestring
 
 from store.db import db, is_postgres, snapshot
 
@@ -40,11 +41,6 @@ CHAIN_FIELDS = ("phone", "scope", "old_state", "new_state", "source", "outcome",
 _PG_CHAIN_KEY = 0x736D7370_63686169
 
 
-_DATES = (CHAIN_FIELDS.index("occurred_at"), CHAIN_FIELDS.index("recorded_at"))
-# one encoder, built once: json.dumps() with arguments builds a new one for every call
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
 @lru_cache(maxsize=4096)  # a batch's events share their times: each is written once
 def encode_time(moment: datetime) -> str:
     """Return a stored time as the encoding writes it: naive UTC, always with microseconds,
@@ -57,17 +53,38 @@ def encode_value(value) -> str | int | None:
     return encode_time(value) if isinstance(value, datetime) else value
 
 
+def _time_or_refuse(value):
+    # JSON's `default`: the times (occurred_at, recorded_at) as encode_time() writes them
+    if isinstance(value, datetime):
+        return encode_time(value)
+    raise TypeError(f"a chained value is not JSON: {type(value).__name__}")
+
+
+def _array_writer():
+    """Return a function writing a list or tuple as one JSON array, with no spaces and no
+    escaping beyond JSON's own: json.dumps(values, ensure_ascii=False, separators=(",",
+    ":"), default=_time_or_refuse), with CPython's C encoder built once instead of per call
+    (the chain encodes every event: a third less per event)."""
+    if c_make_encoder is None:  # an interpreter without the C encoder
+        return json.JSONEncoder(ensure_ascii=False, separators=(",", ":"),
+                                default=_time_or_refuse).encode
+    encode = c_make_encoder(None, _time_or_refuse, encode_basestring, None, ":", ",", False,
+                            False, True)
+    return lambda values: "".join(encode(values, 0))
+
+
+_WRITE_ARRAY = _array_writer()
+
+
 def canonical(values: Iterable) -> bytes:
     """Return the canonical encoding of an event's CHAIN_FIELDS values, in that order.
 
     A JSON array (UTF-8, no spaces, no escaping beyond JSON's own), so it is one
-    unambiguous string whatever the texts hold.
+    unambiguous string whatever the texts hold; times as encode_time() writes them.
     """
-    values = list(values)
-    for at in _DATES:
-        if isinstance(values[at], datetime):
-            values[at] = encode_time(values[at])
-    return _JSON.encode(values).encode()
+    if not isinstance(values, list | tuple):
+        values = list(values)
+    return _WRITE_ARRAY(values).encode()
 
 
 def link(prev_hash: str, values: Iterable) -> str:
@@ -104,8 +121,10 @@ def seal(contents: list[tuple]) -> list[tuple[str, str]]:
     lock()
     previous = chain_head()[1] or GENESIS
     sealed = []
+    sha256, write = hashlib.sha256, _WRITE_ARRAY
     for values in contents:
-        current = link(previous, values)
+        # link(previous, values) written out: the hashes are ASCII, so one encode() does
+        current = sha256(f"{previous}\n{write(values)}".encode()).hexdigest()
         sealed.append((previous, current))
         previous = current
     return sealed

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from store.automations import get_automation
-from store.bulk import insert_new, select_in, write_rows
+from store.bulk import select_in, write_rows
 from store.clock import now_or, to_naive_utc, utcnow
 from store.consent import chain
 from store.consent.history import EventContext, find_event, misread_facts, persist_plans
@@ -115,19 +115,6 @@ def load_states(e164s: Iterable[str], *, lock: bool = False) -> dict[str, Consen
                                carrier_blocked=blocked(carrier), switches=switches[phone_id],
                                phone_id=phone_id)
             for phone_id, e164, overall, source, changed_at, carrier in phones}
-
-
-def load_or_create_states(e164s: Iterable[str]) -> tuple[dict[str, ConsentState], set[str]]:
-    """Return the consent of each phone in `e164s`, locked, creating the phones not yet
-    stored; and which of them this created (never seen: `unknown`, every switch on)."""
-    # sorted, so two imports inserting the same phones lock them in the same order
-    wanted = sorted(set(e164s))
-    chain.lock()  # before any row lock (chain.py)
-    created = insert_new(Phone, Phone.e164, wanted)
-    # a new row holds the defaults ConsentState has: no need to read it back
-    states = load_states([e for e in wanted if e not in created], lock=True)
-    states.update((e, ConsentState(e164=e, phone_id=i)) for e, i in created.items())
-    return states, set(created)
 
 
 def ensure_phones(e164s: Iterable[str]) -> None:

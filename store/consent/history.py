@@ -6,6 +6,7 @@ current state must always equal a replay of the applied events; replay.py checks
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -15,6 +16,7 @@ from store.bulk import insert_rows, write_rows
 from store.clock import to_naive_utc, utcnow
 from store.consent.attribution import NO_CAUSE, is_opt_out, likely_causes
 from store.consent.chain import CHAIN_FIELDS, seal
+from store.consent.rules import ConsentState
 from store.errors import NotFound
 from store.models import AutomationSwitch, ConsentEvent, InboundMessage, Phone
 from store.vocabulary import (
@@ -48,51 +50,61 @@ class EventContext:
         return replace(self, note=note.strip()) if note and note.strip() else self
 
 
-EVENT_FIELDS = ("phone", "actor", "channel", "inbound_message_id", "raw_text", "rule",
-                "classifier_version", "note", "corrects", "occurred_at", "recorded_at", "scope",
-                "old_state", "new_state", "source", "outcome", "reason", "cause_message_id",
-                "cause_kind", "cause_campaign_id", "cause_automation", "prev_hash", "hash")
-# where each of the chain's fields is in an event row before its hashes are added
-_CHAIN_AT = [EVENT_FIELDS.index(f) for f in CHAIN_FIELDS]
+# The chain's fields (CHAIN_FIELDS) in their order, then the hashes: an event's content in
+# the chain is its row with the phone's number for its id
+EVENT_FIELDS = (*CHAIN_FIELDS, "prev_hash", "hash")
 SWITCH_FIELDS = (AutomationSwitch.phone, AutomationSwitch.automation, AutomationSwitch.state,
                  AutomationSwitch.source, AutomationSwitch.changed_at)
+# a phone's columns that a plan changes, in the order phone_rows() gives them
+PHONE_FIELDS = (Phone.e164, Phone.overall, Phone.overall_source, Phone.overall_changed_at,
+                Phone.carrier_blocked, Phone.carrier_blocked_at)
 
 
-def persist_plans(items, *, return_ids: bool = True, batch_size: int = 500) -> list[int]:
+def persist_plans(items, *, return_ids: bool = True, batch_size: int = 500,
+                  created: Mapping[str, int] | None = None,
+                  now: datetime | None = None) -> list[int]:
     """Write the events of each (plan, actor, context) and the state they lead to.
 
     Set-based for any number of plans: one insert of events, one upsert of phones and one
     of switches. Returns the new event ids in order (none when `return_ids` is false, the
     import's faster path: one statement per table on PostgreSQL too, see store.bulk).
+
+    `created` ({number: id}) names phones this transaction inserted already with the
+    columns phone_rows(items, now) gives them, planned before they had an id: their events
+    take these ids, their rows are not written again, and their switches are a plain
+    insert (COPY on PostgreSQL), as no other transaction can have given them one.
     """
-    now = utcnow()
-    items = [(plan, actor, context, to_naive_utc(context.occurred_at or now))
-             for plan, actor, context in items]
-    causes = likely_causes({plan.before.e164: when for plan, _, _, when in items
+    now = now or utcnow()
+    created = created or {}
+    items = list(items)
+    timed = [(plan, actor, context, _when(context, now)) for plan, actor, context in items]
+    causes = likely_causes({plan.before.e164: when for plan, _, _, when in timed
                             if any(is_opt_out(c) for c in plan.changes)})
-    events, phones, switches = [], {}, {}
-    for plan, actor, context, when in items:
-        base = (plan.before.phone_id, actor.actor, actor.channel, context.inbound_message_id,
-                context.raw_text, context.rule, context.classifier_version, context.note,
-                context.corrects_event_id, when, now)
+    events, contents, switches, new_switches = [], [], {}, {}
+    for plan, actor, context, when in timed:
+        e164 = plan.before.e164
+        phone_id = plan.before.phone_id
+        into = switches
+        if phone_id is None:  # planned before it had an id
+            phone_id, into = created[e164], new_switches
+        middle = (actor.actor, actor.channel, context.inbound_message_id, context.raw_text,
+                  context.rule, context.classifier_version, context.note,
+                  context.corrects_event_id, when, now)
         for r in plan.refusals:
-            events.append((*base, r.scope, r.old_state, r.requested, actor.source, REFUSED,
-                           r.reason, *NO_CAUSE))
-        cause = causes.get(plan.before.e164)
+            content = (r.scope, r.old_state, r.requested, actor.source, REFUSED, r.reason,
+                       *middle, *NO_CAUSE)
+            events.append((phone_id, *content))
+            contents.append((e164, *content))
+        cause = causes.get(e164)
         for c in plan.changes:
-            events.append((*base, c.scope, c.old_state, c.new_state, c.source, APPLIED,
-                           c.reason, *(cause.columns() if cause and is_opt_out(c)
-                                       else NO_CAUSE)))
-            if c.scope == REVIEW_SCOPE:
-                continue
-            if c.scope in (OVERALL, CARRIER):
-                phones[plan.before.e164] = _phone_row(plan, when, phones.get(plan.before.e164))
-            else:
-                switches[(plan.before.phone_id, c.scope)] = (
-                    plan.before.phone_id, c.scope, c.new_state, c.source, when)
-    events = _sealed(events, {plan.before.phone_id: plan.before.e164
-                              for plan, _, _, _ in items})
-    write = insert_rows if return_ids else write_rows
+            content = (c.scope, c.old_state, c.new_state, c.source, APPLIED, c.reason, *middle,
+                       *(cause.columns() if cause and is_opt_out(c) else NO_CAUSE))
+            events.append((phone_id, *content))
+            contents.append((e164, *content))
+            if c.scope not in (REVIEW_SCOPE, OVERALL, CARRIER):
+                into[(phone_id, c.scope)] = (phone_id, c.scope, c.new_state, c.source, when)
+    if events:
+        events = [row + hashes for row, hashes in zip(events, seal(contents), strict=True)]
     fields = [getattr(ConsentEvent, k) for k in EVENT_FIELDS]
     if return_ids:
         ids = [row[0] for rows in chunked(events, batch_size) for row in
@@ -101,55 +113,65 @@ def persist_plans(items, *, return_ids: bool = True, batch_size: int = 500) -> l
     else:
         ids = []
         write_rows(ConsentEvent, fields, events)
-    _upsert_phones(list(phones.values()), write)
+    write = insert_rows if return_ids else write_rows
+    stored = [row for e164, row in phone_rows(items, now).items() if e164 not in created]
+    _upsert_phones(stored, write)
+    write_rows(AutomationSwitch, SWITCH_FIELDS, list(new_switches.values()))
     write(AutomationSwitch, SWITCH_FIELDS, list(switches.values()),
           conflict=[AutomationSwitch.phone, AutomationSwitch.automation],
           update={c: f'EXCLUDED."{c}"' for c in ("state", "source", "changed_at")})
     return ids
 
 
-def _sealed(events: list[tuple], e164s: dict[int, str]) -> list[tuple]:
-    """Return the event rows with their place in the chain (prev_hash, hash) added."""
-    if not events:
-        return events
-    contents = []
-    for row in events:
-        values = [row[i] for i in _CHAIN_AT]
-        values[0] = e164s[values[0]]  # the chain names the phone by its number
-        contents.append(values)
-    return [(*row, *hashes) for row, hashes in zip(events, seal(contents), strict=True)]
+def phone_rows(items, now: datetime) -> dict[str, tuple]:
+    """Return {number: its PHONE_FIELDS after the plans} of each phone whose overall or
+    carrier block the (plan, actor, context) `items` change, in order, at `now` (or at a
+    context's occurred_at), as persist_plans() writes them."""
+    rows: dict[str, tuple] = {}
+    for plan, _actor, context in items:
+        if any(c.scope in (OVERALL, CARRIER) for c in plan.changes):  # none when refused
+            e164 = plan.before.e164
+            rows[e164] = _phone_row(plan, _when(context, now), rows.get(e164))
+    return rows
 
 
-def _phone_row(plan, when: datetime, previous: dict | None) -> dict:
-    before = plan.before
-    row = previous or {"e164": before.e164, "overall_changed_at": before.overall_changed_at}
+def _when(context: EventContext, now: datetime) -> datetime:
+    return to_naive_utc(context.occurred_at or now)
+
+
+_NEVER_CHANGED = ConsentState(e164="")
+
+
+def blank_phone_row(e164: str) -> tuple:
+    """Return the PHONE_FIELDS of a phone never changed: ConsentState's defaults."""
+    s = _NEVER_CHANGED
+    return (e164, s.overall, s.overall_source, s.overall_changed_at, s.carrier_blocked, None)
+
+
+def _phone_row(plan, when: datetime, previous: tuple | None) -> tuple:
     # the phone's columns of plan.after (an applied plan), without building its switches
+    before = plan.before
+    changed_at = previous[3] if previous else before.overall_changed_at
     overall, source, blocked = before.overall, before.overall_source, before.carrier_blocked
-    for c in () if plan.refused else plan.changes:
+    for c in plan.changes:
         if c.scope == OVERALL:
-            overall, source = c.new_state, c.source
+            overall, source, changed_at = c.new_state, c.source, when
         elif c.scope == CARRIER:
             blocked = c.new_state == BLOCKED
-    row.update(overall=overall, overall_source=source, carrier_blocked=blocked,
-               carrier_blocked_at=when if blocked else None)
-    if any(c.scope == OVERALL for c in plan.changes):
-        row["overall_changed_at"] = when
-    return row
+    return (before.e164, overall, source, changed_at, blocked, when if blocked else None)
 
 
-def _upsert_phones(rows: list[dict], write) -> None:
+def _upsert_phones(rows: list[tuple], write) -> None:
     # An upsert on e164 is the portable set-based UPDATE: every row exists already.
     if not rows:
         return
-    fields = [getattr(Phone, k) for k in rows[0]]
     update = {c: f'EXCLUDED."{c}"' for c in ("overall", "overall_source",
                                              "overall_changed_at", "carrier_blocked")}
     # the time of a carrier block moves only when the block itself changes
     update["carrier_blocked_at"] = (
         'CASE WHEN "phone"."carrier_blocked" <> EXCLUDED."carrier_blocked" '
         'THEN EXCLUDED."carrier_blocked_at" ELSE "phone"."carrier_blocked_at" END')
-    write(Phone, fields, [tuple(r.values()) for r in rows], conflict=[Phone.e164],
-          update=update)
+    write(Phone, PHONE_FIELDS, rows, conflict=[Phone.e164], update=update)
 
 
 def list_events(e164: str, *, limit: int = 100, before_id: int | None = None):

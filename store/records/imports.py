@@ -24,15 +24,21 @@ from typing import TextIO
 
 from peewee import chunked
 
-from store.bulk import select_in, write_rows
+from store.bulk import insert_new, select_in, write_rows
 from store.clock import utcnow
 from store.consent import chain
-from store.consent.changes import load_or_create_states
-from store.consent.history import EventContext, persist_plans
+from store.consent.changes import load_states
+from store.consent.history import (
+    PHONE_FIELDS,
+    EventContext,
+    blank_phone_row,
+    persist_plans,
+    phone_rows,
+)
 from store.consent.refusals import explain_refusal
 from store.consent.rules import Actor, ConsentState, Plan, plan_change
 from store.db import db
-from store.models import Client
+from store.models import Client, Phone
 from store.records.clients import upsert_clients
 from store.records.exports import EXPORT_ONLY_COLUMNS
 from store.records.import_reading import (
@@ -109,26 +115,26 @@ class Planner:
 
 
 def _import_batch(rows: list[ImportRow], planner: Planner, report: ImportReport) -> None:
-    states, created = load_or_create_states(r.e164 for r in rows)
-    renamed = _import_clients(rows, states, created, report)
-    actor = planner.actor
-    plans = []
+    now = utcnow()
+    # sorted, so two imports lock and insert the same phones in the same order
+    wanted = sorted({r.e164 for r in rows})
+    stored = load_states(wanted, lock=True)
+    fresh = [e for e in wanted if e not in stored]
+    planned = _plan_rows(rows, stored, planner)
+    created = _insert_fresh(fresh, planned, now)
+    if len(created) < len(fresh):
+        # another transaction stored some since load_states(): plan those as stored phones
+        stored.update(load_states([e for e in fresh if e not in created], lock=True))
+        planned = _plan_rows(rows, stored, planner)
+    ids = {e164: state.phone_id for e164, state in stored.items()} | created
+    renamed = _import_clients(rows, ids, created, report)
     counted: set[str] = set()  # new phones whose first row was counted as created
-    last: dict[str, Plan] = {}  # a phone's last plan: a later row of it sees its state after
-    contexts: dict[datetime | None, EventContext] = {None: EventContext()}
     applied = unchanged = skipped = updated = 0
-    for row in rows:
-        e164, overall = row.e164, row.overall
+    for row, item in zip(rows, planned, strict=True):
+        e164 = row.e164
         outcome = False
-        if overall is not None:
-            if e164 in last:
-                states[e164] = last[e164].after
-            plan = last[e164] = planner.plan(states[e164], overall)
-            moment = row.opted_out_at if overall == OPTED_OUT else None
-            context = contexts.get(moment)
-            if context is None:
-                context = contexts[moment] = EventContext(occurred_at=moment)
-            plans.append((plan, actor, context))
+        if item is not None:
+            plan = item[0]
             if plan.refusals:
                 skipped += 1
                 refusal = plan.refusals[0]
@@ -144,17 +150,54 @@ def _import_batch(rows: list[ImportRow], planner: Planner, report: ImportReport)
             counted.add(e164)
             report.created += 1
             continue
-        if outcome or (renamed and states[e164].phone_id in renamed):
-            renamed.discard(states[e164].phone_id)  # its first row with the phone did it
+        if outcome or (renamed and ids[e164] in renamed):
+            renamed.discard(ids[e164])  # its first row with the phone did it
             updated += 1
     report.applied += applied
     report.unchanged += unchanged
     report.skipped += skipped
     report.updated += updated
-    persist_plans(plans, return_ids=False)
+    persist_plans([item for item in planned if item is not None], return_ids=False,
+                  created=created, now=now)
 
 
-def _import_clients(rows: list[ImportRow], states: dict[str, ConsentState], created: set[str],
+def _plan_rows(rows: list[ImportRow], stored: dict[str, ConsentState],
+               planner: Planner) -> list[tuple[Plan, Actor, EventContext] | None]:
+    """Return each row's (plan, actor, context), None for a row that changes no consent;
+    a phone not in `stored` is planned as new (never seen, no id yet), and a phone's later
+    row sees its state after the earlier ones."""
+    actor = planner.actor
+    last: dict[str, Plan] = {}
+    contexts: dict[datetime | None, EventContext] = {None: EventContext()}
+    planned: list[tuple[Plan, Actor, EventContext] | None] = []
+    for row in rows:
+        overall = row.overall
+        if overall is None:
+            planned.append(None)
+            continue
+        e164 = row.e164
+        state = last[e164].after if e164 in last else stored.get(e164) or ConsentState(e164=e164)
+        plan = last[e164] = planner.plan(state, overall)
+        moment = row.opted_out_at if overall == OPTED_OUT else None
+        context = contexts.get(moment)
+        if context is None:
+            context = contexts[moment] = EventContext(occurred_at=moment)
+        planned.append((plan, actor, context))
+    return planned
+
+
+def _insert_fresh(fresh: list[str], planned: list, now: datetime) -> dict[str, int]:
+    """Insert the phones in `fresh` with the columns their plans lead to (persist_plans()
+    then writes only their events and switches); return {number: id} of those inserted,
+    leaving out any another transaction stored first."""
+    if not fresh:
+        return {}
+    final = phone_rows([item for item in planned if item is not None
+                        and item[0].before.phone_id is None], now)
+    return insert_new(Phone, PHONE_FIELDS, [final.get(e) or blank_phone_row(e) for e in fresh])
+
+
+def _import_clients(rows: list[ImportRow], ids: dict[str, int], created: dict[str, int],
                     report: ImportReport) -> set[int]:
     """Write the batch's client records and count them; return the ids of the phones, of
     those stored before, whose records were created or changed."""
@@ -163,10 +206,9 @@ def _import_clients(rows: list[ImportRow], states: dict[str, ConsentState], crea
     for r in rows:
         if r.name:
             if r.e164 in created:
-                fresh[(states[r.e164].phone_id, r.key)] = r  # the last row of each wins
+                fresh[(created[r.e164], r.key)] = r  # the last row of each wins
             else:
-                named.append({"phone_id": states[r.e164].phone_id, "name": r.name,
-                              "crm_id": r.crm_id})
+                named.append({"phone_id": ids[r.e164], "name": r.name, "crm_id": r.crm_id})
     if fresh:
         # as upsert_clients() writes a new phone's records: nothing to rename or collide
         # with, in (phone, name key) order

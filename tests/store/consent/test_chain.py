@@ -3,11 +3,16 @@ chain for the store, checked by verify_chain() and `smsprefs verify`."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import itertools
+import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from store.consent.chain import CHAIN_FIELDS, GENESIS, canonical, link, verify_chain
 from store.db import db
@@ -99,3 +104,19 @@ def test_the_migration_chains_existing_events_exactly_as_the_write_path_does():
     with pytest.raises(Exception, match="append-only"), db.atomic():  # the trigger is back
         ConsentEvent.update(note="x").execute()
 
+
+
+_values = st.one_of(st.none(), st.integers(-2**63, 2**63 - 1), st.text(max_size=40),
+                    st.datetimes(min_value=datetime(1900, 1, 1)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(_values, min_size=len(CHAIN_FIELDS), max_size=len(CHAIN_FIELDS)))
+def test_the_encoding_is_json_dumps_of_the_values_with_times_in_microseconds(values):
+    # the reference: how tools/check_proof.py and any JSON library read the content
+    written = [v.isoformat(sep=" ", timespec="microseconds") if isinstance(v, datetime) else v
+               for v in values]
+    reference = json.dumps(written, ensure_ascii=False, separators=(",", ":")).encode()
+    assert canonical(values) == canonical(tuple(values)) == canonical(iter(values)) == reference
+    prev = "ab" * 32
+    assert link(prev, values) == hashlib.sha256(prev.encode() + b"\n" + reference).hexdigest()

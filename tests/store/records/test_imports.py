@@ -324,3 +324,28 @@ class OneWay(io.StringIO):
 def test_the_import_reads_its_file_once_so_a_pipe_will_do():
     report = import_csv(OneWay(HEADER + "2125550100,Ana,C1,opted_out,\n"), source_name="-")
     assert (report.rows, report.applied) == (1, 1)
+
+
+def test_a_phone_another_writer_stores_while_the_batch_plans_is_planned_as_stored(monkeypatch):
+    """A batch plans its new phones before inserting them; one stored meanwhile (another
+    transaction, between the read and the insert) is read and planned again as stored."""
+    import store.records.imports as imports
+
+    insert = imports.insert_new
+
+    def another_writer_first(model, fields, rows):
+        client_texts("+12125550101", "opt_out")  # a locked opt-out lands before the insert
+        upsert_client("+12125550101", name="Bob", crm_id="C2")
+        return insert(model, fields, rows)
+
+    monkeypatch.setattr(imports, "insert_new", another_writer_first)
+    report = run("2125550100,Ana,C1,opted_in,\n2125550101,Bob,C2,opted_in,\n"
+                 "2125550101,Bob,C2,opted_in,\n")
+    assert (report.created, report.applied, report.skipped, report.clients_created) == (
+        1, 1, 2, 1)
+    assert [p[:2] for p in report.problems] == [(3, "+12125550101"), (4, "+12125550101")]
+    bob = get_state("+12125550101")
+    assert (bob.overall, bob.overall_source) == ("opted_out", "client_keyword")  # rule 9
+    assert get_state("+12125550100").overall == "opted_in"
+    assert [c.name for c in clients_of("+12125550101")] == ["Bob"]
+    assert list(verify()) == []
