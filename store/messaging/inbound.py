@@ -167,6 +167,7 @@ def _apply_keyword(result: InboundResult, e164: str, found, settings: ReplySetti
     if found.intent == OPT_IN:
         if change.changed:
             text = opt_in_confirmation(settings, scope)
+            # read again: a START lifts a carrier block after change.state was taken
             result.reply = queue_reply(message, e164, CONFIRMATION, text, message.received_at)
         return
     if scope == ALL and settings.confirmation_owner != "app":
@@ -176,7 +177,9 @@ def _apply_keyword(result: InboundResult, e164: str, found, settings: ReplySetti
     if scope != ALL and change.state.overall == OPTED_OUT:
         return  # already opted out of everything: "other texts continue" would be false
     text = opt_out_confirmation(settings, scope)
-    result.reply = queue_reply(message, e164, CONFIRMATION, text, message.received_at)
+    # change.state is the phone as this transaction holds it locked: no second read
+    result.reply = queue_reply(message, e164, CONFIRMATION, text, message.received_at,
+                               state=change.state)
 
 
 def receive_part(

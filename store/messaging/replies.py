@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from store.automations import get_automation
 from store.clock import utcnow
 from store.consent.changes import get_state, state_from_rows
+from store.consent.rules import ConsentState
 from store.db import get_by, insert_returning
 from store.messaging.sending import block_reason
 from store.models import InboundMessage, OutboundMessage, Phone
@@ -61,13 +62,18 @@ def help_reply(settings: ReplySettings) -> str:
 
 
 def queue_reply(message: InboundMessage, e164: str, kind: str, text: str,
-                received_at: datetime) -> OutboundMessage | None:
-    """Queue the one reply to `message`; it expires 5 minutes after the text arrived."""
-    if kind in SYSTEM_KINDS:
+                received_at: datetime, *, state: ConsentState | None = None,
+                ) -> OutboundMessage | None:
+    """Queue the one reply to `message`; it expires 5 minutes after the text arrived.
+
+    `state`: the phone's consent as the caller's transaction holds it locked (after a
+    keyword's change), which saves reading it again.
+    """
+    if state is None and kind in SYSTEM_KINDS:
         # consent stops a reply to the client's own text only at a carrier block, which is
         # on the phone's row (block_reason): one read, switches not needed
         state = state_from_rows(get_by(Phone, Phone.e164, e164), [])
-    else:
+    elif state is None:
         state = get_state(e164)
     reason = block_reason(state, kind=kind)
     now = utcnow()

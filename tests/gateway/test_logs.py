@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import sys
 import time
 import urllib.request
 
@@ -29,6 +30,19 @@ def test_phone_shaped_numbers_are_masked_and_nothing_else(text, masked):
 
 def test_control_characters_are_escaped_onto_one_line():
     assert one_line("crm\nINFO forged line\r\x00\u2028") == r"crm\nINFO forged line\r\x00\u2028"
+
+
+def test_a_traceback_another_handler_formatted_first_is_masked_too():
+    try:
+        raise ValueError("no reply from +12025559001")
+    except ValueError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "texting %s", ("12025559003",),
+                                   exc_info=sys.exc_info())
+    logging.Formatter().format(record)  # caches the traceback on the record, unmasked
+    assert "12025559001" in record.exc_text
+    line = SafeFormatter().format(record)
+    assert "texting …9003" in line and "no reply from …9001" in line
+    assert "12025559001" not in line and "12025559003" not in line
 
 
 def capture() -> tuple[logging.Handler, io.StringIO]:
