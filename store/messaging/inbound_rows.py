@@ -9,7 +9,15 @@ the text in a transaction when it may change consent or needs a reply or a revie
 from __future__ import annotations
 
 from store.clock import utcnow
-from store.db import cached_sql, db, get_by, insert_returning, is_postgres, single_write
+from store.db import (
+    cached_sql,
+    db,
+    get_by,
+    insert_returning,
+    is_postgres,
+    model_from_row,
+    single_write,
+)
 from store.models import InboundMessage, Phone
 
 
@@ -58,9 +66,7 @@ def _insert_with_phone(values: dict, e164: str, *, make_phone: bool = False,
         row = db.execute_sql(sql, params).fetchone()
         if row is None:
             return None
-        message = InboundMessage(__no_default__=True, **{  # peewee's raw() costs more
-            f.name: f.python_value(v) for f, v in zip(InboundMessage._meta.sorted_fields, row,
-                                                       strict=True)})
+        message = model_from_row(InboundMessage, row)
         if message.phone_id is None:  # the phone was created by another text at once
             message.phone_id = get_by(Phone, Phone.e164, e164).id
             InboundMessage.update(phone=message.phone_id).where(

@@ -109,6 +109,7 @@ def test_insert_returning_gives_the_stored_row_or_none_for_a_duplicate(database,
     stored = insert_returning(InboundMessage, values, conflict=InboundMessage.provider_id)
     fresh = InboundMessage.get(InboundMessage.provider_id == "m-1")
     assert stored.__data__ == fresh.__data__  # every field, defaults included, as a read
+    assert stored._dirty == fresh._dirty == set()  # nothing for a save() to write again
     assert stored.phone_id == phone.id and stored.to_number is None
     again = insert_returning(InboundMessage, {**values, "text": "other"},
                              conflict=InboundMessage.provider_id)
@@ -129,9 +130,9 @@ def test_get_by_reads_as_peewee_does_and_builds_its_sql_once(database):
     store_db._SQL.clear()
     found = get_by(Phone, Phone.e164, "+12025550101")
     assert found.__data__ == Phone.get(Phone.e164 == "+12025550101").__data__
+    assert found._dirty == set()
     assert get_by(Phone, Phone.e164, "+12025550199") is None
     assert len(store_db._SQL) == 1  # one statement, whatever the value
-
 
 
 def _server_asked(database, monkeypatch) -> list:
