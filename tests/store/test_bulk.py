@@ -1,0 +1,74 @@
+"""store.bulk: a bulk write stores what peewee's own insert of the same rows stores.
+
+SQLite statements bind a column with one value in every row once (numbered parameters);
+these tests would see a row shifted, a value bound to the wrong column, 1.0 stored for 1,
+a time written another way or a RETURNING row lost.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from store.bulk import STATEMENT_ROWS, _one_value, insert_new, write_rows
+from store.models import Client, Phone
+
+pytestmark = pytest.mark.usefixtures("database")
+NOW = datetime(2026, 11, 30, 21, 0, 0, 123456)
+FIELDS = [Phone.e164, Phone.overall, Phone.overall_source, Phone.overall_changed_at,
+          Phone.carrier_blocked, Phone.carrier_blocked_at]
+
+
+def phone_rows(n: int, start: int = 0) -> list[tuple]:
+    """Rows where some columns vary, some hold one value throughout, and one mixes
+    None with times."""
+    return [(f"+1212555{start + i:04d}", "opted_out" if i % 3 else "unknown", "import",
+             datetime(2025, 1 + i % 12, 1, 10) if i % 2 else None, False,
+             NOW if i == n - 1 else None) for i in range(n)]
+
+
+def stored_phones() -> list[tuple]:
+    return [(p.e164, p.overall, p.overall_source, p.overall_changed_at, p.carrier_blocked,
+             p.carrier_blocked_at) for p in Phone.select().order_by(Phone.id)]
+
+
+@pytest.mark.parametrize("n", [1, STATEMENT_ROWS - 1, STATEMENT_ROWS, 2 * STATEMENT_ROWS + 7])
+def test_written_rows_read_back_as_given_in_order(n):
+    rows = phone_rows(n)
+    write_rows(Phone, FIELDS, rows)
+    assert stored_phones() == rows
+    assert all(p.created_at is not None for p in Phone.select())  # the default filled in
+
+
+def test_only_a_column_of_one_value_and_one_type_is_bound_once():
+    # SQLite keeps 1, 1.0 and True apart where a column has no affinity to merge them
+    assert _one_value((1, 1, 1)) and _one_value(("a", "a")) and _one_value((None, None))
+    assert not _one_value((1, 1.0)) and not _one_value((1, True)) and not _one_value((1, 2))
+
+
+def test_an_upsert_sees_the_rows_before_it_and_updates_only_what_it_names():
+    write_rows(Phone, FIELDS, phone_rows(STATEMENT_ROWS + 3))
+    phone_ids = [p.id for p in Phone.select().order_by(Phone.id)][:STATEMENT_ROWS + 1]
+    rows = [(pid, "Ana", "ana", "C1", NOW, NOW) for pid in phone_ids]
+    fields = [Client.phone, Client.name, Client.name_key, Client.crm_id, Client.created_at,
+              Client.updated_at]
+    write_rows(Client, fields, rows)
+    later = datetime(2026, 12, 1)
+    renamed = [(pid, "ANA", "ana", None, later, later) for pid in phone_ids]
+    write_rows(Client, fields, renamed, conflict=[Client.phone, Client.name_key],
+               update={"name": 'EXCLUDED."name"', "updated_at": 'EXCLUDED."updated_at"'})
+    clients = list(Client.select().order_by(Client.id))
+    assert [(c.phone_id, c.name, c.crm_id, c.created_at, c.updated_at) for c in clients] == [
+        (pid, "ANA", "C1", NOW, later) for pid in phone_ids]
+
+
+@pytest.mark.parametrize("n", [1, STATEMENT_ROWS + 1, 3 * STATEMENT_ROWS])
+def test_insert_new_returns_the_id_of_each_row_it_inserted_and_skips_the_others(n):
+    stored = phone_rows(3, start=5000)
+    write_rows(Phone, FIELDS, stored)
+    rows = phone_rows(n) + stored
+    ids = insert_new(Phone, FIELDS, rows)
+    assert ids == {p.e164: p.id for p in Phone.select() if not p.e164.startswith("+12125555")}
+    assert len(ids) == n
+    assert stored_phones() == stored + phone_rows(n)
