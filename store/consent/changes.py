@@ -125,8 +125,11 @@ def ensure_phones(e164s: Iterable[str]) -> None:
 
 def _locked_state(e164: str) -> ConsentState:
     chain.lock()  # before any row lock (chain.py)
-    ensure_phones([e164])
-    return load_states([e164], lock=True)[e164]
+    state = load_states([e164], lock=True).get(e164)
+    if state is None:  # never seen: made (or made by another at once), then read locked
+        ensure_phones([e164])
+        state = load_states([e164], lock=True)[e164]
+    return state
 
 
 def change_consent(e164: str, *, actor: Actor, **request) -> ChangeResult:

@@ -19,6 +19,7 @@ from store.consent.chain import CHAIN_FIELDS, seal
 from store.consent.rules import ConsentState
 from store.errors import NotFound
 from store.models import AutomationSwitch, ConsentEvent, InboundMessage, Phone
+from store.rows import insert_returning_ids
 from store.vocabulary import (
     APPLIED,
     BLOCKED,
@@ -107,9 +108,8 @@ def persist_plans(items, *, return_ids: bool = True, batch_size: int = 500,
         events = [row + hashes for row, hashes in zip(events, seal(contents), strict=True)]
     fields = [getattr(ConsentEvent, k) for k in EVENT_FIELDS]
     if return_ids:
-        ids = [row[0] for rows in chunked(events, batch_size) for row in
-               ConsentEvent.insert_many(rows, fields=fields).returning(ConsentEvent.id)
-               .tuples().execute()]
+        ids = [i for rows in chunked(events, batch_size)
+               for i in insert_returning_ids(ConsentEvent, fields, rows)]
     else:
         ids = []
         write_rows(ConsentEvent, fields, events)

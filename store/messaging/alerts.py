@@ -13,10 +13,10 @@ from store.classifier import classify
 from store.clock import now_or, utcnow
 from store.consent.changes import get_state
 from store.consent.rules import ConsentState
-from store.db import insert_returning
 from store.leases import claim_rows
 from store.messaging.reports import answered_since, last_recipients_rate
 from store.models import Alert, Campaign, Client, ConsentEvent, OutboundMessage, Review
+from store.rows import insert_returning
 from store.vocabulary import PENDING, POSTED
 
 

@@ -24,7 +24,7 @@ from store.consent.changes import (
     yes_means_opt_in,
 )
 from store.consent.history import EventContext
-from store.db import db, get_by, insert_returning, lock_rows
+from store.db import db, lock_rows
 from store.messaging.alerts import record_alert
 from store.messaging.inbound_rows import record_asking_nothing
 from store.messaging.replies import (
@@ -37,6 +37,7 @@ from store.messaging.replies import (
 )
 from store.models import InboundMessage, InboundPart, OutboundMessage, Phone, Review
 from store.phones import parse_msisdn
+from store.rows import get_by, insert_returning
 from store.vocabulary import (
     ALERT_REVIEW,
     ALL,

@@ -9,16 +9,9 @@ the text in a transaction when it may change consent or needs a reply or a revie
 from __future__ import annotations
 
 from store.clock import utcnow
-from store.db import (
-    cached_sql,
-    db,
-    get_by,
-    insert_returning,
-    is_postgres,
-    model_from_row,
-    single_write,
-)
+from store.db import db, is_postgres, single_write
 from store.models import InboundMessage, Phone
+from store.rows import cached_sql, get_by, insert_returning, model_from_row
 
 
 def record_asking_nothing(values: dict, e164: str) -> InboundMessage | None:

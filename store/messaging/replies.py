@@ -13,9 +13,9 @@ from store.automations import get_automation
 from store.clock import utcnow
 from store.consent.changes import get_state, state_from_rows
 from store.consent.rules import ConsentState
-from store.db import get_by, insert_returning
 from store.messaging.sending import block_reason
 from store.models import InboundMessage, OutboundMessage, Phone
+from store.rows import get_by, insert_returning
 from store.vocabulary import ALL, CONFIRMATION, MESSAGE_BLOCKED, QUEUED, SYSTEM_KINDS
 
 CONFIRM_WITHIN = timedelta(minutes=5)  # FCC: a confirmation later than this is not presumed ok

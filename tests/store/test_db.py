@@ -1,28 +1,28 @@
-"""store/db.py: pooled connections (durable, shared across threads, not across a fork) and
-the hot path's statements built once (get_by, insert_returning)."""
+"""store/db.py: pooled connections (durable, shared across threads, not across a fork);
+store/rows.py: the hot path's statements built once (get_by, insert_returning, …)."""
 
 from __future__ import annotations
 
 import os
 import threading
+from datetime import datetime
 
 import pytest
 from peewee import IntegrityError
 
-from store import db as store_db
 from store import postgres as store_postgres
+from store import rows as store_rows
 from store.db import (
     SQLITE_PRAGMAS,
     close_connection,
     db,
-    get_by,
-    insert_returning,
     is_postgres,
     open_connection,
     open_database,
 )
-from store.models import InboundMessage, Phone
+from store.models import ConsentEvent, InboundMessage, Phone
 from store.postgres import PostgresPool
+from store.rows import FEW_ROWS, get_by, insert_returning, insert_returning_ids
 
 
 def _raw_connection():
@@ -127,12 +127,12 @@ def test_insert_returning_skips_only_the_named_conflict(database):
 
 def test_get_by_reads_as_peewee_does_and_builds_its_sql_once(database):
     Phone.create(e164="+12025550101", overall="opted_in")
-    store_db._SQL.clear()
+    store_rows._SQL.clear()
     found = get_by(Phone, Phone.e164, "+12025550101")
     assert found.__data__ == Phone.get(Phone.e164 == "+12025550101").__data__
     assert found._dirty == set()
     assert get_by(Phone, Phone.e164, "+12025550199") is None
-    assert len(store_db._SQL) == 1  # one statement, whatever the value
+    assert len(store_rows._SQL) == 1  # one statement, whatever the value
 
 
 def _server_asked(database, monkeypatch) -> list:
@@ -178,3 +178,23 @@ def test_a_postgres_url_without_a_database_is_refused_without_its_password():
         open_database("postgres://smsprefs:s3cret@db.example.com:5432")
     assert "s3cret" not in str(refused.value)
     assert isinstance(open_database("postgres://u@127.0.0.1:5432/x"), PostgresPool)
+
+
+@pytest.mark.parametrize("count", [1, 3, FEW_ROWS, FEW_ROWS + 1])
+def test_insert_returning_ids_gives_each_rows_id_in_order_as_peewee_does(database, count):
+    phone = Phone.create(e164="+12025550101")
+    fields = [ConsentEvent.phone, ConsentEvent.actor, ConsentEvent.channel,
+              ConsentEvent.scope, ConsentEvent.old_state, ConsentEvent.new_state,
+              ConsentEvent.source,
+              ConsentEvent.outcome, ConsentEvent.occurred_at]
+    when = datetime(2026, 11, 30, 12, 0, 0, 123456)
+    rows = [(phone.id, "staff:ana", "api", f"automation_{n}", "on", "off", "staff", "applied",
+             when)
+            for n in range(count)]
+    ids = insert_returning_ids(ConsentEvent, fields, rows)
+    stored = list(ConsentEvent.select().order_by(ConsentEvent.id))
+    assert ids == [e.id for e in stored] and ids == sorted(ids)
+    assert [e.scope for e in stored] == [f"automation_{n}" for n in range(count)]
+    assert {e.occurred_at for e in stored} == {when}
+    assert all(e.recorded_at is not None for e in stored)  # the model's default, as peewee
+    assert insert_returning_ids(ConsentEvent, fields, []) == []

@@ -1,0 +1,112 @@
+"""A row, or a few, at a time on the hot paths (an inbound text, a STOP, a reply, an
+alert): each statement's SQL built once, each row's model built without peewee's cursor
+wrapper. The bulk paths (imports, campaigns) are store/bulk.py.
+"""
+
+from __future__ import annotations
+
+from store.db import db
+
+
+def _quote(name: str) -> str:
+    return f'"{name}"'
+
+
+# SQL text of the hot path's statements, by (database class, statement, model, field):
+# bounded by the code that asks, the same in every process, and holding no data. peewee
+# builds a statement's SQL anew on every call (~0.3 ms for a select of a dozen columns);
+# this builds it once, and the drivers' statement caches reuse their prepared forms.
+_SQL: dict[tuple, str] = {}
+
+
+def cached_sql(key: tuple, build) -> str:
+    """Return the SQL `build()` makes for `key` on the bound database's class, built once."""
+    key = (type(db.obj), *key)
+    sql = _SQL.get(key)
+    if sql is None:
+        sql = _SQL[key] = build()
+    return sql
+
+
+def model_from_row(model, row):
+    """Return the `model` instance of a row of all its columns in field order (None for
+    None), as peewee's raw() builds it, without its cursor wrapper's cost (~0.1 ms a call,
+    resolving the columns anew each time)."""
+    if row is None:
+        return None
+    instance = model(__no_default__=True, **{
+        f.name: f.python_value(v) for f, v in zip(model._meta.sorted_fields, row, strict=True)})
+    instance._dirty.clear()
+    return instance
+
+
+def get_by(model, field, value):
+    """Return the row of `model` whose unique `field` is `value`, or None."""
+    sql = cached_sql(("get_by", model, field.name),
+                     lambda: model.select().where(field == value).sql()[0])
+    return model_from_row(model, db.execute_sql(sql, [field.db_value(value)]).fetchone())
+
+
+def insert_returning(model, values: dict, *, conflict=None):
+    """Insert one row of `model` (`values` by field name) and return it as stored, in one
+    statement; None when a row with the same unique `conflict` field (if given) is there.
+
+    Fields left out get their model default, as with peewee. Only a conflict on `conflict`
+    is skipped (ON CONFLICT … DO NOTHING, the same on SQLite and PostgreSQL); any other
+    constraint failing raises.
+    """
+    fields = [f for f in model._meta.sorted_fields if not f.primary_key]
+    returning = db.obj.returning_clause
+    insert = cached_sql(("insert", model, conflict and conflict.name, returning), lambda: (
+        f"INSERT INTO {_quote(model._meta.table_name)} "
+        f"({', '.join(_quote(f.column_name) for f in fields)}) "
+        f"VALUES ({', '.join([db.obj.param] * len(fields))})"
+        + (f" ON CONFLICT ({_quote(conflict.column_name)}) DO NOTHING" if conflict else "")
+        + (" RETURNING " + ", ".join(_quote(f.column_name) for f in model._meta.sorted_fields)
+           if returning else "")))
+    params = []
+    for f in fields:
+        value = values[f.name] if f.name in values else (
+            f.default() if callable(f.default) else f.default)
+        params.append(f.db_value(value))
+    cursor = db.execute_sql(insert, params)
+    if returning:
+        return model_from_row(model, cursor.fetchone())
+    # SQLite before 3.35: the row read back
+    if not cursor.rowcount:
+        return None
+    return (get_by(model, conflict, values[conflict.name]) if conflict
+            else model.get_by_id(cursor.lastrowid))
+
+
+# Rows a cached multi-row insert takes: a consent change writes one to four events; a
+# larger batch is built by peewee, as before. Bounds the statements cached per model.
+FEW_ROWS = 8
+
+
+def insert_returning_ids(model, fields: list, rows: list[tuple]) -> list[int]:
+    """Insert `rows` (tuples of values for `fields`, as peewee takes them) in one statement
+    and return their ids in order. Fields left out get their model default.
+
+    For up to FEW_ROWS rows the statement is built once per row count (a consent change's
+    events: peewee built their INSERT anew each time, ~0.4 ms for a STOP's three).
+    """
+    if not rows:
+        return []
+    if len(rows) > FEW_ROWS:
+        return [row[0] for row in model.insert_many(rows, fields=fields)
+                .returning(model._meta.primary_key).tuples().execute()]
+    named = {f.name for f in fields}
+    extra = [f for f in model._meta.sorted_fields
+             if f.name not in named and not f.primary_key and f.default is not None]
+    columns = [*fields, *extra]
+    one = f"({', '.join([db.obj.param] * len(columns))})"
+    sql = cached_sql(("insert ids", model, tuple(f.name for f in fields), len(rows)), lambda: (
+        f"INSERT INTO {_quote(model._meta.table_name)} "
+        f"({', '.join(_quote(f.column_name) for f in columns)}) "
+        f"VALUES {', '.join([one] * len(rows))} "
+        f"RETURNING {_quote(model._meta.primary_key.column_name)}"))
+    defaults = [f.default() if callable(f.default) else f.default for f in extra]
+    convert = [f.db_value for f in columns]
+    params = [c(v) for row in rows for c, v in zip(convert, (*row, *defaults), strict=True)]
+    return [row[0] for row in db.execute_sql(sql, params).fetchall()]
