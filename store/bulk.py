@@ -243,7 +243,14 @@ def select_in(sql: str, column: str, values: Iterable, *, tail: str = "") -> lis
     if not values:
         return []
     if is_postgres():
-        return list(db.execute_sql(f"{sql} {column} = ANY(%s){tail}", (values,)).fetchall())
+        # as JSON, which psycopg need not dump element by element (see _pg_array)
+        types = set(map(type, values))
+        kind = {str: "", int: "::bigint"}.get(types.pop()) if len(types) == 1 else None
+        if kind is None:
+            return list(db.execute_sql(f"{sql} {column} = ANY(%s){tail}", (values,)).fetchall())
+        return list(db.execute_sql(
+            f"{sql} {column} = ANY(ARRAY(SELECT json_array_elements_text(%s::json){kind}))"
+            f"{tail}", (_json(values),)).fetchall())
     rows = []
     for start in range(0, len(values), READ_CHUNK):
         chunk = values[start:start + READ_CHUNK]
