@@ -78,7 +78,10 @@ def insert_rows(
               for row in rows]
     # logged like peewee's own statements, so query counts see one batch per call
     logging.getLogger("peewee").debug((sql, f"executemany of {len(values)} rows"))
-    db.cursor().executemany(sql, values)
+    if len(values) == 1:  # a consent change's phone: psycopg's executemany is a pipeline,
+        db.cursor().execute(sql, values[0])  # whose set-up costs more than one row
+    else:
+        db.cursor().executemany(sql, values)
 
 
 def write_rows(
