@@ -142,6 +142,14 @@ def transaction():
     return db.atomic()
 
 
+def joined_transaction():
+    """Return a context manager running the block in the caller's transaction when there is
+    one, else in a transaction of its own. Unlike a nested transaction() it takes no
+    savepoint (two round trips to PostgreSQL): a failure rolls the caller's transaction
+    back with it, which is what its callers want (none catches an error and goes on)."""
+    return contextlib.nullcontext() if db.in_transaction() else db.atomic()
+
+
 def snapshot():
     """Return a context manager reading the block from one snapshot of the database (a
     repeatable-read transaction on PostgreSQL; SQLite's reads in a transaction already are)."""

@@ -27,7 +27,7 @@ from store.consent.rules import (
     plan_carrier,
     plan_change,
 )
-from store.db import db
+from store.db import db, joined_transaction
 from store.errors import ConsentRefused, InvalidRequest, NotFound
 from store.models import AutomationSwitch, Phone
 from store.vocabulary import (
@@ -166,7 +166,7 @@ def record_change(
     if overall is None and not automations:
         raise InvalidRequest("nothing to change: give overall and/or automations")
     context = context or EventContext()
-    with db.atomic():
+    with joined_transaction():
         state = _locked_state(e164)
         plan = plan_change(state, actor=actor, overall=overall, automations=automations,
                            note=note, restore_cascade=restore_cascade)
@@ -193,13 +193,13 @@ def apply_client_intent(
             return record_change(e164, actor=CLIENT, overall=OPTED_OUT, context=context)
         return record_change(e164, actor=CLIENT, automations={scope: OFF}, context=context)
     if scope == ALL:
-        with db.atomic():
+        with joined_transaction():
             result = record_change(e164, actor=CLIENT, overall=OPTED_IN, context=context)
             # The network lifts its own block when the client texts START or UNSTOP.
             result.event_ids += set_carrier_block(e164, blocked=False, actor=CLIENT,
                                                   context=context)
         return result
-    with db.atomic():
+    with joined_transaction():
         state = _locked_state(e164)
         overall = OPTED_IN if state.overall == OPTED_OUT else None
         return record_change(e164, actor=CLIENT, overall=overall, automations={scope: ON},
@@ -233,7 +233,7 @@ def set_carrier_block(
     e164: str, *, blocked: bool, actor: Actor = CARRIER_ACTOR, context: EventContext | None = None
 ) -> list[int]:
     """Mark `e164` blocked at the network (or clear the mark); return the event ids."""
-    with db.atomic():
+    with joined_transaction():
         state = _locked_state(e164)
         plan = plan_carrier(state, actor=actor, blocked=blocked)
         return persist_plans([(plan, actor, context or EventContext())])

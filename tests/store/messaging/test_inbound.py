@@ -253,6 +253,20 @@ def test_an_ordinary_text_from_a_known_phone_costs_one_statement(monkeypatch):
         InboundMessage.provider_id == "q-0").phone_id
 
 
+def test_a_stop_from_a_known_phone_takes_no_savepoint_and_makes_no_phone():
+    text_in("see you at 5", provider_id="k-1")  # the phone is known from here on
+    with count_queries() as stop:
+        result = text_in("STOP", provider_id="k-2")
+    sql = [str(q.msg[0] if isinstance(q.msg, tuple) else q.msg) for q in stop.get_queries()]
+    assert result.change.changed and result.reply is not None
+    # one transaction: the consent change joins the text's, no nested savepoint
+    assert not any("SAVEPOINT" in q for q in sql), sql
+    # the phone is read (locked) as it is, not inserted ON CONFLICT DO NOTHING first
+    assert not any(q.startswith('INSERT INTO "phone"') and "DO NOTHING" in q for q in sql)
+    # and the confirmation takes the state the change holds instead of reading it again
+    assert sum(q.startswith('SELECT "t1"."id", "t1"."e164"') for q in sql) == 1
+
+
 def test_a_phone_first_seen_in_an_ordinary_text_is_the_phone_any_other_path_makes():
     made = receive_text(provider_id="n-1", from_number="12125550161", text="see you at 5")
     ensure_phones(["+12125550162"])
