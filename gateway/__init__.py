@@ -16,6 +16,10 @@ from store.db import DatabaseError, close_connection, init_db, open_connection, 
 
 log = logging.getLogger("smsprefs")
 MAX_BODY = 64 * 1024
+# How long a request waits for a lock on PostgreSQL before answering 503: Vonage gives up
+# on a webhook after 15 s and sends it again, and a sync worker waiting longer serves no
+# one else (a STOP behind a large import's hold on the chain of evidence waits for it).
+WEB_LOCK_WAIT = 10.0
 
 
 def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
@@ -30,7 +34,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.extensions["smsprefs"] = config
-    init_db(config.database_url.reveal())
+    init_db(config.database_url.reveal(), lock_timeout=WEB_LOCK_WAIT)
     _register_connections(app)
 
     from gateway import api, errors, pages, webhooks

@@ -51,8 +51,12 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def open_database(url: str, *, max_connections: int = 20) -> Database:
+def open_database(url: str, *, max_connections: int = 20,
+                  lock_timeout: float | None = None) -> Database:
     """Open (without connecting) the database `url` names, with this project's settings.
+
+    `lock_timeout` (seconds, PostgreSQL) bounds every wait for a lock on these connections;
+    the wait then fails as a lost connection does (SQLite's writers wait busy_timeout).
 
     Both are pools: a connection an edge closes goes back to its process's pool (at most
     `max_connections`), and the next request takes it, pragmas and page cache warm. Opening
@@ -72,8 +76,9 @@ def open_database(url: str, *, max_connections: int = 20) -> Database:
         database.returning_clause = sqlite3.sqlite_version_info >= (3, 35)
         return database
     if scheme.startswith("postgres"):
+        options = {"options": f"-c lock_timeout={int(lock_timeout * 1000)}"} if lock_timeout else {}
         return postgres_pool(url, autoconnect=False, max_connections=max_connections,
-                             stale_timeout=300, timeout=30)
+                             stale_timeout=300, timeout=30, **options)
     raise ValueError(f"DATABASE_URL scheme {scheme!r} is not supported (use sqlite or postgres)")
 
 
@@ -107,14 +112,15 @@ def _forget_inherited_connections() -> None:
 os.register_at_fork(after_in_child=_forget_inherited_connections)
 
 
-def init_db(url: str, *, max_connections: int = 20) -> Database:
+def init_db(url: str, *, max_connections: int = 20,
+            lock_timeout: float | None = None) -> Database:
     """Bind the shared `db` proxy to the database `url` names and return it.
 
     Binding the URL already bound keeps the open database (and its pool) as it is.
     """
     if db.obj is not None and getattr(db.obj, "url", None) == url:
         return db.obj
-    database = open_database(url, max_connections=max_connections)
+    database = open_database(url, max_connections=max_connections, lock_timeout=lock_timeout)
     database.url = url
     db.initialize(database)
     return database

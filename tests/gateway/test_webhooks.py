@@ -425,3 +425,30 @@ def test_a_connection_lost_under_a_text_answers_503_and_keeps_nothing(database, 
     assert InboundMessage.select().count() == 0
     assert post_form(client, sms(text, message_id="cut-1")).status_code == 204
     assert InboundMessage.select().count() == 1
+
+
+def test_a_stop_that_waits_too_long_for_the_chain_answers_503_and_keeps_nothing(
+        database, client):
+    """A STOP behind a large import's hold on the chain of evidence: after the web's lock
+    wait (gateway.WEB_LOCK_WAIT, here shortened) 503, and Vonage's retry is served."""
+    if not is_postgres():
+        pytest.skip("PostgreSQL's lock_timeout")
+    import psycopg
+
+    from store.consent.chain import _PG_CHAIN_KEY
+
+    database.execute_sql("SET lock_timeout = '300ms'")  # as the web's connections have it
+    try:
+        with psycopg.connect(database.url) as importer:
+            importer.execute("SELECT pg_advisory_xact_lock(%s)", (_PG_CHAIN_KEY,))
+            began = time.monotonic()
+            answer = post_form(client, sms("STOP", message_id="held-1"))
+            assert answer.status_code == 503 and time.monotonic() - began < 5
+            database.close()
+            database.connect()
+            assert InboundMessage.select().count() == 0 and ConsentEvent.select().count() == 0
+        # the import committed (here: its transaction ended): the retry is served
+        assert post_form(client, sms("STOP", message_id="held-1")).status_code == 204
+        assert get_state(PHONE).overall == "opted_out"
+    finally:
+        database.execute_sql("RESET lock_timeout")  # the pooled connection serves other tests

@@ -198,3 +198,23 @@ def test_insert_returning_ids_gives_each_rows_id_in_order_as_peewee_does(databas
     assert {e.occurred_at for e in stored} == {when}
     assert all(e.recorded_at is not None for e in stored)  # the model's default, as peewee
     assert insert_returning_ids(ConsentEvent, fields, []) == []
+
+
+def test_a_pool_with_a_lock_timeout_gives_up_waiting_for_a_lock(database):
+    """The web's connections (gateway.WEB_LOCK_WAIT) wait for a lock that long, no longer."""
+    if not is_postgres():
+        pytest.skip("PostgreSQL's lock_timeout")
+    import psycopg
+    from peewee import OperationalError
+
+    web = open_database(database.url, lock_timeout=0.2)
+    try:
+        web.connect()
+        assert web.execute_sql("SHOW lock_timeout").fetchone()[0] == "200ms"
+        with psycopg.connect(database.url) as holder:
+            holder.execute("SELECT pg_advisory_xact_lock(42)")
+            with pytest.raises(OperationalError, match="lock timeout"), web.atomic():
+                web.execute_sql("SELECT pg_advisory_xact_lock(42)")
+    finally:
+        web.close_all()
+    assert database.execute_sql("SHOW lock_timeout").fetchone()[0] == "0"  # others: no bound
