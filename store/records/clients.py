@@ -92,8 +92,11 @@ def _rename(items, now) -> None:
     p = db.obj.param
     # hand-written: peewee has no executemany; a name another record on the phone already
     # has is left to the upsert below
+    # One record a row: two records on a phone may share a crm_id (a name that existed took
+    # it), and renaming both to one name would break (phone, name) uniqueness
     sql = (f'UPDATE "client" SET "name" = {p}, "name_key" = {p}, "updated_at" = {p} '
-           f'WHERE "phone_id" = {p} AND "crm_id" = {p} AND "name_key" <> {p} AND NOT EXISTS '
+           f'WHERE "id" = (SELECT MIN("id") FROM "client" WHERE "phone_id" = {p} '
+           f'AND "crm_id" = {p} AND "name_key" <> {p}) AND NOT EXISTS '
            f'(SELECT 1 FROM "client" AS "other" WHERE "other"."phone_id" = {p} '
            f'AND "other"."name_key" = {p})')
     db.cursor().executemany(sql, renames)
@@ -102,7 +105,8 @@ def _rename(items, now) -> None:
 def upsert_client(e164: str, *, name: str, crm_id: str | None = None) -> Client:
     """Create or update one client on `e164` (never touching consent); return it.
 
-    A crm_id already on this phone under another name renames that client.
+    A crm_id already on this phone under another name renames that client (the oldest,
+    should two records share it).
     """
     name, crm_id = clean_client(name, crm_id)
     with db.atomic():
@@ -110,15 +114,16 @@ def upsert_client(e164: str, *, name: str, crm_id: str | None = None) -> Client:
         phone = Phone.get(Phone.e164 == e164)
         if crm_id:
             # as in a batch: a name another record on the phone has already is not taken
-            other = Client.alias()
+            other, first = Client.alias(), Client.alias()
             taken = other.select().where(other.phone == phone.id,
                                          other.name_key == name_key(name))
+            oldest = first.select(fn.MIN(first.id)).where(
+                first.phone == phone.id, first.crm_id == crm_id,
+                first.name_key != name_key(name))
             renamed = (Client.update(name=name, name_key=name_key(name), updated_at=utcnow())
-                       .where(Client.phone == phone, Client.crm_id == crm_id,
-                              Client.name_key != name_key(name), ~fn.EXISTS(taken))
-                       .execute())
+                       .where(Client.id == oldest, ~fn.EXISTS(taken)).execute())
             if renamed:
-                return Client.get(Client.phone == phone, Client.crm_id == crm_id)
+                return Client.get(Client.phone == phone, Client.name_key == name_key(name))
         upsert_clients([{"phone_id": phone.id, "name": name, "crm_id": crm_id}])
         return Client.get(Client.phone == phone, Client.name_key == name_key(name))
 

@@ -170,6 +170,22 @@ def test_a_crm_id_under_a_new_name_renames_the_record():
     assert [(c.name, c.crm_id) for c in clients_of("+12125550100")] == [("Jon Smith", "C1")]
 
 
+@pytest.mark.parametrize("path", ["import", "one client"])
+def test_a_crm_id_two_records_share_renames_one_of_them(path):
+    """A name that existed takes a crm_id another record has (both keep it); the crm_id
+    coming back under a third name renames the oldest, and never both to one name."""
+    upsert_client("+12125550100", name="Ana", crm_id="C1")
+    upsert_client("+12125550100", name="Carl")
+    upsert_client("+12125550100", name="Carl", crm_id="C1")
+    if path == "import":
+        report = run("2125550100,Bob,C1,,\n")
+        assert report.problems == []
+    else:
+        assert upsert_client("+12125550100", name="Bob", crm_id="C1").name == "Bob"
+    assert [(c.name, c.crm_id) for c in clients_of("+12125550100")] == [
+        ("Bob", "C1"), ("Carl", "C1")]
+
+
 # SPEC section 7: the import reads back what `export clients` writes, names included
 
 PREFIXES = ["", "=", "+", "-", "@", "\t", "\r", "'", "''", "'=", "' ", "'@", " "]
