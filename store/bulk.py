@@ -246,6 +246,8 @@ def select_in(sql: str, column: str, values: Iterable, *, tail: str = "") -> lis
     if not values:
         return []
     if is_postgres():
+        if len(values) == 1:  # one phone's consent (a STOP): the JSON array cost 0.3 ms more
+            return list(db.execute_sql(f"{sql} {column} = %s{tail}", values).fetchall())
         # as JSON, which psycopg need not dump element by element (see _pg_array)
         types = set(map(type, values))
         kind = {str: "", int: "::bigint"}.get(types.pop()) if len(types) == 1 else None
