@@ -29,9 +29,10 @@ def register(app: Flask, config: Config) -> None:
     # /api/v1 answers 401 to a stranger too, instead of telling them what exists.
     @app.before_request
     def _authorize():
-        if request.path == DOCS or request.path.startswith(f"{DOCS}/"):
+        path = request.path
+        if path == DOCS or path.startswith(f"{DOCS}/"):
             return None  # the reference page, public: the API's shape, no data (pages.py)
-        if request.path == PREFIX or request.path.startswith(f"{PREFIX}/"):
+        if path == PREFIX or path.startswith(f"{PREFIX}/"):
             refused = check()
             limit = api_routes.body_limit(request.endpoint)
             if refused is None and limit is not None:

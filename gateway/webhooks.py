@@ -51,7 +51,7 @@ def register(app: Flask, config: Config) -> None:
 
     @bp.route("/inbound", methods=["GET", "POST"])
     def sms_inbound():
-        params, token = sms_params(request)
+        params, token = sms_params(this_request())
         nonce = auth.check_sms(params, token)
         fields = read_fields(SmsInbound, params)
         result = _once(nonce, lambda: _receive_sms(fields, settings))
@@ -61,7 +61,7 @@ def register(app: Flask, config: Config) -> None:
 
     @bp.route("/status", methods=["GET", "POST"])
     def sms_status():
-        params, token = sms_params(request)
+        params, token = sms_params(this_request())
         nonce = auth.check_sms(params, token)
         fields = read_fields(SmsReceipt, params)
         with transaction():
@@ -77,10 +77,10 @@ def register(app: Flask, config: Config) -> None:
 
     def messages_request(model: type[Fields]) -> tuple[str | None, Fields]:
         """Check a Messages API webhook's signature; return its replay key and fields."""
-        token = single_values(request).get("token")
-        nonce = auth.check_messages(request.headers.get("Authorization", ""),
-                                    request.get_data(), token)
-        return nonce, read_fields(model, load_object(request.get_data()))
+        req = this_request()
+        token = single_values(req).get("token")
+        nonce = auth.check_messages(req.headers.get("Authorization", ""), req.get_data(), token)
+        return nonce, read_fields(model, load_object(req.get_data()))
 
     @bp.post("/messages")
     def messages_inbound():
@@ -117,6 +117,12 @@ def reply_settings(config: Config) -> ReplySettings:
                          dealership_phone=config.dealership_phone,
                          confirmation_owner=config.confirmation_owner,
                          widen_scoped_stop=config.scoped_stop_widens_to_all)
+
+
+def this_request():
+    """Return the request itself, not Flask's proxy to it: each attribute read through the
+    proxy looks the request up again (a webhook read a dozen of them)."""
+    return request._get_current_object()
 
 
 def _first_time(nonce: str | None) -> bool:
