@@ -27,7 +27,7 @@ from slack_bolt.listener.listener_completion_handler import ListenerCompletionHa
 from slack_bolt.listener.listener_start_handler import ListenerStartHandler
 from slack_bolt.middleware import Middleware
 
-from store.db import close_connection, open_connection
+from store.db import DatabaseError, close_connection, open_connection, wait_for_locks
 from store.leases import accept_nonce
 
 log = logging.getLogger("smsprefs.bot")
@@ -64,6 +64,8 @@ class OpenConnection(ListenerStartHandler):
 
     def handle(self, request, response) -> None:
         _listener.opened = open_connection()
+        if _listener.opened:
+            wait_for_locks(True)  # a listener may wait for an import; Slack is not waiting
 
 
 class CloseConnection(ListenerCompletionHandler):
@@ -72,6 +74,8 @@ class CloseConnection(ListenerCompletionHandler):
     def handle(self, request, response) -> None:
         if getattr(_listener, "opened", False):
             _listener.opened = False
+            with contextlib.suppress(DatabaseError):  # a dead connection is dropped anyway
+                wait_for_locks(False)  # the pool's bound, for the web request that takes it
             close_connection()
 
 

@@ -156,6 +156,16 @@ def joined_transaction():
     return contextlib.nullcontext() if db.in_transaction() else db.atomic()
 
 
+def wait_for_locks(forever: bool) -> None:
+    """Lift (or, with False, put back) this connection's bound on lock waits, on PostgreSQL.
+
+    The web's connections give up after WEB_LOCK_WAIT, for Vonage, which sends a webhook
+    again; a staff member's change in Slack waits for a large import as the CLI does.
+    """
+    if is_postgres():
+        db.execute_sql("SET lock_timeout = 0" if forever else "RESET lock_timeout")
+
+
 def snapshot():
     """Return a context manager reading the block from one snapshot of the database (a
     repeatable-read transaction on PostgreSQL; SQLite's reads in a transaction already are)."""

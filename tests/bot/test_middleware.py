@@ -232,3 +232,35 @@ def test_a_listener_runs_on_bolts_pool_with_a_connection_closed_after_it(databas
     assert seen == [(True, False, "America/Chicago")]
     assert not db.is_closed()  # the request's own connection is left to whoever opened it
     pool.shutdown()
+
+
+def test_a_listener_waits_for_locks_and_gives_the_web_its_bound_back(database):
+    """The web's PostgreSQL connections give up on a lock after WEB_LOCK_WAIT (Vonage sends
+    a webhook again); a listener's staff change waits for an import, as the CLI does."""
+    from store.db import is_postgres, open_database
+
+    if not is_postgres():
+        pytest.skip("PostgreSQL's lock_timeout")
+    from bot.middleware import CloseConnection, OpenConnection
+    from store.db import close_connection, open_connection
+
+    web = open_database(database.url, lock_timeout=0.2)
+    seen = []
+
+    def listener_thread():
+        OpenConnection().handle(None, None)
+        seen.append(db.execute_sql("SHOW lock_timeout").fetchone()[0])
+        CloseConnection().handle(None, None)
+        open_connection()  # the next request on this thread takes the same pooled connection
+        seen.append(db.execute_sql("SHOW lock_timeout").fetchone()[0])
+        close_connection()
+
+    db.initialize(web)
+    try:
+        thread = threading.Thread(target=listener_thread)
+        thread.start()
+        thread.join(10)
+    finally:
+        db.initialize(database)
+        web.close_all()
+    assert seen == ["0", "200ms"]
