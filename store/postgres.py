@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 
+from playhouse.db_url import parse
 from playhouse.pool import PooledPostgresqlDatabase
 
 # How long a connection given back to the pool is believed alive without asking the server.
@@ -51,8 +52,6 @@ class PostgresPool(PooledPostgresqlDatabase):
 
 def postgres_pool(url: str, **kwargs) -> PostgresPool:
     """Return a PostgresPool for a `postgres://` (or `postgres+pool://`) URL."""
-    from playhouse.db_url import parse
-
     settings = {**parse(url), **kwargs}
     if not settings.get("database"):
         raise ValueError(f"DATABASE_URL {url.split('@')[-1]!r} names no database "

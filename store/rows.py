@@ -5,6 +5,7 @@ wrapper. The bulk paths (imports, campaigns) are store/bulk.py.
 
 from __future__ import annotations
 
+from store.bulk import defaults_left_out
 from store.db import db
 
 
@@ -96,9 +97,7 @@ def insert_returning_ids(model, fields: list, rows: list[tuple]) -> list[int]:
     if len(rows) > FEW_ROWS:
         return [row[0] for row in model.insert_many(rows, fields=fields)
                 .returning(model._meta.primary_key).tuples().execute()]
-    named = {f.name for f in fields}
-    extra = [f for f in model._meta.sorted_fields
-             if f.name not in named and not f.primary_key and f.default is not None]
+    extra, defaults = defaults_left_out(model, fields)
     columns = [*fields, *extra]
     one = f"({', '.join([db.obj.param] * len(columns))})"
     sql = cached_sql(("insert ids", model, tuple(f.name for f in fields), len(rows)), lambda: (
@@ -106,7 +105,6 @@ def insert_returning_ids(model, fields: list, rows: list[tuple]) -> list[int]:
         f"({', '.join(_quote(f.column_name) for f in columns)}) "
         f"VALUES {', '.join([one] * len(rows))} "
         f"RETURNING {_quote(model._meta.primary_key.column_name)}"))
-    defaults = [f.default() if callable(f.default) else f.default for f in extra]
     convert = [f.db_value for f in columns]
     params = [c(v) for row in rows for c, v in zip(convert, (*row, *defaults), strict=True)]
     return [row[0] for row in db.execute_sql(sql, params).fetchall()]

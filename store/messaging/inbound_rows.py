@@ -8,6 +8,7 @@ the text in a transaction when it may change consent or needs a reply or a revie
 
 from __future__ import annotations
 
+from store.bulk import defaults_left_out
 from store.clock import utcnow
 from store.db import db, is_postgres, single_write
 from store.models import InboundMessage, Phone
@@ -51,8 +52,9 @@ def _insert_with_phone(values: dict, e164: str, *, make_phone: bool = False,
     values = {**values, "processed_at": utcnow()}
     params = [f.db_value(values[f.name]) for f in fields if f.name != "phone"]
     if make_phone:
-        phone = {"e164": e164, **_phone_defaults()}
-        params = [e164, *(f.db_value(phone[f.name]) for f in _phone_fields()), *params]
+        extra, defaults = defaults_left_out(Phone, [Phone.e164])
+        params = [e164, e164, *(f.db_value(d) for f, d in zip(extra, defaults, strict=True)),
+                  *params]
     else:
         params.append(e164)
     with single_write():
@@ -67,16 +69,6 @@ def _insert_with_phone(values: dict, e164: str, *, make_phone: bool = False,
     return message
 
 
-def _phone_fields() -> list:
-    return [f for f in Phone._meta.sorted_fields if not f.primary_key]
-
-
-def _phone_defaults() -> dict:
-    """A new phone's values but its number: the model's defaults, as ensure_phones() gives."""
-    return {f.name: f.default() if callable(f.default) else f.default for f in _phone_fields()
-            if f.name != "e164"}
-
-
 def _insert_from_phone(fields: list) -> str:
     param = db.obj.param
     columns = ", ".join(f'"{f.column_name}"' for f in fields)
@@ -89,16 +81,18 @@ def _insert_from_phone(fields: list) -> str:
 
 def _insert_making_phone(fields: list) -> str:
     """PostgreSQL: the phone read or made (NOT EXISTS, so a known phone draws no id from
-    the sequence), then the text with its id, in one statement."""
+    the sequence) with the columns ensure_phones() gives a new phone, then the text with its
+    id, in one statement."""
     param = db.obj.param
-    phone_columns = ", ".join(f'"{f.column_name}"' for f in _phone_fields())
+    phone_fields = [Phone.e164, *defaults_left_out(Phone, [Phone.e164])[0]]
+    phone_columns = ", ".join(f'"{f.column_name}"' for f in phone_fields)
     columns = ", ".join(f'"{f.column_name}"' for f in fields)
     phone_id = 'COALESCE((SELECT "id" FROM "known"), (SELECT "id" FROM "made"))'
     chosen = ", ".join(phone_id if f.name == "phone" else param for f in fields)
     every = ", ".join(f'"{f.column_name}"' for f in InboundMessage._meta.sorted_fields)
     return (f'WITH "known" AS (SELECT "id" FROM "phone" WHERE "e164" = {param}), '
             f'"made" AS (INSERT INTO "phone" ({phone_columns}) '
-            f'SELECT {", ".join([param] * len(_phone_fields()))} '
+            f'SELECT {", ".join([param] * len(phone_fields))} '
             f'WHERE NOT EXISTS (SELECT 1 FROM "known") '
             f'ON CONFLICT ("e164") DO NOTHING RETURNING "id") '
             f'INSERT INTO "inbound_message" ({columns}) SELECT {chosen} '
