@@ -44,11 +44,11 @@ class Phone(BaseModel):
 class Client(BaseModel):
     """A CRM record (a person) attached to a phone."""
 
-    phone = ForeignKeyField(Phone, backref="clients", on_delete="CASCADE")
+    phone = ForeignKeyField(Phone, backref="clients", on_delete="CASCADE", index=False)
     name = CharField(max_length=200)
     # casefolded name, for lookups by name; unique per phone so re-imports update, not duplicate
     name_key = CharField(max_length=200, index=True)
-    crm_id = CharField(max_length=100, null=True, index=True)
+    crm_id = CharField(max_length=100, null=True)  # read on one phone only: no index of its own
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
 
@@ -59,7 +59,7 @@ class Client(BaseModel):
 class AutomationSwitch(BaseModel):
     """One automation switch of one phone; a missing row means `on` by `default`."""
 
-    phone = ForeignKeyField(Phone, backref="switches", on_delete="CASCADE")
+    phone = ForeignKeyField(Phone, backref="switches", on_delete="CASCADE", index=False)
     automation = CharField(max_length=40)
     state = CharField(max_length=3)
     source = CharField(max_length=16)
@@ -73,7 +73,7 @@ class ConsentEvent(BaseModel):
     """One change of consent, or one refused attempt. Append-only (database triggers)."""
 
     id = BigAutoField()
-    phone = ForeignKeyField(Phone, backref="events", on_delete="RESTRICT")
+    phone = ForeignKeyField(Phone, backref="events", on_delete="RESTRICT", index=False)
     scope = CharField(max_length=40)  # overall | carrier | an automation name
     old_state = CharField(max_length=16)
     new_state = CharField(max_length=16)
@@ -88,15 +88,16 @@ class ConsentEvent(BaseModel):
     classifier_version = CharField(max_length=20, null=True)
     note = TextField(null=True)
     # The opt-out event a misread correction undoes (SPEC rule 11), on each of its events.
-    corrects = ForeignKeyField("self", null=True, backref="corrections", on_delete="RESTRICT")
+    corrects = ForeignKeyField("self", null=True, backref="corrections", on_delete="RESTRICT",
+                               index=False)
     occurred_at = DateTimeField()  # when it happened (an import's opted_out_at may be older)
     recorded_at = DateTimeField(default=utcnow)
     # An opt-out's likely cause (SPEC section 11): the last text sent to the phone within 7
     # days. Plain columns, no foreign keys: an event is never updated, whatever happens to
     # the message or its campaign later.
-    cause_message_id = BigIntegerField(null=True, index=True)
+    cause_message_id = BigIntegerField(null=True)
     cause_kind = CharField(max_length=24, null=True)
-    cause_campaign_id = BigIntegerField(null=True, index=True)
+    cause_campaign_id = BigIntegerField(null=True)
     cause_automation = CharField(max_length=40, null=True)
     # The chain of evidence (SPEC rule 12, store/consent/chain.py); null only in a row
     # written by hand, which `smsprefs verify` reports.
@@ -161,12 +162,14 @@ class OutboundMessage(BaseModel):
     """One outbound text, from acceptance to delivery: the outbox the send worker drains."""
 
     id = BigAutoField()
-    phone = ForeignKeyField(Phone, backref="outbound", null=True, on_delete="SET NULL")
+    phone = ForeignKeyField(Phone, backref="outbound", null=True, on_delete="SET NULL",
+                            index=False)
     to = CharField(max_length=40)  # E.164, or the raw input when it was not a valid number
     text = TextField()
     kind = CharField(max_length=24)
     automation = CharField(max_length=40, null=True)
-    campaign = ForeignKeyField(Campaign, backref="messages", null=True, on_delete="CASCADE")
+    campaign = ForeignKeyField(Campaign, backref="messages", null=True, on_delete="CASCADE",
+                               index=False)
     status = CharField(max_length=12)
     reason = CharField(max_length=40, null=True)
     actor = CharField(max_length=120, null=True)
@@ -174,7 +177,7 @@ class OutboundMessage(BaseModel):
     expires_at = DateTimeField(null=True)  # a confirmation not sent by then is dropped
     lease_until = DateTimeField(null=True)  # a worker owns the message until then
     attempts = IntegerField(default=0)
-    vonage_message_id = CharField(max_length=100, null=True, index=True)
+    vonage_message_id = CharField(max_length=100, null=True)
     # The inbound text this message answers: at most one reply per inbound text.
     reply_to = ForeignKeyField(InboundMessage, null=True, unique=True, on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
@@ -186,17 +189,13 @@ class OutboundMessage(BaseModel):
             (("status", "send_at"), False),
             (("campaign", "id"), False),
             (("phone", "kind", "created_at"), False),
-            (("automation", "sent_at"), False),
-            (("to", "sent_at"), False),
-            (("campaign", "sent_at"), False),
-            (("sent_at",), False),
         )
 
 
 class Review(BaseModel):
     """Something a person must decide: a possible opt-out text, or a carrier block."""
 
-    phone = ForeignKeyField(Phone, backref="reviews", on_delete="CASCADE")
+    phone = ForeignKeyField(Phone, backref="reviews", on_delete="CASCADE", index=False)
     kind = CharField(max_length=12)  # text | carrier
     inbound = ForeignKeyField(InboundMessage, null=True, unique=True, on_delete="SET NULL")
     text = TextField(null=True)
@@ -253,6 +252,30 @@ class WorkerLease(BaseModel):
     name = CharField(max_length=40, unique=True)
     holder = CharField(max_length=80)
     expires_at = DateTimeField()
+
+
+def index_when_set(model, columns: tuple[str, ...], *, when: str, name: str) -> None:
+    """Index `columns` of `model` only in the rows whose column `when` is set (a partial index).
+
+    For a column most rows leave empty when they are written (a text's sent_at, an event's
+    cause): a campaign's or an import's rows then go into no such index, and every lookup
+    that names a value of `when` (`=`, `>=`, `IN`, `IS NOT NULL`) still uses it, on SQLite
+    and PostgreSQL alike (tests/store/test_indexes.py).
+    """
+    fields = [getattr(model, c) for c in columns]
+    model.add_index(model.index(*fields, where=getattr(model, when).is_null(False), name=name))
+
+
+# The partial indexes (migration 0010 makes them). A foreign key that leads a composite
+# index above has no index of its own (index=False): the composite one serves its lookups.
+for _column in ("cause_message_id", "cause_campaign_id", "corrects"):
+    index_when_set(ConsentEvent, (_column,), when=_column,
+                   name=f"consent_event_{_column}_when_set")
+index_when_set(OutboundMessage, ("vonage_message_id",), when="vonage_message_id",
+               name="outbound_message_vonage_message_id_when_set")
+for _columns in ((), ("campaign",), ("automation",), ("to",)):
+    index_when_set(OutboundMessage, (*_columns, "sent_at"), when="sent_at",
+                   name="_".join(("outbound_message", *_columns, "sent_at_when_set")))
 
 
 MODELS = [
