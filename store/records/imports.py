@@ -38,6 +38,7 @@ from store.consent.history import (
 from store.consent.refusals import explain_refusal
 from store.consent.rules import Actor, ConsentState, Plan, plan_change
 from store.db import db
+from store.heap import older_objects_frozen
 from store.models import Client, Phone
 from store.records.clients import upsert_clients
 from store.records.exports import EXPORT_ONLY_COLUMNS
@@ -77,7 +78,7 @@ def import_csv(
     actor = Actor(source=IMPORT, actor=f"import:{source_name}"[:120], channel="import")
     report = ImportReport(ignored_columns=tuple(c for c in header if c in EXPORT_ONLY_COLUMNS))
     planner = Planner(actor)
-    with db.atomic():
+    with older_objects_frozen(), db.atomic():
         chain.lock()  # the chain's lock before any row lock, as every writer (chain.py)
         for batch in chunked(read_rows(reader, header, region, report), batch_size):
             _import_batch(batch, planner, report)
