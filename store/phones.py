@@ -7,7 +7,7 @@ hours need them: they load on first use, so a command that never sends starts fa
 from __future__ import annotations
 
 import re
-from functools import wraps
+from functools import cache, wraps
 
 import phonenumbers
 from phonenumbers.phonemetadata import PhoneMetadata
@@ -179,6 +179,8 @@ _NON_GEO = phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY
 
 def valid_e164(text: str) -> str | None:
     """Return `text` when it is a valid number written in E.164, else None (undecided)."""
+    if len(text) == 12 and text.startswith("+1") and _first_region_check(1, 10).fullmatch(text):
+        return text  # most of what a US dealership holds: a 10-digit US number
     found = _PLUS_DIGITS.fullmatch(text)
     if found is None:
         return None
@@ -197,6 +199,33 @@ def valid_e164(text: str) -> str | None:
     if parsing is None or (parsing[0] is not None and parsing[0].match(national)):
         return None  # a national prefix parse() might strip
     return text if _is_valid(national, code, regions) else None
+
+
+@cache  # one pattern per (code, size) asked; only (1, 10) is
+def _first_region_check(code: int, size: int) -> re.Pattern:
+    """Return one pattern for "+<code><national number of `size` digits> that the steps
+    below would accept in the code's first region": an ASCII digit string, no leading zero,
+    no national prefix parse() might strip, the general pattern and a type's, all in one
+    match instead of seven calls. Anything it does not match takes the steps below."""
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE[code]
+    rules = _rules(regions[0], code)
+    never = re.compile(r"(?!)")
+    # the steps below try the first region first only when it has no leading digits
+    if rules is None or rules[2] != code or (len(regions) > 1 and rules[1] is not None):
+        return never
+    prefix, (lengths, general), types = rules[0], rules[3], rules[5]
+    if lengths and size not in lengths:
+        return never
+    patterns = [p.pattern for sizes, p in types if not sizes or size in sizes]
+    every = [general.pattern, *patterns, *([prefix.pattern] if prefix else [])]
+    # anchors and group references would mean something else inside one pattern
+    if not patterns or any(re.search(r"[\^$]|\\[0-9]|\(\?P", p) for p in every):
+        return never
+    return re.compile(
+        rf"\+{code}(?=[0-9]{{{size}}}\Z)(?!0)"
+        + (f"(?!(?:{prefix.pattern}))" if prefix else "")
+        + f"(?=(?:{general.pattern})\\Z)(?:" + "|".join(f"(?:{p})" for p in patterns) + ")",
+        re.ASCII)
 
 
 def _is_valid(national: str, code: int, regions: tuple[str, ...]) -> bool:

@@ -70,3 +70,17 @@ def test_an_import_runs_with_the_heap_frozen_and_hands_it_back():
                progress=lambda n: during.append(gc.get_freeze_count()))
     assert during and all(count > 0 for count in during)
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.usefixtures("database")
+def test_a_campaign_is_decided_with_the_heap_frozen(monkeypatch):
+    from store.messaging import campaigns
+
+    during = []
+    consent_of = campaigns._consent_of
+    monkeypatch.setattr(campaigns, "_consent_of", lambda e164s: (
+        during.append(gc.get_freeze_count()), consent_of(e164s))[1])
+    campaigns.create_campaign(name="sale", text="Sale!", recipients=["+12125550100"],
+                              actor="crm", fallback_zone="America/New_York")
+    assert during and during[0] > 0
+    assert gc.get_freeze_count() == 0

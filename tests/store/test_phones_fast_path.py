@@ -17,7 +17,7 @@ from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneNumberFormat, PhoneNu
 from phonenumbers.re_util import enable_pattern_cache
 
 from store.errors import InvalidPhone
-from store.phones import WRITTEN, parse_phone, valid_e164
+from store.phones import WRITTEN, _first_region_check, parse_phone, valid_e164
 
 DIGITS = "0123456789"
 # The reference reads numbers of every region: without its own cache phonenumbers recompiles
@@ -146,3 +146,22 @@ def test_only_plus_and_ascii_digits_take_the_fast_path():
                  "+12125550100x12", "++12125550100", "+012125550100"):
         assert valid_e164(text) is None, text
     assert valid_e164("+12125550100") == "+12125550100"
+
+
+@pytest.mark.slow
+def test_the_one_pattern_for_us_numbers_agrees_with_the_full_parse():
+    """valid_e164() first tries +1 and ten digits against one pattern built from the US
+    metadata (store.phones._first_region_check): on 200,000 random ten-digit numbers after
+    +1, every one it accepts is valid for phonenumbers with the same E.164, and every one
+    phonenumbers finds valid in the US is accepted by it."""
+    rng = random.Random(5)
+    numbers = ["+1" + "".join(rng.choices(DIGITS, k=10)) for _ in range(200_000)]
+    check = _first_region_check(1, 10)
+    assert check.pattern != "(?!)", "the US pattern was not built: the fast path is gone"
+    accepted = [text for text in numbers if check.fullmatch(text)]
+    assert len(accepted) > 50_000
+    assert [t for t in accepted if full_parse(t) != t] == []
+    us = [t for t in numbers[:20_000]
+          if phonenumbers.region_code_for_number(phonenumbers.parse(t)) == "US"
+          and full_parse(t) == t]
+    assert [t for t in us if not check.fullmatch(t)] == []
