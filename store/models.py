@@ -47,7 +47,7 @@ class Client(BaseModel):
     phone = ForeignKeyField(Phone, backref="clients", on_delete="CASCADE", index=False)
     name = CharField(max_length=200)
     # casefolded name, for lookups by name; unique per phone so re-imports update, not duplicate
-    name_key = CharField(max_length=200, index=True)
+    name_key = CharField(max_length=200)  # searched by a part (LIKE '%…%'): no index serves
     crm_id = CharField(max_length=100, null=True)  # read on one phone only: no index of its own
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)

@@ -6,7 +6,8 @@ seven. Three kinds were dropped or narrowed, and no lookup lost its index:
 - a foreign key's own index where a composite index starts with the same column (the
   composite serves every lookup, and the cascade of a deleted phone, on both databases);
 - client.crm_id's: a CRM id is only ever looked up on one phone, which (phone_id,
-  name_key) finds;
+  name_key) finds; and client.name_key's: a name is looked up by a part of it
+  (LIKE '%…%', records/clients.py find_phones), which no B-tree index serves;
 - indexes of a column that almost every row leaves empty when it is written (a text's
   sent_at until it is sent, its Vonage id, an event's cause or correction) now hold only
   the rows where it is set: every query that reads them names a value of that column.
@@ -17,7 +18,7 @@ Names are the ones 0001–0009 gave, the same on SQLite and PostgreSQL.
 from peewee import SQL
 
 # (table, index, column): a composite index starting with the same column serves its lookups
-# (or, for crm_id, nothing reads it)
+# (or, for crm_id and name_key, no query can use it)
 DROPPED = (
     ("client", "client_phone_id", "phone_id"),                # (phone_id, name_key)
     ("automation_switch", "automationswitch_phone_id", "phone_id"),  # (phone_id, automation)
@@ -26,6 +27,7 @@ DROPPED = (
     ("outbound_message", "outboundmessage_campaign_id", "campaign_id"),  # (campaign_id, id)
     ("review", "review_phone_id", "phone_id"),                # (phone_id, status)
     ("client", "client_crm_id", "crm_id"),
+    ("client", "client_name_key", "name_key"),
 )
 # (table, old index, new index, columns, the column that must be set)
 NARROWED = (
