@@ -28,7 +28,8 @@ from peewee import (
     TextField,
 )
 
-from store.db import db, is_postgres
+from store.copying import copy_rows, quote, staged
+from store.db import db, is_postgres, joined_transaction
 
 # SQLite allows 32,766 parameters a statement; PostgreSQL reads a whole array as one
 READ_CHUNK = 5000
@@ -64,13 +65,13 @@ def insert_rows(
     extra, defaults = defaults_left_out(model, fields)
     columns = [*fields, *extra]
     convert = [f.db_value for f in columns]
-    sql = (f"INSERT INTO {_quote(model._meta.table_name)} "
-           f"({', '.join(_quote(f.column_name) for f in columns)}) "
+    sql = (f"INSERT INTO {quote(model._meta.table_name)} "
+           f"({', '.join(quote(f.column_name) for f in columns)}) "
            f"VALUES ({', '.join([db.obj.param] * len(columns))})")
     if conflict:
-        target = ", ".join(_quote(f.column_name) for f in conflict)
+        target = ", ".join(quote(f.column_name) for f in conflict)
         if update:
-            sets = ", ".join(f"{_quote(col)} = {expr}" for col, expr in update.items())
+            sets = ", ".join(f"{quote(col)} = {expr}" for col, expr in update.items())
             sql += f" ON CONFLICT ({target}) DO UPDATE SET {sets}"
         else:
             sql += f" ON CONFLICT ({target}) DO NOTHING"
@@ -98,21 +99,17 @@ def write_rows(
     if not rows:
         return
     extra, defaults = defaults_left_out(model, fields)
-    columns = ", ".join(_quote(f.column_name) for f in (*fields, *extra))
-    table = _quote(model._meta.table_name)
+    columns = ", ".join(quote(f.column_name) for f in (*fields, *extra))
+    table = quote(model._meta.table_name)
     suffix = ""
     if conflict:
-        target = ", ".join(_quote(f.column_name) for f in conflict)
-        sets = ", ".join(f"{_quote(c)} = {e}" for c, e in (update or {}).items())
+        target = ", ".join(quote(f.column_name) for f in conflict)
+        sets = ", ".join(f"{quote(c)} = {e}" for c, e in (update or {}).items())
         suffix = f" ON CONFLICT ({target}) " + (f"DO UPDATE SET {sets}" if sets else "DO NOTHING")
     times = [i for i, f in enumerate(fields) if isinstance(f, DateTimeField)]
     if is_postgres() and not conflict:
-        # COPY: the fastest way in, and psycopg writes its rows (datetimes too) in C
-        _LOG.debug((f"COPY {table} ({columns}) FROM STDIN", f"copy of {len(rows)} rows"))
-        tail = tuple(_adapt(d) if isinstance(d, datetime) else d for d in defaults)
-        with db.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row((*row, *tail) if tail else row)
+        copy_rows(model._meta.table_name, [f.column_name for f in (*fields, *extra)], rows,
+                  defaults)
         return
     if is_postgres():
         arrays = ", ".join(_pg_array(f) for f in fields)
@@ -193,28 +190,27 @@ def insert_new(model, fields: Sequence, rows: Sequence[tuple]) -> dict:
     distinct in the rows), the other columns their defaults, skipping those whose first
     value exists; return {first value: id} of the rows inserted.
 
-    One statement per batch on both databases: RETURNING tells which rows are new, so the
+    One INSERT per batch on both databases (PostgreSQL's reads the rows from a temporary
+    table a binary COPY fills, store.copying.staged()): RETURNING tells which rows are new, so the
     caller need not read back what it just wrote.
     """
     if not rows:
         return {}
     extra, defaults = defaults_left_out(model, fields)
-    table, column = _quote(model._meta.table_name), _quote(fields[0].column_name)
-    columns = ", ".join(_quote(f.column_name) for f in (*fields, *extra))
-    pk = _quote(model._meta.primary_key.column_name)
+    table, column = quote(model._meta.table_name), quote(fields[0].column_name)
+    columns = ", ".join(quote(f.column_name) for f in (*fields, *extra))
+    pk = quote(model._meta.primary_key.column_name)
     tail = f" ON CONFLICT ({column}) DO NOTHING RETURNING {column}, {pk}"
     times = [i for i, f in enumerate(fields) if isinstance(f, DateTimeField)]
     defaults = tuple(_adapt(d) if isinstance(d, datetime) else d for d in defaults)
     if is_postgres():
-        names = [f"c{i}" for i in range(len(fields))]
         constants = "".join(f", %s::{_pg_type(f)}" for f in extra)
-        # in the arrays' order, so that ids follow the rows
-        sql = (f"INSERT INTO {table} ({columns}) SELECT {', '.join(names)}{constants} "
-               f"FROM unnest({', '.join(_pg_array(f) for f in fields)}) WITH ORDINALITY "
-               f"AS v({', '.join(names)}, n) ORDER BY n{tail}")
-        _LOG.debug((sql, f"unnest of {len(rows)} rows"))
-        params = [*defaults, *map(_json, _columns(rows, times))]
-        return dict(db.execute_sql(sql, params).fetchall())
+        with joined_transaction():  # the staged rows last until it ends
+            # in the rows' order, so that ids follow them
+            sql = (f"INSERT INTO {table} ({columns}) SELECT "
+                   f"{', '.join(quote(f.column_name) for f in fields)}{constants} "
+                   f"FROM {staged(model, fields, rows)} ORDER BY {quote('n')}{tail}")
+            return dict(db.execute_sql(sql, defaults).fetchall())
     return dict(_sqlite_insert(f"INSERT INTO {table} ({columns}) VALUES ", tail, rows, defaults,
                                times, returning=True))
 
@@ -290,7 +286,3 @@ def _pg_type(field) -> str:
     if isinstance(field, CharField | TextField):
         return "text"
     raise TypeError(f"no PostgreSQL array type for {field!r}")
-
-
-def _quote(name: str) -> str:
-    return f'"{name}"'

@@ -6,12 +6,8 @@ wrapper. The bulk paths (imports, campaigns) are store/bulk.py.
 from __future__ import annotations
 
 from store.bulk import defaults_left_out
+from store.copying import quote
 from store.db import db
-
-
-def _quote(name: str) -> str:
-    return f'"{name}"'
-
 
 # SQL text of the hot path's statements, by (database class, statement, model, field):
 # bounded by the code that asks, the same in every process, and holding no data. peewee
@@ -59,11 +55,11 @@ def insert_returning(model, values: dict, *, conflict=None):
     fields = [f for f in model._meta.sorted_fields if not f.primary_key]
     returning = db.obj.returning_clause
     insert = cached_sql(("insert", model, conflict and conflict.name, returning), lambda: (
-        f"INSERT INTO {_quote(model._meta.table_name)} "
-        f"({', '.join(_quote(f.column_name) for f in fields)}) "
+        f"INSERT INTO {quote(model._meta.table_name)} "
+        f"({', '.join(quote(f.column_name) for f in fields)}) "
         f"VALUES ({', '.join([db.obj.param] * len(fields))})"
-        + (f" ON CONFLICT ({_quote(conflict.column_name)}) DO NOTHING" if conflict else "")
-        + (" RETURNING " + ", ".join(_quote(f.column_name) for f in model._meta.sorted_fields)
+        + (f" ON CONFLICT ({quote(conflict.column_name)}) DO NOTHING" if conflict else "")
+        + (" RETURNING " + ", ".join(quote(f.column_name) for f in model._meta.sorted_fields)
            if returning else "")))
     params = []
     for f in fields:
@@ -101,10 +97,10 @@ def insert_returning_ids(model, fields: list, rows: list[tuple]) -> list[int]:
     columns = [*fields, *extra]
     one = f"({', '.join([db.obj.param] * len(columns))})"
     sql = cached_sql(("insert ids", model, tuple(f.name for f in fields), len(rows)), lambda: (
-        f"INSERT INTO {_quote(model._meta.table_name)} "
-        f"({', '.join(_quote(f.column_name) for f in columns)}) "
+        f"INSERT INTO {quote(model._meta.table_name)} "
+        f"({', '.join(quote(f.column_name) for f in columns)}) "
         f"VALUES {', '.join([one] * len(rows))} "
-        f"RETURNING {_quote(model._meta.primary_key.column_name)}"))
+        f"RETURNING {quote(model._meta.primary_key.column_name)}"))
     convert = [f.db_value for f in columns]
     params = [c(v) for row in rows for c, v in zip(convert, (*row, *defaults), strict=True)]
     return [row[0] for row in db.execute_sql(sql, params).fetchall()]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -10,9 +9,10 @@ from datetime import datetime
 
 from peewee import fn
 
-from store.bulk import select_in, write_rows
+from store.bulk import defaults_left_out, select_in, write_rows
 from store.clock import now_or
 from store.consent.rules import ConsentState
+from store.copying import copy_rows
 from store.db import db, is_postgres
 from store.errors import InvalidRequest, NotFound
 from store.heap import older_objects_frozen
@@ -145,36 +145,15 @@ def _consent_of(e164s: Iterable[str]) -> dict[str, tuple[int, str, bool]]:
 def _write_messages(rows: list[tuple], same: tuple) -> None:
     """Insert the campaign's messages, `rows` each followed by `same` (ROW_FIELDS), in order.
 
-    PostgreSQL takes them through COPY: write_rows() sends a 100,000-element array a column,
-    and reading those (three of times, one of the text) costs psycopg and the server more
-    than the insert itself. SQLite takes write_rows()' executemany.
+    PostgreSQL takes them through COPY (binary), each row followed by what all share;
+    SQLite takes write_rows()' statements.
     """
     if not is_postgres():
         write_rows(OutboundMessage, ROW_FIELDS, [(*row, *same) for row in rows])
         return
-    named = {f.name for f in ROW_FIELDS}  # the others get their model default, as there
-    extra = [f for f in OutboundMessage._meta.sorted_fields
-             if f.name not in named and f.default is not None and not f.primary_key]
-    defaults = tuple(f.default() if callable(f.default) else f.default for f in extra)
-    columns = ", ".join(f'"{f.column_name}"' for f in (*ROW_FIELDS, *extra))
-    sql = f'COPY "{OutboundMessage._meta.table_name}" ({columns}) FROM STDIN'
-    logging.getLogger("peewee").debug((sql, f"copy of {len(rows)} rows"))
-    # a campaign has a handful of distinct times: each is written as text once (the form
-    # psycopg gives a naive datetime), not dumped row by row
-    texts: dict[datetime, str] = {}
-    tail = tuple(_text(v, texts) for v in (*same, *defaults))
-    with db.cursor().copy(sql) as copy:
-        for phone, to, status, reason, send_at in rows:
-            copy.write_row((phone, to, status, reason, _text(send_at, texts), *tail))
-
-
-def _text(value, texts: dict):
-    """Return a datetime `value` as COPY's text (each distinct one once), any other as is."""
-    if not isinstance(value, datetime):
-        return value
-    if value not in texts:
-        texts[value] = value.isoformat(" ")
-    return texts[value]
+    extra, defaults = defaults_left_out(OutboundMessage, ROW_FIELDS)
+    columns = [f.column_name for f in (*ROW_FIELDS, *extra)]
+    copy_rows(OutboundMessage._meta.table_name, columns, rows, (*same, *defaults))
 
 
 def recipients_page(campaign_id: int, *, after: int = 0, limit: int = 100) -> list[OutboundMessage]:
