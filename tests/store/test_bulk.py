@@ -12,7 +12,9 @@ from datetime import datetime
 import pytest
 
 from store.bulk import STATEMENT_ROWS, _one_value, insert_new, write_rows
-from store.models import Client, Phone
+from store.copying import _binary_types
+from store.db import db, is_postgres
+from store.models import Alert, Client, Phone
 
 pytestmark = pytest.mark.usefixtures("database")
 NOW = datetime(2026, 11, 30, 21, 0, 0, 123456)
@@ -72,3 +74,31 @@ def test_insert_new_returns_the_id_of_each_row_it_inserted_and_skips_the_others(
     assert ids == {p.e164: p.id for p in Phone.select() if not p.e164.startswith("+12125555")}
     assert len(ids) == n
     assert stored_phones() == stored + phone_rows(n)
+
+
+def test_insert_new_twice_in_one_transaction_reuses_its_staging_and_keeps_the_order():
+    """PostgreSQL stages the rows in a temporary table emptied on each use: a second batch
+    in the same transaction must not see the first one's rows."""
+    with db.atomic():
+        first = insert_new(Phone, FIELDS, phone_rows(5))
+        second = insert_new(Phone, FIELDS, phone_rows(4, start=100))
+    assert list(first) == [r[0] for r in phone_rows(5)]
+    assert list(second) == [r[0] for r in phone_rows(4, start=100)]
+    assert sorted(first.values()) == list(first.values()) < list(second.values())
+    assert stored_phones() == phone_rows(5) + phone_rows(4, start=100)
+
+
+def test_a_copy_into_a_table_with_a_column_of_another_type_falls_back_to_text():
+    """Binary COPY only for the types psycopg writes in C; a JSON column goes as text, and
+    the rows land all the same (a write_rows into alert, on PostgreSQL a COPY)."""
+    write_rows(Phone, FIELDS, phone_rows(1))
+    phone_id = Phone.get().id
+    fields = [Alert.kind, Alert.phone, Alert.figures, Alert.created_at]
+    rows = [("opt_out", phone_id, '{"sent": 10}', NOW), ("opt_out", None, None, NOW)]
+    write_rows(Alert, fields, rows)  # values as the driver takes them: JSON as its text
+    assert [(a.kind, a.phone_id, a.figures, a.created_at) for a in
+            Alert.select().order_by(Alert.id)] == [("opt_out", phone_id, {"sent": 10}, NOW),
+                                                   ("opt_out", None, None, NOW)]
+    if is_postgres():
+        assert _binary_types("alert", ["kind", "figures"]) is None
+        assert _binary_types("phone", ["e164", "overall_changed_at", "carrier_blocked"])
