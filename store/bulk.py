@@ -28,8 +28,8 @@ from peewee import (
     TextField,
 )
 
-from store.copying import copy_rows, quote, staged
-from store.db import db, is_postgres, joined_transaction
+from store.copying import copy_rows, quote
+from store.db import db, is_postgres
 
 # SQLite allows 32,766 parameters a statement; PostgreSQL reads a whole array as one
 READ_CHUNK = 5000
@@ -190,9 +190,9 @@ def insert_new(model, fields: Sequence, rows: Sequence[tuple]) -> dict:
     distinct in the rows), the other columns their defaults, skipping those whose first
     value exists; return {first value: id} of the rows inserted.
 
-    One INSERT per batch on both databases (PostgreSQL's reads the rows from a temporary
-    table a binary COPY fills, store.copying.staged()): RETURNING tells which rows are new, so the
-    caller need not read back what it just wrote.
+    One statement per batch on both databases: RETURNING tells which rows are new, so the
+    caller need not read back what it just wrote. (Staging the rows in a temporary table by
+    binary COPY instead of the JSON arrays was slower: bench/RESULTS.md.)
     """
     if not rows:
         return {}
@@ -204,13 +204,15 @@ def insert_new(model, fields: Sequence, rows: Sequence[tuple]) -> dict:
     times = [i for i, f in enumerate(fields) if isinstance(f, DateTimeField)]
     defaults = tuple(_adapt(d) if isinstance(d, datetime) else d for d in defaults)
     if is_postgres():
+        names = [f"c{i}" for i in range(len(fields))]
         constants = "".join(f", %s::{_pg_type(f)}" for f in extra)
-        with joined_transaction():  # the staged rows last until it ends
-            # in the rows' order, so that ids follow them
-            sql = (f"INSERT INTO {table} ({columns}) SELECT "
-                   f"{', '.join(quote(f.column_name) for f in fields)}{constants} "
-                   f"FROM {staged(model, fields, rows)} ORDER BY {quote('n')}{tail}")
-            return dict(db.execute_sql(sql, defaults).fetchall())
+        # in the arrays' order, so that ids follow the rows
+        sql = (f"INSERT INTO {table} ({columns}) SELECT {', '.join(names)}{constants} "
+               f"FROM unnest({', '.join(_pg_array(f) for f in fields)}) WITH ORDINALITY "
+               f"AS v({', '.join(names)}, n) ORDER BY n{tail}")
+        _LOG.debug((sql, f"unnest of {len(rows)} rows"))
+        params = [*defaults, *map(_json, _columns(rows, times))]
+        return dict(db.execute_sql(sql, params).fetchall())
     return dict(_sqlite_insert(f"INSERT INTO {table} ({columns}) VALUES ", tail, rows, defaults,
                                times, returning=True))
 

@@ -53,25 +53,3 @@ def _binary_types(table: str, columns: Sequence[str]) -> list[int] | None:
         _TYPES[key] = {name: oid if kind in _BINARY else None for name, oid, kind in found}
     oids = [_TYPES[key].get(c) for c in columns]
     return None if None in oids else oids
-
-
-def staged(model, fields: Sequence, rows: Sequence[tuple]) -> str:
-    """Return a temporary table holding `rows` (values of `fields`, and each one's place in
-    column "n"), for an INSERT … SELECT that must see them as rows (PostgreSQL).
-
-    A binary COPY into it costs the client ~0.5 µs a row and the server little; the arrays
-    arrays of JSON store.bulk passes cost ~2 µs a row on each side. The table lives until the
-    transaction ends and is emptied on each use (TRUNCATE of a table made in the same
-    transaction empties it in place).
-    """
-    table = model._meta.table_name  # one list of fields a model: insert_new's
-    staged = quote(f"staged_{table}")
-    columns = [f.column_name for f in fields]
-    # the columns' types, without their constraints
-    db.execute_sql(f"CREATE TEMP TABLE IF NOT EXISTS {staged} ON COMMIT DROP AS SELECT "
-                   f"{', '.join(map(quote, columns))}, 0 AS {quote('n')} "
-                   f"FROM {quote(table)} WITH NO DATA")
-    db.execute_sql(f"TRUNCATE {staged}")
-    copy_rows(f"staged_{table}", [*columns, "n"],
-              [(*row, n) for n, row in enumerate(rows)])
-    return staged
