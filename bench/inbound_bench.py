@@ -4,7 +4,7 @@
     .venv/bin/python bench/inbound_bench.py --seconds 10 --backend sqlite
 
 For each backend (a fresh, migrated SQLite file; a fresh PostgreSQL database at --pg-url),
-the real app (`gateway:create_app()`) and a bare Flask endpoint that parses the same form
+the real app (`gateway.app:create_app()`) and a bare Flask endpoint that parses the same form
 and answers 204 are started with the Procfile's web line (gunicorn.conf.py, 2 sync workers,
 WEB_CONCURRENCY=2), one after the other on the same machine. A load generator keeps
 --connections requests in flight: SMS API inbound texts posted as a form, path-token mode
@@ -260,7 +260,7 @@ def profile(args, workdir: Path) -> None:
 
     backend = "postgres" if args.backend == "postgres" else "sqlite"
     url = fresh_database(backend, args.pg_url, workdir)
-    from gateway import create_app
+    from gateway.app import create_app
 
     app = create_app({"DATABASE_URL": url, "WEBHOOK_TOKEN": TOKEN, "SMS_TRANSPORT": "console"})
     client = app.test_client()

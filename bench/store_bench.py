@@ -203,7 +203,7 @@ def campaigns(backend: str, args, workdir: Path) -> list[tuple]:
 
 def _api_campaign(url: str, recipients: list[str]) -> tuple:
     """Time the same campaign through the real Flask app's POST /api/v1/campaigns."""
-    from gateway import create_app
+    from gateway.app import create_app
 
     app = create_app({"DATABASE_URL": url, "SMSPREFS_API_TOKEN": "bench"})
     # count_queries turns peewee's logger up to DEBUG; keep those lines off the app's log

@@ -16,8 +16,8 @@ from functools import wraps
 from flask import Blueprint, jsonify
 from pydantic import BaseModel
 
-from gateway import MAX_BODY
 from gateway.api_json import phone_of, read_body, read_query
+from gateway.app import MAX_BODY
 from gateway.fields import Id, Phone
 
 # How each path parameter is read (Flask's converters read the ids) and described.

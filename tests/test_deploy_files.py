@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gateway import create_app
+from gateway.app import create_app
 from gateway.cli import main
 from gateway.config import Config
 
@@ -151,7 +151,7 @@ def test_procfile_runs_gunicorn_the_worker_and_migrations():
     assert set(processes) == {"web", "worker", "release"}
     web = shlex.split(processes["web"])
     assert web[0] == "gunicorn"
-    assert web[-1] == "gateway:create_app()"  # quoted in the Procfile: bash would choke on ()
+    assert web[-1] == "gateway.app:create_app()"  # quoted in the Procfile: bash would choke on ()
     assert "0.0.0.0:$PORT" in web
     assert processes["worker"] == "smsprefs worker"
     assert processes["release"] == "smsprefs migrate"

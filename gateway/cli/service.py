@@ -61,7 +61,7 @@ def serve(config: Config, host: str, port: int | None) -> None:
     """Run the web app and the send worker in one process (for local use)."""
     from werkzeug.serving import make_server
 
-    from gateway import create_app
+    from gateway.app import create_app
     from store.db import migrate as apply
 
     _logging()

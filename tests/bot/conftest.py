@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway import create_app
+from gateway.app import create_app
 from store.records.clients import upsert_client
 from tests.bot.slack_user import EDITOR, GROUP_MEMBER, SECRET
 from tests.factories import PHONE

@@ -48,7 +48,7 @@ def run_gunicorn(
     env: Mapping[str, str],
     *,
     workers: int = 2,
-    app: str = "gateway:create_app()",
+    app: str = "gateway.app:create_app()",
     timeout: float = 30,
     log_dir: Path | None = None,
 ) -> Iterator[Gunicorn]:

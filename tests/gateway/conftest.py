@@ -16,8 +16,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator, FormatChecker
 
-from gateway import create_app
 from gateway.api import DOCS
+from gateway.app import create_app
 from gateway.openapi import document
 
 API_TOKEN = "test-api-token"

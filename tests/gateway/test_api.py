@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from gateway import create_app
+from gateway.app import create_app
 from gateway.openapi import document
 from store.consent.changes import set_carrier_block
 from store.db import open_database

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -376,3 +380,15 @@ def test_proof_of_an_event_edited_by_hand_is_written_and_exits_1(smsprefs, tmp_p
     assert result.exit_code == 1
     assert f"warning: event {event.id} does not match its hash" in result.output
     assert (tmp_path / "p.json").exists()
+
+
+def test_a_command_starts_without_the_web_app(tmp_path):
+    """`smsprefs prefs` and the other commands import neither Flask nor Bolt: the gateway
+    package's own import is empty (gateway.app builds the app), which keeps a command's
+    start within issue 11's 0.4 s."""
+    code = ("import sys\nfrom gateway.cli import main\n"
+            "print(sorted(m for m in ('flask', 'slack_bolt', 'gateway.app') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=tmp_path,
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])})
+    assert out.stdout.strip() == "[]"

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from gateway import create_app
+from gateway.app import create_app
 from gateway.config import Config, ConfigError
 from gateway.delivery import Pacer
 

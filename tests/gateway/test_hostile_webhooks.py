@@ -24,7 +24,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway import create_app
+from gateway.app import create_app
 from store.clock import utcnow
 from store.consent.changes import get_state
 from store.messaging.outbox import mark_sent, queue_message

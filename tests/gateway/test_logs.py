@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from gateway import create_app
+from gateway.app import create_app
 from gateway.logs import SafeFormatter, mask_phones, one_line
 from tests.fakes.gunicorn import run_gunicorn
 from tests.gateway.conftest import API_TOKEN, WEBHOOK_TOKEN, make_config

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 
-from gateway import create_app
+from gateway.app import create_app
 from gateway.strict_json import MAX_DEPTH
 from store.consent.changes import get_state
 from store.models import ConsentEvent, InboundMessage

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from gateway import create_app
+from gateway.app import create_app
 from gateway.openapi import document
 from gateway.pages import ASSETS, version
 from tests.gateway.conftest import API_TOKEN, SIGNATURE_SECRET, make_config

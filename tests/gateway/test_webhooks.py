@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from gateway import create_app
+from gateway.app import create_app
 from store.consent.changes import get_state
 from store.consent.history import list_events
 from store.db import is_postgres
@@ -430,7 +430,7 @@ def test_a_connection_lost_under_a_text_answers_503_and_keeps_nothing(database, 
 def test_a_stop_that_waits_too_long_for_the_chain_answers_503_and_keeps_nothing(
         database, client):
     """A STOP behind a large import's hold on the chain of evidence: after the web's lock
-    wait (gateway.WEB_LOCK_WAIT, here shortened) 503, and Vonage's retry is served."""
+    wait (gateway.app.WEB_LOCK_WAIT, here shortened) 503, and Vonage's retry is served."""
     if not is_postgres():
         pytest.skip("PostgreSQL's lock_timeout")
     import psycopg

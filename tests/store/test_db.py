@@ -201,7 +201,7 @@ def test_insert_returning_ids_gives_each_rows_id_in_order_as_peewee_does(databas
 
 
 def test_a_pool_with_a_lock_timeout_gives_up_waiting_for_a_lock(database):
-    """The web's connections (gateway.WEB_LOCK_WAIT) wait for a lock that long, no longer."""
+    """The web's connections (gateway.app.WEB_LOCK_WAIT) wait for a lock that long, no longer."""
     if not is_postgres():
         pytest.skip("PostgreSQL's lock_timeout")
     import psycopg
