@@ -76,9 +76,8 @@ def test_insert_new_returns_the_id_of_each_row_it_inserted_and_skips_the_others(
     assert stored_phones() == stored + phone_rows(n)
 
 
-def test_insert_new_twice_in_one_transaction_reuses_its_staging_and_keeps_the_order():
-    """PostgreSQL stages the rows in a temporary table emptied on each use: a second batch
-    in the same transaction must not see the first one's rows."""
+def test_insert_new_twice_in_one_transaction_keeps_each_batch_and_the_order():
+    """As an import's batches do: each batch's rows once, ids in the rows' order."""
     with db.atomic():
         first = insert_new(Phone, FIELDS, phone_rows(5))
         second = insert_new(Phone, FIELDS, phone_rows(4, start=100))
