@@ -12,7 +12,10 @@ seven. Three kinds were dropped or narrowed, and no lookup lost its index:
   sent_at until it is sent, its Vonage id, an event's cause or correction) now hold only
   the rows where it is set: every query that reads them names a value of that column.
 
-Names are the ones 0001–0009 gave, the same on SQLite and PostgreSQL.
+Names are the ones 0001–0009 gave, the same on SQLite and PostgreSQL. Like every
+migration it runs in one transaction: on PostgreSQL the dropped indexes' tables stay locked
+until the narrowed ones are built (they hold only the rows where the column is set), so
+webhooks wait meanwhile (README, "Deploy to Heroku").
 """
 
 from peewee import SQL

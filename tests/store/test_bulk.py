@@ -101,3 +101,20 @@ def test_a_copy_into_a_table_with_a_column_of_another_type_falls_back_to_text():
     if is_postgres():
         assert _binary_types("alert", ["kind", "figures"]) is None
         assert _binary_types("phone", ["e164", "overall_changed_at", "carrier_blocked"])
+
+
+def test_a_column_whose_type_changed_is_copied_as_its_new_type():
+    """A binary COPY names each column's type; a migration may change one while a process
+    runs, so the types are read again in each transaction (store/copying.py)."""
+    if not is_postgres():
+        pytest.skip("PostgreSQL's binary COPY")
+    fields = [Client.phone, Client.name, Client.name_key, Client.created_at, Client.updated_at]
+    with db.atomic():
+        write_rows(Phone, FIELDS, phone_rows(1))
+        phone_id = Phone.get().id
+        write_rows(Client, fields, [(phone_id, "Ana", "ana", NOW, NOW)])
+    with db.atomic() as transaction:  # rolled back: the schema is the session's
+        db.execute_sql('ALTER TABLE "client" ALTER COLUMN "phone_id" TYPE bigint')
+        write_rows(Client, fields, [(phone_id, "Bo", "bo", NOW, NOW)])
+        assert [c.name for c in Client.select().order_by(Client.id)] == ["Ana", "Bo"]
+        transaction.rollback()
