@@ -28,8 +28,8 @@ from peewee import (
     TextField,
 )
 
-from store.copying import copy_rows, quote
-from store.db import db, is_postgres
+from store.copying import copy_rows
+from store.db import db, is_postgres, quote
 
 # SQLite allows 32,766 parameters a statement; PostgreSQL reads a whole array as one
 READ_CHUNK = 5000

@@ -10,16 +10,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from store.db import db
+from store.db import db, outermost_transaction, quote
 
 _LOG = logging.getLogger("peewee")
 # what a binary COPY is given for: psycopg writes these in C, exactly as the column's type
 _BINARY = ("int2", "int4", "int8", "varchar", "text", "timestamp", "bool")
-
-
-def quote(name: str) -> str:
-    """Return a table or column name quoted for SQL (the store's names are plain words)."""
-    return f'"{name}"'
 
 
 def copy_rows(table: str, columns: Sequence[str], rows: Sequence[tuple], tail: tuple = ()) -> None:
@@ -49,12 +44,10 @@ def _binary_types(table: str, columns: Sequence[str]) -> list[int] | None:
     kept longer: a migration that changes a column's type while a process runs must not
     leave it sending the old one.
     """
-    outermost = db.obj._state.transactions[0] if db.in_transaction() else None
-    known = getattr(outermost, "copy_types", None)
-    if known is None:
-        known = {}
-        if outermost is not None:
-            outermost.copy_types = known
+    outermost = outermost_transaction()
+    known = getattr(outermost, "copy_types", {})
+    if outermost is not None:
+        outermost.copy_types = known
     if table not in known:
         found = db.execute_sql(
             "SELECT a.attname, t.oid, t.typname FROM pg_attribute AS a "

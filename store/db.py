@@ -148,6 +148,17 @@ def transaction():
     return db.atomic()
 
 
+def outermost_transaction():
+    """Return this thread's outermost open transaction (what a caller may remember things
+    on until it ends), or None outside one."""
+    return db.obj._state.transactions[0] if db.in_transaction() else None
+
+
+def quote(name: str) -> str:
+    """Return a table or column name quoted for SQL (the store's names are plain words)."""
+    return f'"{name}"'
+
+
 def joined_transaction():
     """Return a context manager running the block in the caller's transaction when there is
     one, else in a transaction of its own. Unlike a nested transaction() it takes no

@@ -254,27 +254,26 @@ class WorkerLease(BaseModel):
     expires_at = DateTimeField()
 
 
-def index_when_set(model, columns: tuple[str, ...], *, when: str, name: str) -> None:
-    """Index `columns` of `model` only in the rows whose column `when` is set (a partial index).
+def index_when_set(model, *columns: str, name: str) -> None:
+    """Index `columns` of `model` only in the rows whose last column is set (a partial index).
 
     For a column most rows leave empty when they are written (a text's sent_at, an event's
     cause): a campaign's or an import's rows then go into no such index, and every lookup
-    that names a value of `when` (`=`, `>=`, `IN`, `IS NOT NULL`) still uses it, on SQLite
-    and PostgreSQL alike (tests/store/test_indexes.py).
+    that names a value of that column (`=`, `>=`, `IN`, `IS NOT NULL`) still uses it, on
+    SQLite and PostgreSQL alike (tests/store/test_indexes.py).
     """
     fields = [getattr(model, c) for c in columns]
-    model.add_index(model.index(*fields, where=getattr(model, when).is_null(False), name=name))
+    model.add_index(model.index(*fields, where=fields[-1].is_null(False), name=name))
 
 
 # The partial indexes (migration 0010 makes them). A foreign key that leads a composite
 # index above has no index of its own (index=False): the composite one serves its lookups.
 for _column in ("cause_message_id", "cause_campaign_id", "corrects"):
-    index_when_set(ConsentEvent, (_column,), when=_column,
-                   name=f"consent_event_{_column}_when_set")
-index_when_set(OutboundMessage, ("vonage_message_id",), when="vonage_message_id",
+    index_when_set(ConsentEvent, _column, name=f"consent_event_{_column}_when_set")
+index_when_set(OutboundMessage, "vonage_message_id",
                name="outbound_message_vonage_message_id_when_set")
 for _columns in ((), ("campaign",), ("automation",), ("to",)):
-    index_when_set(OutboundMessage, (*_columns, "sent_at"), when="sent_at",
+    index_when_set(OutboundMessage, *_columns, "sent_at",
                    name="_".join(("outbound_message", *_columns, "sent_at_when_set")))
 
 

@@ -6,8 +6,7 @@ wrapper. The bulk paths (imports, campaigns) are store/bulk.py.
 from __future__ import annotations
 
 from store.bulk import defaults_left_out
-from store.copying import quote
-from store.db import db
+from store.db import db, quote
 
 # SQL text of the hot path's statements, by (database class, statement, model, field):
 # bounded by the code that asks, the same in every process, and holding no data. peewee

@@ -27,7 +27,7 @@ from datetime import datetime
 from functools import lru_cache
 from json.encoder import c_make_encoder, encode_basestring
 
-from store.db import db, is_postgres, snapshot
+from store.db import db, is_postgres, outermost_transaction, snapshot
 
 GENESIS = "0" * 64
 # The content of an event that its hash covers, in this order: every column but the id,
@@ -96,11 +96,9 @@ def link(prev_hash: str, values: Iterable) -> str:
 def lock() -> None:
     """Take the chain's lock until the current transaction ends (PostgreSQL; SQLite's
     transactions already write one at a time). Taking it again is free."""
-    if not (is_postgres() and db.in_transaction()):
-        return
     # the outermost transaction of this thread remembers it holds the lock: no round trip
-    outermost = db.obj._state.transactions[0]
-    if getattr(outermost, "holds_chain_lock", False):
+    outermost = outermost_transaction()
+    if not is_postgres() or outermost is None or getattr(outermost, "holds_chain_lock", False):
         return
     db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_CHAIN_KEY,))
     outermost.holds_chain_lock = True

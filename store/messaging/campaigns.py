@@ -9,11 +9,10 @@ from datetime import datetime
 
 from peewee import fn
 
-from store.bulk import defaults_left_out, select_in, write_rows
+from store.bulk import select_in, write_rows
 from store.clock import now_or
 from store.consent.rules import ConsentState
-from store.copying import copy_rows
-from store.db import db, is_postgres
+from store.db import db
 from store.errors import InvalidRequest, NotFound
 from store.heap import older_objects_frozen
 from store.messaging.sending import block_reason, check_text, next_send_time
@@ -143,17 +142,9 @@ def _consent_of(e164s: Iterable[str]) -> dict[str, tuple[int, str, bool]]:
 
 
 def _write_messages(rows: list[tuple], same: tuple) -> None:
-    """Insert the campaign's messages, `rows` each followed by `same` (ROW_FIELDS), in order.
-
-    PostgreSQL takes them through COPY (binary), each row followed by what all share;
-    SQLite takes write_rows()' statements.
-    """
-    if not is_postgres():
-        write_rows(OutboundMessage, ROW_FIELDS, [(*row, *same) for row in rows])
-        return
-    extra, defaults = defaults_left_out(OutboundMessage, ROW_FIELDS)
-    columns = [f.column_name for f in (*ROW_FIELDS, *extra)]
-    copy_rows(OutboundMessage._meta.table_name, columns, rows, (*same, *defaults))
+    """Insert the campaign's messages, `rows` each followed by `same` (ROW_FIELDS), in order,
+    through write_rows() (a binary COPY on PostgreSQL)."""
+    write_rows(OutboundMessage, ROW_FIELDS, [(*row, *same) for row in rows])
 
 
 def recipients_page(campaign_id: int, *, after: int = 0, limit: int = 100) -> list[OutboundMessage]:
