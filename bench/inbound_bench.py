@@ -94,9 +94,10 @@ class Server:
                     sizes.append(int(line.split()[1]) / 1024)
         return sizes
 
-    def cpu_seconds(self, db_url: str | None = None) -> float:
-        """Return the CPU time the workers (and the database's server processes) used."""
-        return sum(_cpu(pid) for pid in [*self.workers(), *postgres_backends(db_url)])
+    def cpu_seconds(self, db_url: str | None = None) -> tuple[float, float]:
+        """Return the CPU time the workers used, and the database's server processes."""
+        return (sum(_cpu(pid) for pid in self.workers()),
+                sum(_cpu(pid) for pid in postgres_backends(db_url)))
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
@@ -209,7 +210,7 @@ def bench_backend(backend: str, args, workdir: Path) -> list[dict]:
             db_url = url if target is None else None
             cpu_start = server.cpu_seconds(db_url)
             load = drive(args, server.port, tag, args.seconds, workdir)
-            cpu = server.cpu_seconds(db_url) - cpu_start
+            cpu = [b - a for a, b in zip(cpu_start, server.cpu_seconds(db_url), strict=True)]
             rss_end = server.rss_mb()
         finally:
             server.stop()
@@ -230,8 +231,8 @@ def report(rows: list[dict], args) -> None:
     print(f"\n{args.workers} gunicorn workers (Procfile), {args.connections} connections, "
           f"{args.seconds:g} s after {args.warmup:g} s warm-up, load generator {args.loadgen}, "
           f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}\n")
-    # CPU ms a request: the workers' own, and for the app on PostgreSQL its server
-    # processes' too; unlike req/s it hardly moves with what else the machine runs
+    # CPU ms a request: the workers' own, plus for the app on PostgreSQL its server
+    # processes'; unlike req/s it hardly moves with what else the machine runs
     print("| backend | endpoint | req/s | p50 ms | p99 ms | non-2xx | ratio | CPU ms/req | "
           "worker RSS MB start → end | load generator CPU s |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---|---:|")
@@ -242,9 +243,11 @@ def report(rows: list[dict], args) -> None:
             bare[row["backend"]] = load.rate
         ratio = load.rate / bare[row["backend"]] if row["backend"] in bare else float("nan")
         rss = ", ".join(f"{a:.0f} → {b:.0f}" for a, b in zip(*row["rss"], strict=False))
+        workers, server = (seconds / max(load.requests, 1) * 1000 for seconds in row["cpu"])
+        cpu = f"{workers:.2f} + {server:.2f}" if server else f"{workers:.2f}"
         print(f"| {row['backend']} | {row['what']} | {load.rate:,.0f} | "
               f"{load.percentile(0.5):.1f} | {load.percentile(0.99):.1f} | "
-              f"{load.non_2xx:,} | {ratio:.2f} | {row['cpu'] / max(load.requests, 1) * 1000:.2f} | "
+              f"{load.non_2xx:,} | {ratio:.2f} | {cpu} | "
               f"{rss} | {load.generator_cpu:.1f} |")
     for row in rows:
         if "committed" in row:

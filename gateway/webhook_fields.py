@@ -5,6 +5,7 @@ id is a 400 that changes nothing; unknown fields Vonage may add are let through.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
@@ -137,10 +138,24 @@ def sms_params(request: Request) -> tuple[dict[str, str], str | None]:
     return params, token
 
 
+# an SMS API message-timestamp as Vonage writes it (ASCII digits only: strptime takes others)
+VONAGE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+
+
 def vonage_time(text: str | None) -> datetime | None:
     """Return an SMS API `message-timestamp` (UTC "YYYY-MM-DD HH:MM:SS"), or None."""
+    if text is None:
+        return None
+    # the exact shape read by fromisoformat (~0.5 µs, where strptime takes ~8 µs); any other
+    # text goes to strptime, which refuses what fromisoformat would also take (a "T", a zone,
+    # fractions of a second, a date alone): tests/gateway/test_fields.py
+    if VONAGE_TIME.fullmatch(text):
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:  # a day or hour out of range
+            return None
     try:
-        return datetime.strptime(text or "", "%Y-%m-%d %H:%M:%S")
+        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
     except ValueError:
         return None
 

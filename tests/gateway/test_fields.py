@@ -1,14 +1,19 @@
 """The field shapes of gateway/fields.py: the patterns mean the same to pydantic (Rust regex),
-to a JSON Schema validator (Python re) and to the str methods the store trims with."""
+to a JSON Schema validator (Python re) and to the str methods the store trims with; and
+vonage_time()'s fast path reads exactly what strptime reads."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
 from gateway.fields import BLANK, CONTROL, NAMED, ONE_LINE, PROSE, PROSE_TEXT, named
+from gateway.webhook_fields import vonage_time
 
 CONTROLS = re.compile(f"[{CONTROL}]")
 SAMPLES = ["Ana", " Ana ", "", " ", "\u3000", "\u00a0x", "a\nb", "a\tb", "a\r\n", "x\x00",
@@ -40,3 +45,35 @@ def test_prose_allows_line_breaks_and_tabs_only(text):
     assert bool(re.fullmatch(PROSE_TEXT.strip("^$"), text)) == (
         not controls and bool(text.strip()))
     assert bool(re.fullmatch(ONE_LINE.strip("^$"), text)) == (not CONTROLS.search(text))
+
+
+def _strptime_or_none(text):
+    try:
+        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
+
+
+TIMES = ["2026-12-01 04:00:00", "2024-02-29 23:59:59", "2023-02-29 10:00:00",
+         "2026-13-01 00:00:00", "2026-12-01 24:00:00", "2026-12-01 23:60:00",
+         "2026-12-01 23:59:60", "0000-01-01 00:00:00", "0001-01-01 00:00:00",
+         "9999-12-31 23:59:59", "2026-1-5 3:4:5", "2026-12-01T04:00:00",
+         "2026-12-01 04:00:00Z", "2026-12-01 04:00:00+00:00", "2026-12-01 04:00:00.5",
+         "2026-12-01", "2026-12-01 04:00", " 2026-12-01 04:00:00", "2026-12-01 04:00:00 ",
+         "2026-12-01 04:00:00\n", "٢٠٢٦-١٢-٠١ ٠٤:٠٠:٠٠", "2026-12-01\u300004:00:00", "", "x"]
+
+
+@pytest.mark.parametrize("text", TIMES)
+def test_vonage_time_reads_what_strptime_reads(text):
+    assert vonage_time(text) == _strptime_or_none(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.from_regex(r"\A[0-9٠-٩]{1,4}[-/][0-9]{1,2}-[0-9]{1,2}[ T][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,3}"
+                     r"(\.[0-9]+)?Z?\Z"))
+def test_vonage_time_agrees_with_strptime_on_near_misses(text):
+    assert vonage_time(text) == _strptime_or_none(text)
+
+
+def test_vonage_time_of_nothing_is_none():
+    assert vonage_time(None) is None

@@ -135,6 +135,19 @@ def test_get_by_reads_as_peewee_does_and_builds_its_sql_once(database):
     assert len(store_rows._SQL) == 1  # one statement, whatever the value
 
 
+def test_a_row_read_by_get_by_behaves_as_peewee_s_own(database):
+    phone = Phone.create(e164="+12025550101", overall="opted_in")
+    insert_returning(InboundMessage, _message("m-9", phone.id), conflict=InboundMessage.provider_id)
+    found = get_by(InboundMessage, InboundMessage.provider_id, "m-9")
+    peewees = InboundMessage.get(InboundMessage.provider_id == "m-9")
+    assert found.__data__ == peewees.__data__ and found.__rel__ == peewees.__rel__ == {}
+    assert found.phone_id == phone.id and found.phone.e164 == "+12025550101"  # read lazily
+    found.text = "changed"
+    assert found._dirty == {"text"}
+    found.save()
+    assert InboundMessage.get_by_id(found.id).text == "changed"
+
+
 def _server_asked(database, monkeypatch) -> list:
     asked = []
     real = database._adapter.is_connection_closed
