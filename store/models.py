@@ -6,6 +6,8 @@ allowed values are listed in store.vocabulary.
 
 from __future__ import annotations
 
+import json
+
 from peewee import (
     BigAutoField,
     BigIntegerField,
@@ -15,11 +17,33 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     JSONField,
+    Node,
     TextField,
 )
 
 from store.clock import utcnow
 from store.db import db
+
+
+class BoundJSONField(JSONField):
+    """peewee's JSONField, its value always a parameter to bind.
+
+    On SQLite peewee turns a value into the expression json(?), which its own queries render
+    but the store's prepared statements (store/rows.py, store/bulk.py) cannot bind
+    ("type 'Function' is not supported"). This gives SQLite the JSON text itself: the column
+    holds the same JSON (json() would only drop the spaces) and reads back the same value.
+    PostgreSQL's value (psycopg's Jsonb) is a parameter already and is unchanged.
+    """
+
+    def __init__(self, dumps=json.dumps, **kwargs):
+        self.dumps_text = dumps
+        super().__init__(dumps=dumps, **kwargs)
+
+    def db_value(self, value):
+        wrapped = super().db_value(value)
+        if isinstance(wrapped, Node) and not isinstance(value, Node):
+            return self.dumps_text(value)
+        return wrapped
 
 
 class BaseModel(db.Model):
@@ -154,7 +178,7 @@ class Campaign(BaseModel):
     text = TextField()
     include_unknown = BooleanField(default=False)
     actor = CharField(max_length=120)
-    counts = JSONField(default=dict)
+    counts = BoundJSONField(default=dict)
     created_at = DateTimeField(default=utcnow)
 
 
@@ -229,7 +253,7 @@ class Alert(BaseModel):
     # What may be told only once, whichever process notices it first (a rate alert's
     # campaign or automation): unique, so a second insert does nothing.
     once_key = CharField(max_length=80, null=True, unique=True)
-    figures = JSONField(null=True)  # a rate alert's figures, as they were when it was due
+    figures = BoundJSONField(null=True)  # a rate alert's figures, as they were when it was due
 
     class Meta:
         indexes = (

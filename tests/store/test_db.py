@@ -12,6 +12,7 @@ from peewee import IntegrityError
 
 from store import postgres as store_postgres
 from store import rows as store_rows
+from store.bulk import insert_rows
 from store.db import (
     SQLITE_PRAGMAS,
     close_connection,
@@ -20,7 +21,7 @@ from store.db import (
     open_connection,
     open_database,
 )
-from store.models import ConsentEvent, InboundMessage, Phone
+from store.models import Alert, ConsentEvent, InboundMessage, Phone
 from store.postgres import PostgresPool
 from store.rows import FEW_ROWS, get_by, insert_returning, insert_returning_ids
 
@@ -146,6 +147,18 @@ def test_a_row_read_by_get_by_behaves_as_peewee_s_own(database):
     assert found._dirty == {"text"}
     found.save()
     assert InboundMessage.get_by_id(found.id).text == "changed"
+
+
+def test_a_json_field_is_written_by_the_store_s_own_statements_as_by_peewee(database):
+    figures = {"rate": 0.03, "window": [1, 2], "ok": True, "name": "Ana \u00e9"}
+    stored = insert_returning(Alert, {"kind": "opt_out_rate", "figures": figures})
+    insert_rows(Alert, [Alert.kind, Alert.figures], [("opt_out_rate", figures)])
+    by_peewee = Alert.create(kind="opt_out_rate", figures=figures)
+    assert stored.figures == figures
+    assert [a.figures for a in Alert.select().order_by(Alert.id)] == [figures] * 3
+    # and the database reads each as JSON, as it reads peewee's own
+    assert Alert.select().where(Alert.figures["window"][1] == 2).count() == 3
+    assert Alert.get_by_id(by_peewee.id).figures == figures
 
 
 def _server_asked(database, monkeypatch) -> list:
