@@ -26,21 +26,16 @@ from store.db import db
 
 
 class BoundJSONField(JSONField):
-    """peewee's JSONField, its value always a parameter to bind.
-
-    On SQLite peewee turns a value into the expression json(?), which its own queries render
-    but the store's prepared statements (store/rows.py, store/bulk.py) cannot bind
-    ("type 'Function' is not supported"). This gives SQLite the JSON text itself: the column
-    holds the same JSON (json() would only drop the spaces) and reads back the same value.
-    PostgreSQL's value (psycopg's Jsonb) is a parameter already and is unchanged.
-    """
+    """peewee's JSONField, its value always a parameter: on SQLite peewee makes it json(?),
+    which the store's prepared statements (store/rows.py, bulk.py) cannot bind. SQLite gets
+    the JSON text instead: the same JSON (json() only drops spaces), read back alike."""
 
     def __init__(self, dumps=json.dumps, **kwargs):
         self.dumps_text = dumps
         super().__init__(dumps=dumps, **kwargs)
 
     def db_value(self, value):
-        wrapped = super().db_value(value)
+        wrapped = super().db_value(value)  # PostgreSQL's (psycopg's Jsonb) is a parameter
         if isinstance(wrapped, Node) and not isinstance(value, Node):
             return self.dumps_text(value)
         return wrapped
@@ -279,13 +274,10 @@ class WorkerLease(BaseModel):
 
 
 def index_when_set(model, *columns: str, name: str) -> None:
-    """Index `columns` of `model` only in the rows whose last column is set (a partial index).
-
-    For a column most rows leave empty when they are written (a text's sent_at, an event's
-    cause): a campaign's or an import's rows then go into no such index, and every lookup
-    that names a value of that column (`=`, `>=`, `IN`, `IS NOT NULL`) still uses it, on
-    SQLite and PostgreSQL alike (tests/store/test_indexes.py).
-    """
+    """Index `columns` of `model` only in the rows whose last column is set (a partial index):
+    for a column most rows leave empty when written (a text's sent_at, an event's cause), so
+    a campaign's or an import's rows go into no such index, while every lookup naming a value
+    of it (`=`, `>=`, `IN`, `IS NOT NULL`) still uses it (tests/store/test_indexes.py)."""
     fields = [getattr(model, c) for c in columns]
     model.add_index(model.index(*fields, where=fields[-1].is_null(False), name=name))
 
