@@ -138,8 +138,10 @@ def sms_params(request: Request) -> tuple[dict[str, str], str | None]:
     return params, token
 
 
-# an SMS API message-timestamp as Vonage writes it (ASCII digits only: strptime takes others)
-VONAGE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+# an SMS API message-timestamp as Vonage writes it, its time of day in range (ASCII digits:
+# strptime takes others; and from Python 3.14 fromisoformat reads hour 24 as the next day)
+VONAGE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2} (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]")
 
 
 def vonage_time(text: str | None) -> datetime | None:
@@ -152,7 +154,7 @@ def vonage_time(text: str | None) -> datetime | None:
     if VONAGE_TIME.fullmatch(text):
         try:
             return datetime.fromisoformat(text)
-        except ValueError:  # a day or hour out of range
+        except ValueError:  # a month or day out of range (February 30, year 0)
             return None
     try:
         return datetime.strptime(text, "%Y-%m-%d %H:%M:%S")

@@ -29,7 +29,7 @@ from peewee import (
 )
 
 from store.copying import copy_rows
-from store.db import db, is_postgres, quote
+from store.db import bound, db, is_postgres, quote
 
 # SQLite allows 32,766 parameters a statement; PostgreSQL reads a whole array as one
 READ_CHUNK = 5000
@@ -64,10 +64,11 @@ def insert_rows(
         return
     extra, defaults = defaults_left_out(model, fields)
     columns = [*fields, *extra]
-    convert = [f.db_value for f in columns]
+    binds = [bound(f) for f in columns]
+    convert = [c for _, c in binds]
     sql = (f"INSERT INTO {quote(model._meta.table_name)} "
            f"({', '.join(quote(f.column_name) for f in columns)}) "
-           f"VALUES ({', '.join([db.obj.param] * len(columns))})")
+           f"VALUES ({', '.join(placeholder for placeholder, _ in binds)})")
     if conflict:
         target = ", ".join(quote(f.column_name) for f in conflict)
         if update:

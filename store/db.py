@@ -4,6 +4,7 @@ by the edges through the helpers below, and migrated by migrate() with Peewee's 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 import threading
@@ -14,6 +15,7 @@ from peewee import (
     Database,
     DatabaseProxy,
     InterfaceError,
+    JSONField,
     OperationalError,
     PeeweeException,
     PostgresqlDatabase,
@@ -157,6 +159,17 @@ def outermost_transaction():
 def quote(name: str) -> str:
     """Return a table or column name quoted for SQL (the store's names are plain words)."""
     return f'"{name}"'
+
+
+def bound(field):
+    """Return the SQL binding a value of `field` in the store's own statements, and the
+    function making that value from a Python one: a parameter and field.db_value, except
+    for JSON on SQLite, where peewee's value is the expression json(?), which no driver
+    binds: there the same json(?) (it checks and compacts the text, as peewee's writes do)
+    and the text json.dumps makes, the dumps the store's JSON fields use."""
+    if isinstance(field, JSONField) and not is_postgres():
+        return "json(?)", lambda value: None if value is None else json.dumps(value)
+    return db.obj.param, field.db_value
 
 
 def joined_transaction():

@@ -6,8 +6,6 @@ allowed values are listed in store.vocabulary.
 
 from __future__ import annotations
 
-import json
-
 from peewee import (
     BigAutoField,
     BigIntegerField,
@@ -17,28 +15,11 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     JSONField,
-    Node,
     TextField,
 )
 
 from store.clock import utcnow
 from store.db import db
-
-
-class BoundJSONField(JSONField):
-    """peewee's JSONField, its value always a parameter: on SQLite peewee makes it json(?),
-    which the store's prepared statements (store/rows.py, bulk.py) cannot bind. SQLite gets
-    the JSON text instead: the same JSON (json() only drops spaces), read back alike."""
-
-    def __init__(self, dumps=json.dumps, **kwargs):
-        self.dumps_text = dumps
-        super().__init__(dumps=dumps, **kwargs)
-
-    def db_value(self, value):
-        wrapped = super().db_value(value)  # PostgreSQL's (psycopg's Jsonb) is a parameter
-        if isinstance(wrapped, Node) and not isinstance(value, Node):
-            return self.dumps_text(value)
-        return wrapped
 
 
 class BaseModel(db.Model):
@@ -173,7 +154,7 @@ class Campaign(BaseModel):
     text = TextField()
     include_unknown = BooleanField(default=False)
     actor = CharField(max_length=120)
-    counts = BoundJSONField(default=dict)
+    counts = JSONField(default=dict)
     created_at = DateTimeField(default=utcnow)
 
 
@@ -248,7 +229,7 @@ class Alert(BaseModel):
     # What may be told only once, whichever process notices it first (a rate alert's
     # campaign or automation): unique, so a second insert does nothing.
     once_key = CharField(max_length=80, null=True, unique=True)
-    figures = BoundJSONField(null=True)  # a rate alert's figures, as they were when it was due
+    figures = JSONField(null=True)  # a rate alert's figures, as they were when it was due
 
     class Meta:
         indexes = (

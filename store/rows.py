@@ -6,7 +6,7 @@ wrapper. The bulk paths (imports, campaigns) are store/bulk.py.
 from __future__ import annotations
 
 from store.bulk import defaults_left_out
-from store.db import db, quote
+from store.db import bound, db, quote
 
 # SQL text of the hot path's statements, by (database class, statement, model, field):
 # bounded by the code that asks, the same in every process, and holding no data. peewee
@@ -64,19 +64,20 @@ def insert_returning(model, values: dict, *, conflict=None):
     constraint failing raises.
     """
     fields = [f for f in model._meta.sorted_fields if not f.primary_key]
+    binds = [bound(f) for f in fields]
     returning = db.obj.returning_clause
     insert = cached_sql(("insert", model, conflict and conflict.name, returning), lambda: (
         f"INSERT INTO {quote(model._meta.table_name)} "
         f"({', '.join(quote(f.column_name) for f in fields)}) "
-        f"VALUES ({', '.join([db.obj.param] * len(fields))})"
+        f"VALUES ({', '.join(placeholder for placeholder, _ in binds)})"
         + (f" ON CONFLICT ({quote(conflict.column_name)}) DO NOTHING" if conflict else "")
         + (" RETURNING " + ", ".join(quote(f.column_name) for f in model._meta.sorted_fields)
            if returning else "")))
     params = []
-    for f in fields:
+    for f, (_, convert) in zip(fields, binds, strict=True):
         value = values[f.name] if f.name in values else (
             f.default() if callable(f.default) else f.default)
-        params.append(f.db_value(value))
+        params.append(convert(value))
     cursor = db.execute_sql(insert, params)
     if returning:
         return model_from_row(model, cursor.fetchone())
@@ -106,12 +107,13 @@ def insert_returning_ids(model, fields: list, rows: list[tuple]) -> list[int]:
                 .returning(model._meta.primary_key).tuples().execute()]
     extra, defaults = defaults_left_out(model, fields)
     columns = [*fields, *extra]
-    one = f"({', '.join([db.obj.param] * len(columns))})"
+    binds = [bound(f) for f in columns]
+    one = f"({', '.join(placeholder for placeholder, _ in binds)})"
     sql = cached_sql(("insert ids", model, tuple(f.name for f in fields), len(rows)), lambda: (
         f"INSERT INTO {quote(model._meta.table_name)} "
         f"({', '.join(quote(f.column_name) for f in columns)}) "
         f"VALUES {', '.join([one] * len(rows))} "
         f"RETURNING {quote(model._meta.primary_key.column_name)}"))
-    convert = [f.db_value for f in columns]
+    convert = [c for _, c in binds]
     params = [c(v) for row in rows for c, v in zip(convert, (*row, *defaults), strict=True)]
     return [row[0] for row in db.execute_sql(sql, params).fetchall()]

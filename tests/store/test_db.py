@@ -3,12 +3,13 @@ store/rows.py: the hot path's statements built once (get_by, insert_returning, â
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from datetime import datetime
 
 import pytest
-from peewee import IntegrityError
+from peewee import DatabaseError, IntegrityError, JSONField
 
 from store import postgres as store_postgres
 from store import rows as store_rows
@@ -21,7 +22,7 @@ from store.db import (
     open_connection,
     open_database,
 )
-from store.models import Alert, ConsentEvent, InboundMessage, Phone
+from store.models import MODELS, Alert, ConsentEvent, InboundMessage, Phone
 from store.postgres import PostgresPool
 from store.rows import FEW_ROWS, get_by, insert_returning, insert_returning_ids
 
@@ -149,16 +150,35 @@ def test_a_row_read_by_get_by_behaves_as_peewee_s_own(database):
     assert InboundMessage.get_by_id(found.id).text == "changed"
 
 
+FIGURES = {"rate": 0.03, "window": [1, 2], "ok": True, "name": "Ana \u00e9", "n": {"x": 1.5}}
+
+
 def test_a_json_field_is_written_by_the_store_s_own_statements_as_by_peewee(database):
-    figures = {"rate": 0.03, "window": [1, 2], "ok": True, "name": "Ana \u00e9"}
-    stored = insert_returning(Alert, {"kind": "opt_out_rate", "figures": figures})
-    insert_rows(Alert, [Alert.kind, Alert.figures], [("opt_out_rate", figures)])
-    by_peewee = Alert.create(kind="opt_out_rate", figures=figures)
-    assert stored.figures == figures
-    assert [a.figures for a in Alert.select().order_by(Alert.id)] == [figures] * 3
-    # and the database reads each as JSON, as it reads peewee's own
+    stored = insert_returning(Alert, {"kind": "opt_out_rate", "figures": FIGURES})
+    insert_rows(Alert, [Alert.kind, Alert.figures], [("opt_out_rate", FIGURES)])
+    Alert.create(kind="opt_out_rate", figures=FIGURES)
+    assert stored.figures == FIGURES
+    assert [a.figures for a in Alert.select().order_by(Alert.id)] == [FIGURES] * 3
+    # stored alike, so peewee's own queries find all three: whole values, paths, lists
+    assert Alert.select().where(Alert.figures == FIGURES).count() == 3
+    assert Alert.select().where(Alert.figures["window"] == [1, 2]).count() == 3
+    assert Alert.select().where(Alert.figures["n"] == {"x": 1.5}).count() == 3
     assert Alert.select().where(Alert.figures["window"][1] == 2).count() == 3
-    assert Alert.get_by_id(by_peewee.id).figures == figures
+    assert Alert.select().where(Alert.figures.in_([FIGURES])).count() == 3
+
+
+def test_a_value_that_is_not_json_is_refused_by_the_store_s_statements_as_by_peewee(database):
+    not_json = {"rate": float("nan")}
+    with pytest.raises(DatabaseError), db.atomic():
+        Alert.create(kind="opt_out_rate", figures=not_json)
+    with pytest.raises(DatabaseError), db.atomic():
+        insert_returning(Alert, {"kind": "opt_out_rate", "figures": not_json})
+    assert Alert.select().count() == 0
+
+
+def test_every_json_field_dumps_as_bound_assumes():
+    json_fields = [f for m in MODELS for f in m._meta.sorted_fields if isinstance(f, JSONField)]
+    assert json_fields and all(f._dumps is json.dumps for f in json_fields)
 
 
 def _server_asked(database, monkeypatch) -> list:
