@@ -29,7 +29,7 @@ from peewee import (
 )
 
 from store.copying import copy_rows
-from store.db import bound, db, is_postgres, quote
+from store.db import bindings, db, is_postgres, quote
 
 # SQLite allows 32,766 parameters a statement; PostgreSQL reads a whole array as one
 READ_CHUNK = 5000
@@ -64,11 +64,10 @@ def insert_rows(
         return
     extra, defaults = defaults_left_out(model, fields)
     columns = [*fields, *extra]
-    binds = [bound(f) for f in columns]
-    convert = [c for _, c in binds]
+    placeholders, convert = bindings(columns)
     sql = (f"INSERT INTO {quote(model._meta.table_name)} "
            f"({', '.join(quote(f.column_name) for f in columns)}) "
-           f"VALUES ({', '.join(placeholder for placeholder, _ in binds)})")
+           f"VALUES ({placeholders})")
     if conflict:
         target = ", ".join(quote(f.column_name) for f in conflict)
         if update:

@@ -161,15 +161,26 @@ def quote(name: str) -> str:
     return f'"{name}"'
 
 
-def bound(field):
-    """Return the SQL binding a value of `field` in the store's own statements, and the
-    function making that value from a Python one: a parameter and field.db_value, except
-    for JSON on SQLite, where peewee's value is the expression json(?), which no driver
-    binds: there the same json(?) (it checks and compacts the text, as peewee's writes do)
-    and the text json.dumps makes, the dumps the store's JSON fields use."""
-    if isinstance(field, JSONField) and not is_postgres():
-        return "json(?)", lambda value: None if value is None else json.dumps(value)
-    return db.obj.param, field.db_value
+def bindings(fields) -> tuple[str, list]:
+    """Return how the store's own statements bind values of `fields`: their placeholders,
+    comma-separated, and the functions making each value from a Python one.
+
+    A parameter and field.db_value, except for JSON on SQLite, where peewee's value is the
+    expression json(?), which no driver binds: there the same json(?) in the SQL (it checks
+    and compacts the text, as peewee's writes do) over the text json.dumps makes, the dumps
+    the store's JSON fields use.
+    """
+    json_text = not is_postgres()
+    param = db.obj.param
+    placeholders, converts = [], []
+    for field in fields:
+        if json_text and isinstance(field, JSONField):
+            placeholders.append(f"json({param})")
+            converts.append(lambda value: None if value is None else json.dumps(value))
+        else:
+            placeholders.append(param)
+            converts.append(field.db_value)
+    return ", ".join(placeholders), converts
 
 
 def joined_transaction():

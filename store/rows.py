@@ -6,7 +6,7 @@ wrapper. The bulk paths (imports, campaigns) are store/bulk.py.
 from __future__ import annotations
 
 from store.bulk import defaults_left_out
-from store.db import bound, db, quote
+from store.db import bindings, db, quote
 
 # SQL text of the hot path's statements, by (database class, statement, model, field):
 # bounded by the code that asks, the same in every process, and holding no data. peewee
@@ -22,6 +22,10 @@ def cached_sql(key: tuple, build) -> str:
     if sql is None:
         sql = _SQL[key] = build()
     return sql
+
+
+# (field name, python_value) in column order, by model: bounded by the models
+_READERS: dict[type, tuple] = {}
 
 
 def model_from_row(model, row):
@@ -44,10 +48,6 @@ def model_from_row(model, row):
     return instance
 
 
-# (field name, python_value) in column order, by model: bounded by the models
-_READERS: dict[type, tuple] = {}
-
-
 def get_by(model, field, value):
     """Return the row of `model` whose unique `field` is `value`, or None."""
     sql = cached_sql(("get_by", model, field.name),
@@ -64,17 +64,17 @@ def insert_returning(model, values: dict, *, conflict=None):
     constraint failing raises.
     """
     fields = [f for f in model._meta.sorted_fields if not f.primary_key]
-    binds = [bound(f) for f in fields]
+    placeholders, converts = bindings(fields)
     returning = db.obj.returning_clause
     insert = cached_sql(("insert", model, conflict and conflict.name, returning), lambda: (
         f"INSERT INTO {quote(model._meta.table_name)} "
         f"({', '.join(quote(f.column_name) for f in fields)}) "
-        f"VALUES ({', '.join(placeholder for placeholder, _ in binds)})"
+        f"VALUES ({placeholders})"
         + (f" ON CONFLICT ({quote(conflict.column_name)}) DO NOTHING" if conflict else "")
         + (" RETURNING " + ", ".join(quote(f.column_name) for f in model._meta.sorted_fields)
            if returning else "")))
     params = []
-    for f, (_, convert) in zip(fields, binds, strict=True):
+    for f, convert in zip(fields, converts, strict=True):
         value = values[f.name] if f.name in values else (
             f.default() if callable(f.default) else f.default)
         params.append(convert(value))
@@ -107,13 +107,12 @@ def insert_returning_ids(model, fields: list, rows: list[tuple]) -> list[int]:
                 .returning(model._meta.primary_key).tuples().execute()]
     extra, defaults = defaults_left_out(model, fields)
     columns = [*fields, *extra]
-    binds = [bound(f) for f in columns]
-    one = f"({', '.join(placeholder for placeholder, _ in binds)})"
+    placeholders, convert = bindings(columns)
+    one = f"({placeholders})"
     sql = cached_sql(("insert ids", model, tuple(f.name for f in fields), len(rows)), lambda: (
         f"INSERT INTO {quote(model._meta.table_name)} "
         f"({', '.join(quote(f.column_name) for f in columns)}) "
         f"VALUES {', '.join([one] * len(rows))} "
         f"RETURNING {quote(model._meta.primary_key.column_name)}"))
-    convert = [c for _, c in binds]
     params = [c(v) for row in rows for c, v in zip(convert, (*row, *defaults), strict=True)]
     return [row[0] for row in db.execute_sql(sql, params).fetchall()]

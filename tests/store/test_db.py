@@ -176,7 +176,7 @@ def test_a_value_that_is_not_json_is_refused_by_the_store_s_statements_as_by_pee
     assert Alert.select().count() == 0
 
 
-def test_every_json_field_dumps_as_bound_assumes():
+def test_every_json_field_dumps_as_bindings_assumes():
     json_fields = [f for m in MODELS for f in m._meta.sorted_fields if isinstance(f, JSONField)]
     assert json_fields and all(f._dumps is json.dumps for f in json_fields)
 
