@@ -33,6 +33,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import loadgen
 from loadgen import PATH, TOKEN, Load, python_load, request_bytes, wrk_load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -230,6 +231,7 @@ def drive(args, port: int, tag: str, seconds: float, workdir: Path) -> Load:
 def report(rows: list[dict], args) -> None:
     print(f"\n{args.workers} gunicorn workers (Procfile), {args.connections} connections, "
           f"{args.seconds:g} s after {args.warmup:g} s warm-up, load generator {args.loadgen}, "
+          f"{'every ordinary reply unique, ' if args.unique_texts else ''}"
           f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}\n")
     # CPU ms a request: the workers' own, plus for the app on PostgreSQL its server
     # processes'; unlike req/s it hardly moves with what else the machine runs
@@ -311,10 +313,14 @@ def main() -> None:
         "SMSPREFS_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--loadgen", choices=["auto", "python", "wrk"], default="auto")
     parser.add_argument("--no-count-rows", dest="count_rows", action="store_false")
+    parser.add_argument("--unique-texts", action="store_true",
+                        help="end each ordinary reply with a random number, so that no "
+                             "classifier answer is remembered from an earlier request")
     parser.add_argument("--profile", type=int, metavar="POSTS",
                         help="instead of the load: cProfile POSTS webhook posts through "
                              "the Flask test client (--backend sqlite or postgres)")
     args = parser.parse_args()
+    loadgen.UNIQUE_TEXTS = args.unique_texts
     if args.profile:
         with tempfile.TemporaryDirectory() as tmp:
             profile(args, Path(tmp))

@@ -24,6 +24,9 @@ ORDINARY = [
     "Yes I am interested in the truck", "How much for the trade in?", "Thank you!",
 ]
 STOP_SHARE = 0.05
+# --unique-texts: each ordinary reply ends with a random number, so that the app's memo of
+# recent classifier answers (store/classifier/decide.py) is of no help: the worst case
+UNIQUE_TEXTS = False
 PHONES = 10_000
 AREA_CODES = [201, 202, 203, 205, 206, 207, 208, 209, 210, 212, 213, 214, 215, 216, 217, 218,
               219, 224, 225, 228]
@@ -37,6 +40,8 @@ def phone(n: int) -> str:
 def request_bytes(port: int, tag: str, n: int, rng: random.Random) -> bytes:
     """Return one inbound webhook as raw HTTP: a form post, as Vonage sends it."""
     text = "STOP" if rng.random() < STOP_SHARE else rng.choice(ORDINARY)
+    if UNIQUE_TEXTS and text != "STOP":
+        text += f" {rng.randrange(1_000_000)}"
     body = urlencode({
         "msisdn": phone(rng.randrange(PHONES)), "to": "12125550199",
         "messageId": f"{tag}-{n}", "text": text, "type": "text",
@@ -162,6 +167,7 @@ function request()
   local n = math.random(0, %(phones)d - 1)
   local msisdn = string.format("1%%d555%%04d", areas[(n %% #areas) + 1], math.floor(n / #areas))
   local text = (math.random() < %(stop)f) and "STOP" or ordinary[math.random(#ordinary)]
+  if %(unique)s and text ~= "STOP" then text = text .. " " .. math.random(0, 999999) end
   local body = "msisdn=" .. msisdn .. "&to=12125550199&messageId=%(tag)s-" .. thread_tag
     .. "-" .. counter .. "&text=" .. esc(text) .. "&type=text&api-key=bench"
     .. "&message-timestamp=" .. esc(os.date("!%%Y-%%m-%%d %%H:%%M:%%S"))
@@ -185,7 +191,8 @@ def wrk_load(port: int, tag: str, connections: int, seconds: float, workdir: Pat
     script.write_text(WRK_SCRIPT % {
         "ordinary": ", ".join(json.dumps(t) for t in ORDINARY),
         "areas": ", ".join(map(str, AREA_CODES)), "phones": PHONES, "stop": STOP_SHARE,
-        "tag": tag, "path": PATH})
+        "tag": tag, "path": PATH,
+        "unique": "true" if UNIQUE_TEXTS else "false"})
     before = os.times()
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s",
                           "--latency", "-s", str(script), f"http://127.0.0.1:{port}"],

@@ -8,6 +8,7 @@ text only. Where a request may not concern texting, the answer is review, never 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from store.classifier import lexicon as kw
 from store.classifier.clauses import Reading, read
@@ -37,9 +38,29 @@ class Classification:
     spans: tuple[tuple[int, int], ...] = ()  # [start, end) of the deciding words in the text
 
 
+# Answers kept for the texts read most recently. classify() is a pure function of the text
+# (and of VERSION, fixed for a process), and a campaign's reply storm is mostly the same few
+# short texts ("Yes", "STOP", "Thanks!", "How much?"), each ~25-60 µs to read again. Bounded
+# in count and length (a kept text is at most one SMS segment): at most ~4 MB a process.
+MEMO_SIZE = 4096
+MEMO_LENGTH = 160
+
+
 def classify(text: str, *, yes_is_opt_in: bool = False) -> Classification:
     """Return what an inbound text asks for; never raises."""
-    reading = read(text or "")
+    text = text or ""
+    if len(text) <= MEMO_LENGTH:
+        return _remembered(text, yes_is_opt_in)
+    return _classify(text, yes_is_opt_in)
+
+
+@lru_cache(maxsize=MEMO_SIZE)  # thread-safe; its entries are frozen, so shared safely
+def _remembered(text: str, yes_is_opt_in: bool) -> Classification:
+    return _classify(text, yes_is_opt_in)
+
+
+def _classify(text: str, yes_is_opt_in: bool) -> Classification:
+    reading = read(text)
     if not reading.words:
         return _result(reading, NONE, None, "empty")
     whole = words_of(reading.words, 0)

@@ -145,3 +145,41 @@ def test_strange_characters_never_raise(text):
 @pytest.mark.parametrize("rule", sorted(RULES))
 def test_every_rule_is_documented(rule):
     assert f"  {rule}  " in store.classifier.__doc__
+
+
+# -- the memo of recent answers ----------------------------------------------------------------
+
+def _corpus_texts() -> list[str]:
+    import csv
+    from pathlib import Path
+
+    corpus = Path(__file__).resolve().parents[3] / "corpus"
+    with (corpus / "dev.csv").open(newline="", encoding="utf-8-sig") as stream:
+        return [row["text"] for row in csv.DictReader(stream)]
+
+
+def test_a_remembered_answer_is_the_one_a_fresh_reading_gives():
+    decide = store.classifier.decide
+    texts = [*_corpus_texts(), *YES, "STOP", "stop", "START PRICE DROP", "", "help"]
+    for text in texts:
+        for yes in (False, True):
+            first, again = classify(text, yes_is_opt_in=yes), classify(text, yes_is_opt_in=yes)
+            assert first == again == decide._classify(text, yes), text
+            if len(text) <= decide.MEMO_LENGTH:
+                assert again is first  # answered from the memo
+    assert classify("yes").rule == "yes_without_context"  # the context is part of the key
+    assert classify("yes", yes_is_opt_in=True).rule == "yes_in_context"
+
+
+def test_the_memo_is_bounded_in_count_and_in_text_length():
+    decide = store.classifier.decide
+    assert decide._remembered.cache_info().maxsize == decide.MEMO_SIZE <= 10_000
+    long_text = "please call me about the truck " * 10
+    assert len(long_text) > decide.MEMO_LENGTH
+    before = decide._remembered.cache_info()
+    classify(long_text)
+    after = decide._remembered.cache_info()
+    assert (after.hits, after.misses) == (before.hits, before.misses)  # never kept
+    for n in range(decide.MEMO_SIZE + 50):
+        classify(f"see you at {n}")
+    assert decide._remembered.cache_info().currsize == decide.MEMO_SIZE
