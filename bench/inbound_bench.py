@@ -6,10 +6,11 @@
 For each backend (a fresh, migrated SQLite file; a fresh PostgreSQL database at --pg-url),
 the real app (`gateway.app:create_app()`) and a bare Flask endpoint that parses the same form
 and answers 204 are started with the Procfile's web line (gunicorn.conf.py, 2 sync workers,
-WEB_CONCURRENCY=2), one after the other on the same machine. A load generator keeps
---connections requests in flight: SMS API inbound texts posted as a form, path-token mode
-(`?token=WEBHOOK_TOKEN`), 95 % ordinary replies and 5 % STOP from 10,000 phones, every
-messageId new. It is wrk when installed (--loadgen wrk), else a small asyncio generator in
+WEB_CONCURRENCY=2), side by side on the same machine, and loaded in turn, --rounds times
+(the ratio is the median of the rounds': this VM's speed drifts within minutes). A load
+generator keeps --connections requests in flight: SMS API inbound texts posted as a form,
+path-token mode (`?token=WEBHOOK_TOKEN`), 95 % ordinary replies and 5 % STOP from 10,000
+phones, every messageId new. It is wrk when installed (--loadgen wrk), else a small asyncio generator in
 two processes. Prints req/s, p50/p99 latency, non-2xx answers, the ratio of the app to the
 bare endpoint, the CPU time a request cost (the workers', and for the app on PostgreSQL
 its server processes' too), the workers' RSS after the warm-up and at the end, and the
@@ -25,6 +26,7 @@ import shlex
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -194,6 +196,9 @@ def committed_inbound(url: str) -> int:
 # ---- one backend ------------------------------------------------------------------------
 
 def bench_backend(backend: str, args, workdir: Path) -> list[dict]:
+    """Run both servers at once and load them in turn, --rounds times: each round's ratio
+    compares two loads a minute apart at most, so the machine's drift over a run (this VM's
+    speed moves by ±15 % within minutes) falls on both sides of it."""
     url = fresh_database(backend, args.pg_url, workdir)
     env = {**os.environ, "DATABASE_URL": url, "WEBHOOK_TOKEN": TOKEN,
            "WEB_CONCURRENCY": str(args.workers), "SMS_TRANSPORT": "console"}
@@ -201,24 +206,29 @@ def bench_backend(backend: str, args, workdir: Path) -> list[dict]:
                  "ALLOW_UNSIGNED_WEBHOOKS", "GUNICORN_CMD_ARGS"):
         env.pop(name, None)
     log = workdir / f"gunicorn-{backend}.log"
-    rows = []
-    for name, target in (("bare Flask", "inbound_bench:bare_app()"), ("inbound webhook", None)):
-        server = start(name, env, log, target)
-        try:
-            tag = f"{backend}-{name.split()[0]}-{int(time.time())}"
-            warm = drive(args, server.port, tag + "-warm", args.warmup, workdir)
-            rss_start = server.rss_mb()
-            db_url = url if target is None else None
-            cpu_start = server.cpu_seconds(db_url)
-            load = drive(args, server.port, tag, args.seconds, workdir)
-            cpu = [b - a for a, b in zip(cpu_start, server.cpu_seconds(db_url), strict=True)]
-            rss_end = server.rss_mb()
-        finally:
+    servers: list[tuple[str, str | None, Server]] = []
+    rows, answered = [], 0
+    try:
+        for name, target in (("bare Flask", "inbound_bench:bare_app()"), ("inbound webhook", None)):
+            servers.append((name, target, start(name, env, log, target)))
+        for round_ in range(1, args.rounds + 1):
+            for name, target, server in servers:
+                tag = f"{backend}-{name.split()[0]}-{round_}-{int(time.time())}"
+                warm = drive(args, server.port, tag + "-warm", args.warmup, workdir)
+                rss_start = server.rss_mb()
+                db_url = url if target is None else None
+                cpu_start = server.cpu_seconds(db_url)
+                load = drive(args, server.port, tag, args.seconds, workdir)
+                cpu = [b - a for a, b in zip(cpu_start, server.cpu_seconds(db_url), strict=True)]
+                rows.append({"backend": backend, "what": name, "round": round_, "load": load,
+                             "cpu": cpu, "rss": (rss_start, server.rss_mb())})
+                if target is None:
+                    answered += warm.ok + load.ok
+    finally:
+        for _, _, server in servers:
             server.stop()
-        rows.append({"backend": backend, "what": name, "load": load, "cpu": cpu,
-                     "rss": (rss_start, rss_end), "answered": warm.ok + load.ok})
     if args.count_rows:
-        rows[-1]["committed"] = committed_inbound(url)
+        rows[-1]["committed"], rows[-1]["answered"] = committed_inbound(url), answered
     return rows
 
 
@@ -230,31 +240,37 @@ def drive(args, port: int, tag: str, seconds: float, workdir: Path) -> Load:
 
 def report(rows: list[dict], args) -> None:
     print(f"\n{args.workers} gunicorn workers (Procfile), {args.connections} connections, "
-          f"{args.seconds:g} s after {args.warmup:g} s warm-up, load generator {args.loadgen}, "
+          f"{args.rounds} × {args.seconds:g} s a server after {args.warmup:g} s warm-up, "
+          f"load generator {args.loadgen}, "
           f"{'every ordinary reply unique, ' if args.unique_texts else ''}"
           f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}\n")
     # CPU ms a request: the workers' own, plus for the app on PostgreSQL its server
     # processes'; unlike req/s it hardly moves with what else the machine runs
-    print("| backend | endpoint | req/s | p50 ms | p99 ms | non-2xx | ratio | CPU ms/req | "
-          "worker RSS MB start → end | load generator CPU s |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---|---:|")
-    bare = {}
+    print("| backend | round | endpoint | req/s | p50 ms | p99 ms | non-2xx | ratio | "
+          "CPU ms/req | worker RSS MB start → end | load generator CPU s |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---|---:|")
+    bare, ratios = {}, {}
     for row in rows:
-        load = row["load"]
+        load, key = row["load"], (row["backend"], row["round"])
         if row["what"] == "bare Flask":
-            bare[row["backend"]] = load.rate
-        ratio = load.rate / bare[row["backend"]] if row["backend"] in bare else float("nan")
+            bare[key] = load.rate
+        ratio = load.rate / bare[key] if key in bare else float("nan")
+        if row["what"] != "bare Flask":
+            ratios.setdefault(row["backend"], []).append(ratio)
         rss = ", ".join(f"{a:.0f} → {b:.0f}" for a, b in zip(*row["rss"], strict=False))
         workers, server = (seconds / max(load.requests, 1) * 1000 for seconds in row["cpu"])
         cpu = f"{workers:.2f} + {server:.2f}" if server else f"{workers:.2f}"
-        print(f"| {row['backend']} | {row['what']} | {load.rate:,.0f} | "
+        print(f"| {row['backend']} | {row['round']} | {row['what']} | {load.rate:,.0f} | "
               f"{load.percentile(0.5):.1f} | {load.percentile(0.99):.1f} | "
               f"{load.non_2xx:,} | {ratio:.2f} | {cpu} | "
               f"{rss} | {load.generator_cpu:.1f} |")
+    for backend, found in ratios.items():
+        print(f"\n{backend}: ratio {statistics.median(found):.2f} (median of "
+              f"{', '.join(f'{r:.2f}' for r in found)})")
     for row in rows:
         if "committed" in row:
-            print(f"\n{row['backend']}: {row['committed']:,} inbound texts committed for "
-                  f"{row['answered']:,} answered 2xx (warm-up and run)")
+            print(f"{row['backend']}: {row['committed']:,} inbound texts committed for "
+                  f"{row['answered']:,} answered 2xx (warm-ups and rounds)")
 
 
 def profile(args, workdir: Path) -> None:
@@ -308,6 +324,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="loads of each server, in turn (the ratio reported is the "
+                             "median of the rounds')")
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--pg-url", default=os.environ.get(
         "SMSPREFS_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"))

@@ -12,11 +12,12 @@ from store.db import bindings, db, quote
 # bounded by the code that asks, the same in every process, and holding no data. peewee
 # builds a statement's SQL anew on every call (~0.3 ms for a select of a dozen columns);
 # this builds it once, and the drivers' statement caches reuse their prepared forms.
-_SQL: dict[tuple, str] = {}
+_SQL: dict[tuple, object] = {}
 
 
-def cached_sql(key: tuple, build) -> str:
-    """Return the SQL `build()` makes for `key` on the bound database's class, built once."""
+def cached_sql(key: tuple, build):
+    """Return the SQL `build()` makes for `key` on the bound database's class, built once
+    (or SQL with what binds its values, when `build` returns that)."""
     key = (type(db.obj), *key)
     sql = _SQL.get(key)
     if sql is None:

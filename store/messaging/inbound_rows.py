@@ -46,14 +46,11 @@ def _insert_with_phone(values: dict, e164: str, *, make_phone: bool = False,
     the other's commit) and stores the text without its phone; the phone is then set by a
     second statement, so every text of a known number carries its phone.
     """
-    fields = [f for f in InboundMessage._meta.sorted_fields if not f.primary_key]
-    build = _insert_making_phone if make_phone else _insert_from_phone
-    sql = cached_sql(("inbound", make_phone), lambda: build(fields))
+    sql, written, phone_extra = _statement(make_phone)
     values = {**values, "processed_at": utcnow()}
-    params = [f.db_value(values[f.name]) for f in fields if f.name != "phone"]
-    if make_phone:
-        extra, defaults = defaults_left_out(Phone, [Phone.e164])
-        params = [e164, e164, *(f.db_value(d) for f, d in zip(extra, defaults, strict=True)),
+    params = [to_db(values[name]) for name, to_db in written]
+    if make_phone:  # the new phone's other columns get their defaults, as peewee gives them
+        params = [e164, e164, *(to_db(d() if callable(d) else d) for to_db, d in phone_extra),
                   *params]
     else:
         params.append(e164)
@@ -67,6 +64,19 @@ def _insert_with_phone(values: dict, e164: str, *, make_phone: bool = False,
             InboundMessage.update(phone=message.phone_id).where(
                 InboundMessage.id == message.id).execute()
     return message
+
+
+def _statement(make_phone: bool) -> tuple[str, list, list]:
+    """Return the insert's SQL, the (name, db_value) of each message value it binds, in
+    order, and the (db_value, default) of the Phone columns a new phone is given beside its
+    number (a default may be a callable): built once for each database class."""
+    def build():
+        fields = [f for f in InboundMessage._meta.sorted_fields if not f.primary_key]
+        sql = (_insert_making_phone if make_phone else _insert_from_phone)(fields)
+        extra = defaults_left_out(Phone, [Phone.e164])[0]
+        return (sql, [(f.name, f.db_value) for f in fields if f.name != "phone"],
+                [(f.db_value, f.default) for f in extra])
+    return cached_sql(("inbound", make_phone), build)
 
 
 def _insert_from_phone(fields: list) -> str:
