@@ -35,6 +35,7 @@ from store.db import bindings, db, is_postgres, quote
 READ_CHUNK = 5000
 SQLITE_PARAMS = 32766
 STATEMENT_ROWS = 100  # rows a SQLite insert statement (fewer make more statements to step)
+FEW_ROWS = 8  # insert_rows() writes up to this many rows as one statement
 _LOG = logging.getLogger("peewee")
 
 
@@ -58,31 +59,37 @@ def insert_rows(
     psycopg in pipeline mode). Fields left out get their model default, as with peewee.
     With `conflict` (fields of a unique index) a duplicate is skipped, or, with `update`
     ({column: SQL expression over EXCLUDED."column"}), updated: the same upsert syntax on
-    SQLite and PostgreSQL. Used by the bulk paths: imports and campaigns.
+    SQLite and PostgreSQL (the history's phones and switches). With `update`, the rows must
+    not repeat a conflict key (PostgreSQL refuses to update a row twice in one statement):
+    callers write one row per key.
     """
     if not rows:
         return
     extra, defaults = defaults_left_out(model, fields)
     columns = [*fields, *extra]
     placeholders, convert = bindings(columns)
-    sql = (f"INSERT INTO {quote(model._meta.table_name)} "
-           f"({', '.join(quote(f.column_name) for f in columns)}) "
-           f"VALUES ({placeholders})")
+    head = (f"INSERT INTO {quote(model._meta.table_name)} "
+            f"({', '.join(quote(f.column_name) for f in columns)}) VALUES ")
+    tail = ""
     if conflict:
         target = ", ".join(quote(f.column_name) for f in conflict)
         if update:
             sets = ", ".join(f"{quote(col)} = {expr}" for col, expr in update.items())
-            sql += f" ON CONFLICT ({target}) DO UPDATE SET {sets}"
+            tail = f" ON CONFLICT ({target}) DO UPDATE SET {sets}"
         else:
-            sql += f" ON CONFLICT ({target}) DO NOTHING"
+            tail = f" ON CONFLICT ({target}) DO NOTHING"
     values = [tuple(c(v) for c, v in zip(convert, (*row, *defaults), strict=True))
               for row in rows]
+    if len(values) <= FEW_ROWS:  # a consent change's phone and switches: one statement, as
+        # psycopg's executemany is a pipeline, whose set-up costs more than a few rows
+        sql = head + ", ".join([f"({placeholders})"] * len(values)) + tail
+        _LOG.debug((sql, f"{len(values)} rows"))
+        db.cursor().execute(sql, [v for row in values for v in row])
+        return
+    sql = f"{head}({placeholders}){tail}"
     # logged like peewee's own statements, so query counts see one batch per call
-    logging.getLogger("peewee").debug((sql, f"executemany of {len(values)} rows"))
-    if len(values) == 1:  # a consent change's phone: psycopg's executemany is a pipeline,
-        db.cursor().execute(sql, values[0])  # whose set-up costs more than one row
-    else:
-        db.cursor().executemany(sql, values)
+    _LOG.debug((sql, f"executemany of {len(values)} rows"))
+    db.cursor().executemany(sql, values)
 
 
 def write_rows(

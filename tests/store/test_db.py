@@ -264,3 +264,69 @@ def test_a_pool_with_a_lock_timeout_gives_up_waiting_for_a_lock(database):
     finally:
         web.close_all()
     assert database.execute_sql("SHOW lock_timeout").fetchone()[0] == "0"  # others: no bound
+
+
+class _Logged(list):
+    """The statements peewee's logger is given while installed."""
+
+    def __enter__(self):
+        import logging
+
+        self.handler = logging.Handler()
+        self.handler.emit = lambda record: self.append(record.msg[0])
+        self.logger = logging.getLogger("peewee")
+        self.level = self.logger.level
+        self.logger.setLevel(logging.DEBUG)
+        self.logger.addHandler(self.handler)
+        return self
+
+    def __exit__(self, *exc):
+        self.logger.removeHandler(self.handler)
+        self.logger.setLevel(self.level)
+
+
+def test_a_statement_of_over_fifty_parameters_is_numbered_on_postgres(database):
+    """psycopg parses a %s query again at every call past 50 parameters: the store's own
+    statements of more are sent with $1, $2 … through RawCursor, with peewee's log and
+    exceptions."""
+    phone = Phone.create(e164="+12025550101")
+    fields = [f for f in ConsentEvent._meta.sorted_fields if not f.primary_key]
+    row = {f.name: None for f in fields} | {
+        "phone": phone.id, "scope": "overall", "old_state": "unknown", "new_state": "opted_out",
+        "source": "client_keyword", "outcome": "applied", "actor": "client", "channel": "sms",
+        "occurred_at": datetime(2026, 12, 1, 5, 0, 0, 250), "recorded_at": datetime(2026, 12, 1),
+        "prev_hash": "0" * 64, "hash": "1" * 64}
+    rows = [tuple({**row, "raw_text": f"STOP {n}"}[f.name] for f in fields) for n in range(3)]
+    assert len(rows) * len(fields) > store_rows.PARSED_ONCE
+    with _Logged() as logged:
+        ids = insert_returning_ids(ConsentEvent, fields, rows)
+    assert len(logged) == 1 and ("$69" in logged[0]) == is_postgres(), logged
+    stored = list(ConsentEvent.select().order_by(ConsentEvent.id))
+    assert ids == [e.id for e in stored] and [e.raw_text for e in stored] == [
+        "STOP 0", "STOP 1", "STOP 2"]
+    assert {e.occurred_at for e in stored} == {row["occurred_at"]}
+    unknown = [tuple({**row, "phone": phone.id + 999}[f.name] for f in fields)] * 3
+    with pytest.raises(IntegrityError):  # the foreign key, as peewee raises it
+        insert_returning_ids(ConsentEvent, fields, unknown)
+
+
+def test_insert_rows_writes_a_few_rows_as_one_statement_and_more_as_a_batch(database):
+    from store.bulk import FEW_ROWS as FEW
+    from store.models import AutomationSwitch
+
+    phones = [Phone.create(e164=f"+1202555{n:04d}").id for n in range(FEW + 1)]
+    fields = [AutomationSwitch.phone, AutomationSwitch.automation, AutomationSwitch.state,
+              AutomationSwitch.source, AutomationSwitch.changed_at]
+    when = datetime(2026, 12, 1, 5, 0)
+    update = {c: f'EXCLUDED."{c}"' for c in ("state", "source", "changed_at")}
+    conflict = [AutomationSwitch.phone, AutomationSwitch.automation]
+    for count, state in ((2, "off"), (FEW, "on"), (FEW + 1, "off")):
+        rows = [(p, "price_reduction", state, "staff", when) for p in phones[:count]]
+        with _Logged() as logged:
+            insert_rows(AutomationSwitch, fields, rows, conflict=conflict, update=update)
+        assert len(logged) == 1
+        groups = logged[0].count("VALUES (") + logged[0].count("), (")
+        assert groups == (count if count <= FEW else 1)  # then executemany of one row's SQL
+        stored = dict(AutomationSwitch.select(AutomationSwitch.phone, AutomationSwitch.state)
+                      .where(AutomationSwitch.phone.in_(phones[:count])).tuples())
+        assert stored == {p: state for p in phones[:count]}
