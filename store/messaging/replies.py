@@ -13,9 +13,10 @@ from store.automations import get_automation
 from store.clock import utcnow
 from store.consent.changes import get_state, state_from_rows
 from store.consent.rules import ConsentState
+from store.db import db
 from store.messaging.sending import block_reason
 from store.models import InboundMessage, OutboundMessage, Phone
-from store.rows import get_by, insert_returning
+from store.rows import cached_sql, get_by, insert_returning
 from store.vocabulary import ALL, CONFIRMATION, MESSAGE_BLOCKED, QUEUED, SYSTEM_KINDS
 
 CONFIRM_WITHIN = timedelta(minutes=5)  # FCC: a confirmation later than this is not presumed ok
@@ -88,7 +89,10 @@ def queue_reply(message: InboundMessage, e164: str, kind: str, text: str,
 
 def confirmed_recently(phone_id: int, now: datetime) -> bool:
     """Return whether the phone was sent a confirmation within the last 24 hours."""
-    return (OutboundMessage.select()
-            .where(OutboundMessage.phone == phone_id, OutboundMessage.kind == CONFIRMATION,
-                   OutboundMessage.created_at >= now - REPEAT_WINDOW)
-            .exists())
+    since = now - REPEAT_WINDOW
+    sql = cached_sql(("confirmed_recently",), lambda: OutboundMessage.select(
+        OutboundMessage.id).where(
+        OutboundMessage.phone == phone_id, OutboundMessage.kind == CONFIRMATION,
+        OutboundMessage.created_at >= since).limit(1).sql()[0])  # built once (a repeated STOP)
+    params = [phone_id, CONFIRMATION, OutboundMessage.created_at.db_value(since), 1]
+    return db.execute_sql(sql, params).fetchone() is not None
