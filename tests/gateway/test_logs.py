@@ -91,3 +91,24 @@ def test_the_access_log_shows_paths_without_queries_or_phones(database, tmp_path
     assert "inbound from …9002: opt_out all" in log
     for secret in ("12025559001", "12025559002", WEBHOOK_TOKEN, "forged"):
         assert secret not in log
+
+
+def test_a_text_asking_nothing_is_logged_at_debug_and_one_asking_something_at_info(
+        database, tmp_path, caplog):
+    """One line per text that asks for something or causes something; a text that asks
+    nothing (most of a reply storm) is in the database and the access line, and at DEBUG."""
+    env = make_config(database, tmp_path, VONAGE_SIGNATURE_SECRET="", WEBHOOK_TOKEN=WEBHOOK_TOKEN)
+    client = create_app(env).test_client()
+    caplog.set_level(logging.DEBUG, logger="smsprefs.webhooks")
+    for n, text in enumerate(["Thanks, see you Friday", "HELP", "STOP"]):
+        answer = client.post(f"/webhooks/vonage/inbound?token={WEBHOOK_TOKEN}",
+                             data={"msisdn": "12025559003", "messageId": f"lv{n}", "text": text})
+        assert answer.status_code == 204
+    lines = [(r.levelno, r.getMessage()) for r in caplog.records
+             if r.name == "smsprefs.webhooks"]
+    assert lines == [
+        (logging.DEBUG, "inbound from …9003: none  (rule no_match) -> no action"),
+        (logging.INFO, "inbound from …9003: help  (rule help) -> help queued"),
+        (logging.INFO, "inbound from …9003: opt_out all (rule keyword) -> consent changed, "
+                       "confirmation queued"),
+    ]
