@@ -10,9 +10,9 @@ WEB_CONCURRENCY=2), side by side on the same machine, and loaded in turn, --roun
 (the ratio is the median of the rounds': this VM's speed drifts within minutes). A load
 generator keeps --connections requests in flight: SMS API inbound texts posted as a form,
 path-token mode (`?token=WEBHOOK_TOKEN`), 95 % ordinary replies and 5 % STOP from 10,000
-phones, every messageId new. It is wrk when installed (--loadgen wrk), else a small asyncio generator in
-two processes. Prints req/s, p50/p99 latency, non-2xx answers, the ratio of the app to the
-bare endpoint, the CPU time a request cost (the workers', and for the app on PostgreSQL
+phones, every messageId new. It is wrk when installed (--loadgen wrk), else a small asyncio
+generator in two processes. Prints req/s, p50/p99 latency, non-2xx answers, the ratio of the
+app to the bare endpoint, the CPU time a request cost (the workers', and for the app on PostgreSQL
 its server processes' too), the workers' RSS after the warm-up and at the end, and the
 inbound rows the app committed (which must equal the 2xx it answered).
 """
