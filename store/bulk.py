@@ -59,9 +59,8 @@ def insert_rows(
     psycopg in pipeline mode). Fields left out get their model default, as with peewee.
     With `conflict` (fields of a unique index) a duplicate is skipped, or, with `update`
     ({column: SQL expression over EXCLUDED."column"}), updated: the same upsert syntax on
-    SQLite and PostgreSQL (the history's phones and switches). With `update`, the rows must
-    not repeat a conflict key (PostgreSQL refuses to update a row twice in one statement):
-    callers write one row per key.
+    SQLite and PostgreSQL (the history's phones and switches). With `update`, of rows that
+    repeat a conflict key the last is written (one statement may not update a row twice).
     """
     if not rows:
         return
@@ -80,6 +79,9 @@ def insert_rows(
             tail = f" ON CONFLICT ({target}) DO NOTHING"
     values = [tuple(c(v) for c, v in zip(convert, (*row, *defaults), strict=True))
               for row in rows]
+    if conflict and update:  # the last row of a key wins, as executemany row by row had it
+        keys = [next(i for i, c in enumerate(columns) if c is f) for f in conflict]
+        values = list({tuple(row[i] for i in keys): row for row in values}.values())
     if len(values) <= FEW_ROWS:  # a consent change's phone and switches: one statement, as
         # psycopg's executemany is a pipeline, whose set-up costs more than a few rows
         sql = head + ", ".join([f"({placeholders})"] * len(values)) + tail

@@ -138,8 +138,8 @@ def execute(sql: str, params: list):
     numbered ($1, $2 …, numbered once per statement) through psycopg's RawCursor, which sends
     the query as it is; peewee's log, and its exceptions, are the same as for execute_sql().
     """
-    if len(params) <= PARSED_ONCE or not is_postgres():
-        return db.execute_sql(sql, params)
+    if len(params) <= PARSED_ONCE or not is_postgres() or db.is_closed():
+        return db.execute_sql(sql, params)  # (closed: peewee connects or refuses, as ever)
     from psycopg import RawCursor  # here: the CLI on SQLite need not import psycopg
 
     numbered = _numbered(sql)

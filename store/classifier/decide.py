@@ -41,7 +41,8 @@ class Classification:
 # Answers kept for the texts read most recently. classify() is a pure function of the text
 # (and of VERSION, fixed for a process), and a campaign's reply storm is mostly the same few
 # short texts ("Yes", "STOP", "Thanks!", "How much?"), each ~25-60 µs to read again. Bounded
-# in count and length (a kept text is at most one SMS segment): at most ~4 MB a process.
+# in count and length (a kept text is at most one SMS segment): ~3 MB a process, ~6 MB if
+# every text is 160 emoji.
 MEMO_SIZE = 4096
 MEMO_LENGTH = 160
 

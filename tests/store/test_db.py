@@ -330,3 +330,40 @@ def test_insert_rows_writes_a_few_rows_as_one_statement_and_more_as_a_batch(data
         stored = dict(AutomationSwitch.select(AutomationSwitch.phone, AutomationSwitch.state)
                       .where(AutomationSwitch.phone.in_(phones[:count])).tuples())
         assert stored == {p: state for p in phones[:count]}
+
+
+def test_insert_rows_writes_the_last_row_of_a_repeated_key_few_rows_or_many(database):
+    from store.bulk import FEW_ROWS as FEW
+    from store.models import AutomationSwitch
+
+    phone = Phone.create(e164="+12025550199").id
+    fields = [AutomationSwitch.phone, AutomationSwitch.automation, AutomationSwitch.state,
+              AutomationSwitch.source, AutomationSwitch.changed_at]
+    update = {c: f'EXCLUDED."{c}"' for c in ("state", "source", "changed_at")}
+    for count in (2, FEW + 3):
+        states = ["off", "on"] * (count // 2) + ["on"] * (count % 2)
+        rows = [(phone, "price_reduction", state, "staff", datetime(2026, 12, 1, 5, n))
+                for n, state in enumerate(states)]
+        insert_rows(AutomationSwitch, fields, rows,
+                    conflict=[AutomationSwitch.phone, AutomationSwitch.automation],
+                    update=update)
+        stored = AutomationSwitch.get(AutomationSwitch.phone == phone)
+        assert (stored.state, stored.changed_at) == (states[-1], rows[-1][4])
+
+
+def test_a_statement_of_many_parameters_on_a_closed_database_is_peewee_s_case(database):
+    """Closed, execute() does what db.execute_sql() does (connect, or refuse), never more."""
+    sql = "SELECT " + ", ".join([db.obj.param] * (store_rows.PARSED_ONCE + 1))
+    params = list(range(store_rows.PARSED_ONCE + 1))
+    close_connection()
+    try:
+        expected = db.execute_sql(sql, params).fetchone()
+    except Exception as exc:
+        expected = type(exc)
+    close_connection()
+    try:
+        got = store_rows.execute(sql, params).fetchone()
+    except Exception as exc:
+        got = type(exc)
+    assert got == expected
+    open_connection()
