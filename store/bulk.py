@@ -29,7 +29,7 @@ from peewee import (
 )
 
 from store.copying import copy_rows
-from store.db import bindings, db, is_postgres, quote
+from store.db import bindings, db, default_of, is_postgres, quote
 
 # SQLite allows 32,766 parameters a statement; PostgreSQL reads a whole array as one
 READ_CHUNK = 5000
@@ -45,7 +45,7 @@ def defaults_left_out(model, fields) -> tuple[list, tuple]:
     named = {f.name for f in fields}
     extra = [f for f in model._meta.sorted_fields
              if f.name not in named and f.default is not None and not f.primary_key]
-    return extra, tuple(f.default() if callable(f.default) else f.default for f in extra)
+    return extra, tuple(map(default_of, extra))
 
 
 def insert_rows(

@@ -183,6 +183,11 @@ def bindings(fields) -> tuple[str, list]:
     return ", ".join(placeholders), converts
 
 
+def default_of(field):
+    """Return `field`'s default as peewee gives it to a row written now (a callable, called)."""
+    return field.default() if callable(field.default) else field.default
+
+
 def joined_transaction():
     """Return a context manager running the block in the caller's transaction when there is
     one, else in a transaction of its own. Unlike a nested transaction() it takes no

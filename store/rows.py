@@ -6,13 +6,14 @@ wrapper. The bulk paths (imports, campaigns) are store/bulk.py.
 from __future__ import annotations
 
 import logging
-import re
 from functools import lru_cache
 
 import peewee
 
 from store.bulk import defaults_left_out
-from store.db import bindings, db, is_postgres, quote
+from store.db import bindings, db, default_of, is_postgres, quote
+
+_LOG = logging.getLogger("peewee")
 
 # SQL text of the hot path's statements, by (database class, statement, model, field):
 # bounded by the code that asks, the same in every process, and holding no data. peewee
@@ -70,21 +71,21 @@ def insert_returning(model, values: dict, *, conflict=None):
     is skipped (ON CONFLICT … DO NOTHING, the same on SQLite and PostgreSQL); any other
     constraint failing raises.
     """
-    fields = [f for f in model._meta.sorted_fields if not f.primary_key]
-    placeholders, converts = bindings(fields)
     returning = db.obj.returning_clause
-    insert = cached_sql(("insert", model, conflict and conflict.name, returning), lambda: (
-        f"INSERT INTO {quote(model._meta.table_name)} "
-        f"({', '.join(quote(f.column_name) for f in fields)}) "
-        f"VALUES ({placeholders})"
-        + (f" ON CONFLICT ({quote(conflict.column_name)}) DO NOTHING" if conflict else "")
-        + (" RETURNING " + ", ".join(quote(f.column_name) for f in model._meta.sorted_fields)
-           if returning else "")))
-    params = []
-    for f, convert in zip(fields, converts, strict=True):
-        value = values[f.name] if f.name in values else (
-            f.default() if callable(f.default) else f.default)
-        params.append(convert(value))
+
+    def build():
+        fields = [f for f in model._meta.sorted_fields if not f.primary_key]
+        placeholders, converts = bindings(fields)
+        sql = (f"INSERT INTO {quote(model._meta.table_name)} "
+               f"({', '.join(quote(f.column_name) for f in fields)}) VALUES ({placeholders})"
+               + (f" ON CONFLICT ({quote(conflict.column_name)}) DO NOTHING" if conflict else "")
+               + (" RETURNING " + ", ".join(quote(f.column_name)
+                                            for f in model._meta.sorted_fields)
+                  if returning else ""))
+        return sql, list(zip(fields, converts, strict=True))
+    insert, binding = cached_sql(("insert", model, conflict and conflict.name, returning), build)
+    params = [convert(values[f.name] if f.name in values else default_of(f))
+              for f, convert in binding]
     cursor = db.execute_sql(insert, params)
     if returning:
         return model_from_row(model, cursor.fetchone())
@@ -112,15 +113,18 @@ def insert_returning_ids(model, fields: list, rows: list[tuple]) -> list[int]:
     if len(rows) > FEW_ROWS:
         return [row[0] for row in model.insert_many(rows, fields=fields)
                 .returning(model._meta.primary_key).tuples().execute()]
-    extra, defaults = defaults_left_out(model, fields)
-    columns = [*fields, *extra]
-    placeholders, convert = bindings(columns)
-    one = f"({placeholders})"
-    sql = cached_sql(("insert ids", model, tuple(f.name for f in fields), len(rows)), lambda: (
-        f"INSERT INTO {quote(model._meta.table_name)} "
-        f"({', '.join(quote(f.column_name) for f in columns)}) "
-        f"VALUES {', '.join([one] * len(rows))} "
-        f"RETURNING {quote(model._meta.primary_key.column_name)}"))
+    def build():
+        extra = defaults_left_out(model, fields)[0]
+        columns = [*fields, *extra]
+        placeholders, convert = bindings(columns)
+        sql = (f"INSERT INTO {quote(model._meta.table_name)} "
+               f"({', '.join(quote(f.column_name) for f in columns)}) "
+               f"VALUES {', '.join([f'({placeholders})'] * len(rows))} "
+               f"RETURNING {quote(model._meta.primary_key.column_name)}")
+        return sql, extra, convert
+    sql, extra, convert = cached_sql(
+        ("insert ids", model, tuple(f.name for f in fields), len(rows)), build)
+    defaults = tuple(map(default_of, extra))
     params = [c(v) for row in rows for c, v in zip(convert, (*row, *defaults), strict=True)]
     return [row[0] for row in execute(sql, params).fetchall()]
 
@@ -143,7 +147,7 @@ def execute(sql: str, params: list):
     from psycopg import RawCursor  # here: the CLI on SQLite need not import psycopg
 
     numbered = _numbered(sql)
-    logging.getLogger("peewee").debug((numbered, params))
+    _LOG.debug((numbered, params))
     with peewee.__exception_wrapper__:
         cursor = RawCursor(db.connection())
         cursor.execute(numbered, params)
@@ -153,5 +157,5 @@ def execute(sql: str, params: list):
 @lru_cache(maxsize=64)  # the store's statements of that many parameters: a few
 def _numbered(sql: str) -> str:
     # the store's SQL holds no %s but its placeholders (no literal text: values are bound)
-    numbers = iter(range(1, sql.count("%s") + 1))
-    return re.sub("%s", lambda _: f"${next(numbers)}", sql)
+    first, *rest = sql.split("%s")
+    return first + "".join(f"${n}{part}" for n, part in enumerate(rest, start=1))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from store.bulk import defaults_left_out
 from store.clock import utcnow
-from store.db import db, is_postgres, single_write
+from store.db import db, default_of, is_postgres, single_write
 from store.models import InboundMessage, Phone
 from store.rows import cached_sql, get_by, insert_returning, model_from_row
 
@@ -50,8 +50,7 @@ def _insert_with_phone(values: dict, e164: str, *, make_phone: bool = False,
     values = {**values, "processed_at": utcnow()}
     params = [to_db(values[name]) for name, to_db in written]
     if make_phone:  # the new phone's other columns get their defaults, as peewee gives them
-        params = [e164, e164, *(to_db(d() if callable(d) else d) for to_db, d in phone_extra),
-                  *params]
+        params = [e164, e164, *(f.db_value(default_of(f)) for f in phone_extra), *params]
     else:
         params.append(e164)
     with single_write():
@@ -68,14 +67,13 @@ def _insert_with_phone(values: dict, e164: str, *, make_phone: bool = False,
 
 def _statement(make_phone: bool) -> tuple[str, list, list]:
     """Return the insert's SQL, the (name, db_value) of each message value it binds, in
-    order, and the (db_value, default) of the Phone columns a new phone is given beside its
-    number (a default may be a callable): built once for each database class."""
+    order, and the Phone fields a new phone is given the default of beside its number:
+    built once for each database class."""
     def build():
         fields = [f for f in InboundMessage._meta.sorted_fields if not f.primary_key]
         sql = (_insert_making_phone if make_phone else _insert_from_phone)(fields)
         extra = defaults_left_out(Phone, [Phone.e164])[0]
-        return (sql, [(f.name, f.db_value) for f in fields if f.name != "phone"],
-                [(f.db_value, f.default) for f in extra])
+        return sql, [(f.name, f.db_value) for f in fields if f.name != "phone"], extra
     return cached_sql(("inbound", make_phone), build)
 
 

@@ -16,7 +16,7 @@ from store.consent.rules import ConsentState
 from store.db import db
 from store.messaging.sending import block_reason
 from store.models import InboundMessage, OutboundMessage, Phone
-from store.rows import cached_sql, get_by, insert_returning
+from store.rows import get_by, insert_returning
 from store.vocabulary import ALL, CONFIRMATION, MESSAGE_BLOCKED, QUEUED, SYSTEM_KINDS
 
 CONFIRM_WITHIN = timedelta(minutes=5)  # FCC: a confirmation later than this is not presumed ok
@@ -89,11 +89,8 @@ def queue_reply(message: InboundMessage, e164: str, kind: str, text: str,
 
 def confirmed_recently(phone_id: int, now: datetime) -> bool:
     """Return whether the phone was sent a confirmation within the last 24 hours."""
-    since = now - REPEAT_WINDOW
-    # built once (a repeated STOP), over stand-in values: the SQL must not depend on them
-    sql = cached_sql(("confirmed_recently",), lambda: OutboundMessage.select(
-        OutboundMessage.id).where(
-        OutboundMessage.phone == 0, OutboundMessage.kind == CONFIRMATION,
-        OutboundMessage.created_at >= datetime(2000, 1, 1)).limit(1).sql()[0])
-    params = [phone_id, CONFIRMATION, OutboundMessage.created_at.db_value(since), 1]
-    return db.execute_sql(sql, params).fetchone() is not None
+    p = db.obj.param  # plain SQL: peewee built this query anew at each (repeated) STOP
+    sql = (f'SELECT 1 FROM "outbound_message" WHERE "phone_id" = {p} AND "kind" = {p} '
+           f'AND "created_at" >= {p} LIMIT 1')
+    since = OutboundMessage.created_at.db_value(now - REPEAT_WINDOW)
+    return db.execute_sql(sql, [phone_id, CONFIRMATION, since]).fetchone() is not None
