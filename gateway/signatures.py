@@ -79,10 +79,14 @@ class WebhookAuth:
             raise unauthorized("the webhook token is not signed with our signature secret")
         claims = jwt.decode(token, secret, algorithms=["HS256"])
         signed_hash = str(claims.get("payload_hash", "")).encode("utf-8", "replace")
-        if not hmac.compare_digest(signed_hash, hashlib.sha256(body).hexdigest().encode()):
+        body_hash = hashlib.sha256(body).hexdigest()
+        if not hmac.compare_digest(signed_hash, body_hash.encode()):
             raise unauthorized("the webhook body does not match its signed payload_hash")
         self._check_time(claims.get("iat"))
-        return f"jwt:{claims.get('jti') or hashlib.sha256(token.encode()).hexdigest()}"
+        # The jti with the body it signs, as the SMS API's nonce with its sig: a jti the
+        # signer gave two messages must not make the second look like a resend of the first.
+        jti = claims.get("jti") or hashlib.sha256(token.encode()).hexdigest()
+        return f"jwt:{jti}:{body_hash}"
 
     def _check_token(self, query_token: str | None) -> None:
         expected = self.config.webhook_token

@@ -16,6 +16,7 @@ Nonces: each signed webhook or Slack request is acted on once; see accept_nonce.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 from store.clock import utcnow
@@ -111,8 +112,16 @@ def accept_nonce(nonce: str) -> bool:
 
     Call it inside the transaction that acts on the webhook: if that rolls back, Vonage's
     retry of the same request is still accepted.
+
+    `nonce` is "kind:what the sender signed" ("sms:", "jwt:", "slack:"). The part after the
+    kind is the sender's and may hold anything: a NUL, which PostgreSQL cannot store, or
+    more than the column holds, where cutting it would make two requests that differ only
+    past the cut one. So it is remembered by its SHA-256: fixed length, hex, collision-free.
     """
-    inserted = WebhookNonce.insert(nonce=nonce[:120], seen_at=utcnow()).on_conflict_ignore()
+    kind, _, signed = nonce.partition(":")
+    digest = hashlib.sha256(signed.encode("utf-8", "surrogatepass")).hexdigest()
+    inserted = WebhookNonce.insert(nonce=f"{kind[:32]}:{digest}", seen_at=utcnow()) \
+        .on_conflict_ignore()
     return bool(inserted.as_rowcount().execute())
 
 

@@ -65,12 +65,16 @@ def messages_jwt(
     api_key: str = "abcd1234",
     iat: int | None = None,
     exp: int | None = None,
+    jti: object = None,
 ) -> str:
-    """Return the HS256 JWT Vonage would send (as ``Bearer <token>``) with this exact body."""
+    """Return the HS256 JWT Vonage would send (as ``Bearer <token>``) with this exact body.
+
+    ``jti`` is a random UUID unless given (any JSON value, to test what a signer may put in it).
+    """
     claims: dict[str, object] = {
         "api_key": api_key,
         "iat": int(time.time()) if iat is None else iat,
-        "jti": str(uuid.uuid4()),
+        "jti": str(uuid.uuid4()) if jti is None else jti,
         "payload_hash": hashlib.sha256(body).hexdigest(),
     }
     if exp is not None:

@@ -7,7 +7,8 @@ that hostile values reach validation rather than stopping at the signature. Prop
 3. a list, an object or a null where a string belongs is 400, never coerced;
 4. STOP with control characters inside and junk around is still a STOP;
 5. a repeated signed delivery is 204 twice and processed once; another body under a reused
-   signature is 401 and changes nothing;
+   signature is 401 and changes nothing; two messages signed with the same nonce, whatever
+   the signer put in it, are both processed;
 6. an absurd message timestamp on a STOP is replaced by the receipt time;
 7. a 405 carries Allow.
 Each example uses its own phone and ids, so the assertions hold across examples without
@@ -48,6 +49,7 @@ from tests.gateway.hostile import (
     form_values,
     fresh_id,
     fresh_phone,
+    hostile_strings,
     inbound_pairs,
     json_values,
     message_pairs,
@@ -283,6 +285,44 @@ def test_another_body_under_a_reused_signature_is_401_and_changes_nothing(
         forged = SmsRequest(INBOUND, pairs, how)  # keeps the original sig
     response = answered(lambda: forged.send(client))
     assert response.status_code == 401, describe(response)
+
+
+# The nonce (SMS API) and the jti (Messages API) are remembered, not validated: the signer's
+# own, covered by the signature. Whatever they hold (NUL, which PostgreSQL cannot store;
+# more than the column holds) must neither fail the request
+# nor make two messages signed with the same one count as a single delivery.
+# (A nonce past the 64 KiB body limit is 413, as any other field.)
+nonces = st.one_of(hostile_strings.filter(lambda v: len(v) <= 4096),
+                   st.sampled_from(["\x00" * 101, "n" * 300, "n" * 119]))
+
+
+@HOSTILE
+@given(data=st.data(), how=st.sampled_from(["get", "form", "json", "messages"]))
+def test_two_messages_under_one_nonce_are_both_processed_and_each_once(client, data, how):
+    phones = [fresh_phone(), fresh_phone()]
+    if how == "messages":
+        jti = data.draw(nonces, label="jti")  # PyJWT refuses a jti not a string (RFC 7519)
+        requests = []
+        for phone in phones:
+            request = MessagesRequest(MESSAGES, message_pairs(phone, "STOP"))
+            token = messages_jwt(request.raw(), SIGNATURE_SECRET, jti=jti)
+            request.authorization = f"Bearer {token}"
+            requests.append(request)
+    else:
+        nonce = data.draw(nonces, label="nonce")
+        requests = [SmsRequest(INBOUND, set_field(inbound_pairs(phone, "STOP"), "nonce", nonce),
+                               how).sign() for phone in phones]
+    # A body that is itself refused (a lone surrogate in JSON) is a 4xx that changes nothing;
+    # otherwise each of the two is a STOP recorded.
+    statuses = [answered(lambda r=request: r.send(client)).status_code for request in requests]
+    assert statuses[0] == statuses[1], statuses
+    if statuses[0] != 204:
+        return
+    assert all(get_state(phone).overall == "opted_out" for phone in phones)
+    before = snapshot()
+    response = requests[0].send(client)  # Vonage resending the first, byte for byte
+    assert response.status_code == 204, describe(response)
+    assert_unchanged(before, snapshot(), response)
 
 
 # --- property 6: absurd timestamps ----------------------------------------------------------

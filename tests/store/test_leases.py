@@ -1,5 +1,5 @@
 """Worker leases: one holder at a time, renewed by its holder, free once expired; alarms:
-one booked wake-up per loop, the soonest."""
+one booked wake-up per loop, the soonest; nonces: each remembered once, whatever it holds."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 
 from store.clock import utcnow
-from store.leases import acquire, book_alarm, ends_at, release, renew
+from store.leases import accept_nonce, acquire, book_alarm, ends_at, release, renew
+from store.models import WebhookNonce
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -68,3 +69,20 @@ def test_an_alarm_whose_time_passed_is_free_again():
     assert not book_alarm("deliver:alarm", utcnow() + timedelta(seconds=30))
     time.sleep(0.2)
     assert book_alarm("deliver:alarm", utcnow() + timedelta(seconds=30))
+
+
+@pytest.mark.parametrize("signed",
+                         ["\x00" * 101, "a\x00b", "\ud800", "é" * 200, "", ":", "n" * 119])
+def test_a_nonce_is_accepted_once_whatever_the_signer_put_in_it(signed):
+    assert accept_nonce(f"sms:{signed}:ABC123")
+    assert not accept_nonce(f"sms:{signed}:ABC123")
+    assert accept_nonce(f"jwt:{signed}:ABC123")  # another kind is another nonce
+    stored = [row.nonce for row in WebhookNonce.select()]
+    assert all(len(nonce) == 68 and nonce.isascii() for nonce in stored), stored
+
+
+def test_nonces_that_differ_only_past_the_columns_width_are_two():
+    shared = "n" * 300
+    assert accept_nonce(f"sms:{shared}:SIG1")
+    assert accept_nonce(f"sms:{shared}:SIG2")
+    assert not accept_nonce(f"sms:{shared}:SIG2")
