@@ -30,7 +30,12 @@ def build_bolt_app(config, *, executor: Executor | None = None):
     from slack_sdk import WebClient
 
     from bot import actions, commands, home, views
-    from bot.middleware import Settings, give_listeners_connections, refuse_replays
+    from bot.middleware import (
+        Settings,
+        give_listeners_connections,
+        refuse_replays,
+        refuse_untypable_text,
+    )
     from bot.permissions import GROUP_LOOKUP_TIMEOUT, Permissions, only_our_workspace
 
     token, api_url = config.slack_bot_token.reveal(), config.slack_api_url
@@ -44,6 +49,7 @@ def build_bolt_app(config, *, executor: Executor | None = None):
         client=WebClient(token=token, base_url=api_url, timeout=GROUP_LOOKUP_TIMEOUT))
     app.use(Settings(config, permissions))
     app.use(only_our_workspace)
+    app.use(refuse_untypable_text)
     give_listeners_connections(app)
     for surface in (commands, actions, views, home):
         surface.register(app)

@@ -1,5 +1,6 @@
 """What every Slack request goes through before its listener: the replay guard, the settings
-in Bolt's context, and a database connection on the thread that runs the listener.
+in Bolt's context, the check of what a person typed, and a database connection on the
+thread that runs the listener.
 
 Bolt runs middleware on the request's thread and, once ack() is called, the listener on its
 own thread pool; peewee's connections belong to a thread. So no middleware can hold a
@@ -14,12 +15,17 @@ INSERT … ON CONFLICT DO NOTHING, so of two identical requests, even simultaneo
 the first reaches a listener. Old signatures go with the other webhook nonces in the sweep.
 Slack's own retries of an event (`X-Slack-Retry-Num`) are sent anew and signed anew, so they
 pass like any first delivery.
+
+Typed text: what a person types (a slash command's text, a modal's inputs) is checked
+before any listener reads it, as the gateway checks its prose fields (gateway/fields.py):
+a control character is answered with what to fix, and nothing is looked up or changed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import threading
 
 from slack_bolt import BoltResponse
@@ -27,10 +33,14 @@ from slack_bolt.listener.listener_completion_handler import ListenerCompletionHa
 from slack_bolt.listener.listener_start_handler import ListenerStartHandler
 from slack_bolt.middleware import Middleware
 
+from gateway.fields import PROSE_CONTROL
 from store.db import DatabaseError, close_connection, open_connection, wait_for_locks
 from store.leases import accept_nonce
 
 log = logging.getLogger("smsprefs.bot")
+# The control characters the gateway's prose refuses (PostgreSQL cannot store NUL; the others
+# forge log lines), and the lone surrogates a JSON escape can carry (no text encodes them).
+UNTYPABLE = re.compile(f"[{PROSE_CONTROL}\ud800-\udfff]")
 
 
 class Settings(Middleware):
@@ -113,3 +123,40 @@ def refuse_replays(request, next):
 def _header(request, name: str) -> str:
     values = request.headers.get(name) or [""]
     return values[0] or ""
+
+
+def refuse_untypable_text(body, next):
+    """Answer a slash command or a modal submission whose typed text holds a control
+    character with what to fix, before any listener reads it (global middleware)."""
+    if body.get("command"):
+        problem = _untypable(body.get("text"))
+        if problem:  # shown to the person who typed it, as a listener's respond() would be
+            return BoltResponse(status=200, body={"response_type": "ephemeral",
+                                                  "text": f"Nothing done: {problem}."})
+    elif body.get("type") == "view_submission":
+        values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+        errors = {block: f"Not changed: {problem}." for block, inputs in values.items()
+                  if (problem := _first_untypable(inputs))}
+        if errors:  # the modal stays open, the reason under the input
+            return BoltResponse(status=200, body={"response_action": "errors",
+                                                  "errors": errors})
+    return next()
+
+
+def _first_untypable(inputs) -> str | None:
+    if not isinstance(inputs, dict):
+        return None
+    for typed in inputs.values():
+        problem = _untypable(typed.get("value") if isinstance(typed, dict) else None)
+        if problem:
+            return problem
+    return None
+
+
+def _untypable(text) -> str | None:
+    """Return what is wrong with typed `text`, or None when it may be read."""
+    found = UNTYPABLE.search(text) if isinstance(text, str) else None
+    if found is None:
+        return None
+    return (f"what you typed holds the control character U+{ord(found.group()):04X}, "
+            "which smsprefs cannot store; type it again without it")
