@@ -17,15 +17,14 @@ Slack's own retries of an event (`X-Slack-Retry-Num`) are sent anew and signed a
 pass like any first delivery.
 
 Typed text: what a person types (a slash command's text, a modal's inputs) is checked
-before any listener reads it, as the gateway checks its prose fields (gateway/fields.py):
-a control character is answered with what to fix, and nothing is looked up or changed.
+before any listener reads it, as prose (store/controls.py, as the API's notes): a control
+character is answered with what to fix, and nothing is looked up or changed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import threading
 
 from slack_bolt import BoltResponse
@@ -33,14 +32,11 @@ from slack_bolt.listener.listener_completion_handler import ListenerCompletionHa
 from slack_bolt.listener.listener_start_handler import ListenerStartHandler
 from slack_bolt.middleware import Middleware
 
-from gateway.fields import PROSE_CONTROL
+from store.controls import PROSE, refusal
 from store.db import DatabaseError, close_connection, open_connection, wait_for_locks
 from store.leases import accept_nonce
 
 log = logging.getLogger("smsprefs.bot")
-# The control characters the gateway's prose refuses (PostgreSQL cannot store NUL; the others
-# forge log lines), and the lone surrogates a JSON escape can carry (no text encodes them).
-UNTYPABLE = re.compile(f"[{PROSE_CONTROL}\ud800-\udfff]")
 
 
 class Settings(Middleware):
@@ -154,9 +150,6 @@ def _first_untypable(inputs) -> str | None:
 
 
 def _untypable(text) -> str | None:
-    """Return what is wrong with typed `text`, or None when it may be read."""
-    found = UNTYPABLE.search(text) if isinstance(text, str) else None
-    if found is None:
-        return None
-    return (f"what you typed holds the control character U+{ord(found.group()):04X}, "
-            "which smsprefs cannot store; type it again without it")
+    """Return what is wrong with typed `text` (prose, store/controls.py), or None."""
+    problem = refusal(text, PROSE) if isinstance(text, str) else None
+    return f"what you typed {problem}" if problem else None

@@ -27,12 +27,11 @@ from pydantic_core import PydanticCustomError
 
 from store.clock import to_aware
 from store.consent import AUTOMATIONS
+from store.controls import CONTROL, PROSE_CONTROL
 from store.errors import InvalidPhone
 from store.phones import WRITTEN, parse_phone
 
-# C0 and C1 control characters; prose keeps tab, line feed and carriage return.
-CONTROL = r"\u0000-\u001f\u007f-\u009f"
-PROSE_CONTROL = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
+# CONTROL and PROSE_CONTROL (store/controls.py): prose keeps tab, line feed and return.
 # What str.strip() removes besides control characters (tests check the list is complete).
 BLANK = r" \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 ONE_LINE = rf"^[^{CONTROL}]*$"

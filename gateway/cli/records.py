@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from gateway.cli import fail, main
+from gateway.cli import LINE, PROSE, fail, main
 from gateway.config import Config
 from store.errors import StoreError
 from store.vocabulary import STAFF
@@ -94,7 +94,7 @@ def export(what: str, output: Path | None) -> None:
 
 
 @main.command()
-@click.argument("client")
+@click.argument("client", type=LINE)
 @click.pass_obj
 def prefs(config: Config, client: str) -> None:
     """Print the consent card of CLIENT: a phone in any format, or part of a name (as
@@ -123,10 +123,11 @@ def prefs(config: Config, client: str) -> None:
 
 
 @main.command()
-@click.argument("phone")
+@click.argument("phone", type=LINE)
 @click.argument("event_id", type=click.IntRange(min=1, max=2**63 - 1))
-@click.option("--note", required=True, help="What the client meant (required).")
-@click.option("--actor", required=True, help="Who marks it misread (recorded on the events).")
+@click.option("--note", required=True, type=PROSE, help="What the client meant (required).")
+@click.option("--actor", required=True, type=LINE,
+              help="Who marks it misread (recorded on the events).")
 @click.pass_obj
 def misread(config: Config, phone: str, event_id: int, note: str, actor: str) -> None:
     """Mark the opt-out EVENT_ID of PHONE misread: undo it as staff (SPEC rule 11).
@@ -162,7 +163,7 @@ FORMATS = {".json": "json", ".html": "html", ".htm": "html"}
 
 
 @main.command()
-@click.argument("phone")
+@click.argument("phone", type=LINE)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of standard output.")
 @click.option("--format", "form", type=click.Choice(["json", "markdown", "html"]),

@@ -8,7 +8,7 @@ import threading
 
 import click
 
-from gateway.cli import main
+from gateway.cli import LINE, main
 from gateway.config import Config
 
 
@@ -54,7 +54,7 @@ def _logging() -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, type=LINE)
 @click.option("--port", type=click.IntRange(1, 65535), help="Defaults to PORT (5000).")
 @click.pass_obj
 def serve(config: Config, host: str, port: int | None) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from gateway.cli import fail, main
+from gateway.cli import CLIENTS_TEXT, LINE, PROSE, fail, main
 from gateway.config import Config
 from store.errors import StoreError
 from store.vocabulary import KINDS, MESSAGE_BLOCKED, QUEUED
@@ -35,8 +35,9 @@ def _evaluate(ctx: click.Context, _param, files: tuple[Path, ...]) -> None:
 
 
 @main.command()
-@click.argument("text")
-@click.option("--phone", help="Read YES in this phone's context (opted out, asked to opt in).")
+@click.argument("text", type=CLIENTS_TEXT)
+@click.option("--phone", type=LINE,
+              help="Read YES in this phone's context (opted out, asked to opt in).")
 @click.option("--eval", "eval_files", multiple=True, is_eager=True, expose_value=False,
               callback=_evaluate, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Instead, measure the classifier on a labelled corpus FILE.csv (columns "
@@ -61,8 +62,10 @@ def classify(config: Config, text: str, phone: str | None) -> None:
 
 
 @main.command()
-@click.option("--from", "sender", required=True, help="The client's phone, any format.")
-@click.option("--text", required=True, help="What the client texted.")
+@click.option("--from", "sender", required=True, type=LINE,
+              help="The client's phone, any format.")
+@click.option("--text", required=True, type=CLIENTS_TEXT,
+              help="What the client texted (control characters are removed, as from Vonage).")
 @click.pass_obj
 def inbound(config: Config, sender: str, text: str) -> None:
     """Feed a client's text through the same path as the Vonage webhook."""
@@ -95,12 +98,12 @@ def inbound(config: Config, sender: str, text: str) -> None:
 
 
 @main.command()
-@click.option("--to", required=True, help="The client's phone, any format.")
-@click.option("--text", required=True)
+@click.option("--to", required=True, type=LINE, help="The client's phone, any format.")
+@click.option("--text", required=True, type=PROSE)
 @click.option("--kind", required=True,
               type=click.Choice(KINDS))
-@click.option("--automation", help="The automation type, for --kind automation.")
-@click.option("--actor", default="cli", show_default=True)
+@click.option("--automation", type=LINE, help="The automation type, for --kind automation.")
+@click.option("--actor", default="cli", show_default=True, type=LINE)
 @click.pass_obj
 def send(config: Config, to: str, text: str, kind: str, automation: str | None,
          actor: str) -> None:

@@ -7,7 +7,6 @@ A repeated provider id (Vonage retries for 24 hours) changes nothing.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,6 +23,7 @@ from store.consent.changes import (
     yes_means_opt_in,
 )
 from store.consent.history import EventContext
+from store.controls import PROSE_CONTROLS
 from store.db import db, lock_rows
 from store.messaging.alerts import record_alert
 from store.messaging.inbound_rows import record_asking_nothing
@@ -60,7 +60,7 @@ PLAUSIBLE = timedelta(days=1)
 YES_WITHOUT_CONTEXT = "yes_without_context"
 # C0 and C1 control characters but tab, line feed and carriage return: NUL cannot be stored
 # in PostgreSQL, and none of them is something a client wrote (SPEC section 5).
-CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROLS = PROSE_CONTROLS
 
 
 def clean_text(text: str | None) -> str:

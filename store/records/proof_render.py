@@ -10,11 +10,12 @@ from __future__ import annotations
 import html
 import re
 
+from store.controls import PROSE_CONTROLS
 from store.records.proof_document import proof_blocks
 
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#!])")
 # control characters other than tab and line breaks (the classifier removes them from texts)
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL = PROSE_CONTROLS
 CODE, AS_CODE = re.compile(r"`([^`]+)`"), r"<code>\1</code>"
 HEX = re.compile(r"[0-9a-f]*")
 STYLE = ("body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;"
