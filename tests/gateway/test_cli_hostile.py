@@ -51,13 +51,14 @@ TYPED = [
 
 
 def _case(args, name, value, bad):
-    return pytest.param(args, name, value + bad,
+    said = ("is not valid UTF-8 (the byte 0xFF)" if bad == NOT_UTF8
+            else f"holds the control character U+{ord(bad):04X}")
+    return pytest.param(args, name, value + bad, said,
                         id=f"{args[0]}-{name.strip(chr(39))}-U+{ord(bad):04X}")
 
 
-NOT_UTF8_CASES = [_case(args, name, value, NOT_UTF8) for args, name, _, value in TYPED]
-CONTROL_CASES = [_case(args, name, value, bad)
-                 for args, name, kind, value in TYPED for bad in CONTROLS[kind]]
+CASES = [_case(args, name, value, bad) for args, name, kind, value in TYPED
+         for bad in [NOT_UTF8, *CONTROLS[kind]]]
 
 
 @pytest.fixture
@@ -78,25 +79,13 @@ def command_line(args: tuple, value: str, event: str) -> list[str]:
     return [value if arg is ... else event if arg == EVENT else arg for arg in args]
 
 
-@pytest.mark.parametrize(("args", "name", "value"), NOT_UTF8_CASES)
-def test_typed_text_that_is_not_utf8_is_a_usage_error_and_changes_nothing(
-        smsprefs, opted_out, args, name, value):  # noqa: F811
+@pytest.mark.parametrize(("args", "name", "value", "said"), CASES)
+def test_typed_text_not_utf8_or_with_a_control_is_a_usage_error_and_changes_nothing(
+        smsprefs, opted_out, args, name, value, said):  # noqa: F811
     before = stored()
     result = smsprefs(*command_line(args, value, opted_out))
     assert result.exit_code == 2, result.output
-    assert f"Invalid value for {name}: is not valid UTF-8 (the byte 0xFF)" in result.output
-    assert value not in result.output
-    assert stored() == before
-
-
-@pytest.mark.parametrize(("args", "name", "value"), CONTROL_CASES)
-def test_a_control_character_in_typed_text_is_a_usage_error_and_changes_nothing(
-        smsprefs, opted_out, args, name, value):  # noqa: F811
-    before = stored()
-    result = smsprefs(*command_line(args, value, opted_out))
-    assert result.exit_code == 2, result.output
-    assert f"Invalid value for {name}: holds the control character " \
-           f"U+{ord(value[-1]):04X}" in result.output
+    assert f"Invalid value for {name}: {said}" in result.output
     assert value not in result.output  # what was typed is not echoed: no line is forged
     assert stored() == before
 
