@@ -33,6 +33,7 @@ def build_bolt_app(config, *, executor: Executor | None = None):
     from bot.middleware import (
         Settings,
         give_listeners_connections,
+        refuse_foreign_addresses,
         refuse_replays,
         refuse_untypable_text,
     )
@@ -50,6 +51,7 @@ def build_bolt_app(config, *, executor: Executor | None = None):
     app.use(Settings(config, permissions))
     app.use(only_our_workspace)
     app.use(refuse_untypable_text)
+    app.use(refuse_foreign_addresses)
     give_listeners_connections(app)
     for surface in (commands, actions, views, home):
         surface.register(app)

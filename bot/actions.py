@@ -23,7 +23,7 @@ from store.consent import (
     get_state,
     list_events,
 )
-from store.errors import ConsentRefused, NotFound
+from store.errors import ConsentRefused, NotFound, StoreError
 from store.phones import mask
 from store.records import clients_of
 from store.vocabulary import OFF, ON, OPTED_IN
@@ -48,8 +48,8 @@ def overall_clicked(ack, action, body, respond, client, context):
     ack()
     e164, target = action["value"], ids.after(ids.OVERALL, action["action_id"])
     if target == OPTED_IN:  # the evidence note first; trigger_id lives 3 seconds
-        client.views_open(trigger_id=body["trigger_id"],
-                          view=opt_in_modal(e164, _names(e164), body.get("response_url")))
+        _open(client, body, respond,
+              opt_in_modal(e164, _names(e164), body.get("response_url")))
         return
     respond(replace_original=True, **_change(e164, context, overall=target))
 
@@ -75,7 +75,11 @@ def review_decided(ack, action, body, respond, client, context):
     Home tab, when the click came from there)."""
     ack()
     decision = ids.after(ids.REVIEW, action["action_id"])
-    outcome = decide_review(int(action["value"]), decision=decision, actor=context["actor"])
+    try:
+        outcome = decide_review(int(action["value"]), decision=decision, actor=context["actor"])
+    except StoreError as exc:  # a review no longer there, a decision not offered
+        respond(text=f"Not changed: {exc}.", replace_original=False)
+        return
     review = outcome.review
     log.info("%s decided review %s: %s", context.user_id, review.id, decision)
     redraw_posted(client, review_id=review.id)
@@ -102,8 +106,7 @@ def misread_clicked(ack, action, body, respond, client):
         redraw_posted(client, event_id=event.id)
         return
     e164 = event.phone.e164
-    client.views_open(trigger_id=body["trigger_id"],
-                      view=misread_modal(e164, _names(e164), event.id, event.raw_text))
+    _open(client, body, respond, misread_modal(e164, _names(e164), event.id, event.raw_text))
 
 
 def history_clicked(ack, action, respond, context):
@@ -117,7 +120,22 @@ def history_clicked(ack, action, respond, context):
 def pick_clicked(ack, action, respond, context):
     """Replace a pick list with the card of the client picked."""
     ack()
-    respond(replace_original=True, **draw(action["value"], _zone(context)))
+    try:
+        respond(replace_original=True, **draw(action["value"], _zone(context)))
+    except NotFound as exc:
+        respond(text=f"{exc}.", replace_original=False)
+
+
+def _open(client, body, respond, view: dict) -> None:
+    """Open a modal; when Slack does not (its trigger_id lives 3 seconds), say so."""
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+    except (SlackApiError, OSError) as exc:
+        log.warning("Slack did not open a modal: %s", exc)
+        respond(text="Slack did not open the form in time; click the button again.",
+                replace_original=False)
 
 
 def _zone(context) -> str:

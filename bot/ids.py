@@ -2,13 +2,17 @@
 
 The builders (bot.blocks, bot.alert_blocks) write them and the listeners read them back, both
 through this module, so the shape of an id, a button's value or a modal's private_metadata is
-decided in one place.
+decided in one place. Before any listener reads them, check_addresses() holds each value to
+that shape (a phone in E.164, an id in range): Slack echoes what we drew, so anything else
+is not a card of ours, and no listener need guard against it.
 """
 
 from __future__ import annotations
 
 import json
 import re
+
+from store.phones import try_parse_phone
 
 OVERALL = "smsprefs:overall:"  # + the state the button sets; value: the phone
 SWITCHES = "smsprefs:switches"  # checkboxes; the phone rides in the block_id
@@ -58,8 +62,12 @@ def misread_metadata(e164: str, event_id: int) -> str:
 
 
 def metadata(view: dict) -> dict:
-    """Return what a submitted modal carried in its private_metadata."""
-    return json.loads(view.get("private_metadata") or "{}")
+    """Return what a submitted modal carried in its private_metadata ({} when not ours)."""
+    try:
+        found = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def typed(view: dict, block: str, element: str) -> str:
@@ -74,3 +82,49 @@ def first_input(view: dict) -> str | None:
         if block.get("type") == "input":
             return block.get("block_id")
     return next(iter(view.get("state", {}).get("values") or {}), None)
+
+
+MAX_ID = 2**63 - 1  # the largest id a database column holds
+
+
+class NotOurs(ValueError):
+    """A value read back from a card, an alert or a modal that no builder here wrote."""
+
+
+def check_addresses(body: dict) -> None:
+    """Raise NotOurs when a click or a submitted modal in `body` carries a value that the
+    builders could not have written: a phone not in E.164, an id out of range."""
+    if body.get("type") == "block_actions":
+        for action in body.get("actions") or []:
+            action_id = action.get("action_id") or ""
+            if action_id.startswith((OVERALL, PICK)) or action_id == HISTORY:
+                phone_of(action.get("value"))
+            elif action_id.startswith(REVIEW) or action_id == MISREAD:
+                id_of(action.get("value"))
+            elif action_id == SWITCHES:
+                e164, drawn = read_switches_block(action.get("block_id") or "")
+                phone_of(e164)
+                if not re.fullmatch("[01]*", drawn):
+                    raise NotOurs("the switches as drawn are not 0s and 1s")
+    elif body.get("type") == "view_submission":
+        view = body.get("view") or {}
+        if view.get("callback_id") in (OPT_IN_MODAL, MISREAD_MODAL):
+            phone_of(metadata(view).get("phone"))
+        if view.get("callback_id") == MISREAD_MODAL:
+            id_of(metadata(view).get("event_id"))
+
+
+def phone_of(value) -> str:
+    """Return `value` when it is a phone as the builders write it (E.164), else raise."""
+    if isinstance(value, str) and try_parse_phone(value) == value:
+        return value
+    raise NotOurs("not a phone in E.164")
+
+
+def id_of(value) -> int:
+    """Return `value` as a row id (digits, or a JSON number) in range, else raise."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        value = int(value)
+    if type(value) is int and 1 <= value <= MAX_ID:
+        return value
+    raise NotOurs("not a row id")

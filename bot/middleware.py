@@ -16,6 +16,9 @@ the first reaches a listener. Old signatures go with the other webhook nonces in
 Slack's own retries of an event (`X-Slack-Retry-Num`) are sent anew and signed anew, so they
 pass like any first delivery.
 
+Cards: a click or a modal whose values are not what bot.ids writes (a phone not in E.164,
+an id out of range) is answered as an out-of-date card before any listener reads it.
+
 Typed text: what a person types (a slash command's text, a modal's inputs) is checked
 before any listener reads it, as prose (store/controls.py, as the API's notes): a control
 character is answered with what to fix, and nothing is looked up or changed.
@@ -32,6 +35,7 @@ from slack_bolt.listener.listener_completion_handler import ListenerCompletionHa
 from slack_bolt.listener.listener_start_handler import ListenerStartHandler
 from slack_bolt.middleware import Middleware
 
+import bot.ids as ids
 from store.controls import PROSE, refusal
 from store.db import DatabaseError, close_connection, open_connection, wait_for_locks
 from store.leases import accept_nonce
@@ -153,3 +157,22 @@ def _untypable(text) -> str | None:
     """Return what is wrong with typed `text` (prose, store/controls.py), or None."""
     problem = refusal(text, PROSE) if isinstance(text, str) else None
     return f"what you typed {problem}" if problem else None
+
+
+STALE = "This card is out of date. Look the client up again with `/smsprefs`."
+
+
+def refuse_foreign_addresses(body, ack, respond, next):
+    """Answer a click or a modal carrying values no card of ours holds as an out-of-date
+    card, and change nothing (global middleware)."""
+    try:
+        ids.check_addresses(body)
+    except ids.NotOurs as exc:
+        log.warning("refused a Slack %s: %s", body.get("type"), exc)
+        if body.get("type") == "view_submission":
+            block = ids.first_input(body.get("view") or {})
+            return ack(response_action="errors", errors={block: STALE}) if block else ack()
+        if body.get("response_url"):
+            respond(text=STALE, replace_original=False)
+        return ack()
+    return next()

@@ -40,9 +40,11 @@ def opt_in_submitted(ack, view, context):
     ack()
     log.info("%s opted in %s in Slack with a note", user, mask(e164))
     if metadata.get("response_url"):  # redraw the card the button was on
-        WebhookClient(metadata["response_url"]).send(
-            replace_original=True, **draw(e164, context["config"].dealership_timezone,
-                                          notice=f"Opted in by <@{user}>."))
+        card = draw(e164, context["config"].dealership_timezone, notice=f"Opted in by <@{user}>.")
+        try:
+            WebhookClient(metadata["response_url"]).send(replace_original=True, **card)
+        except OSError as exc:  # the opt-in stands; only its echo on the card is lost
+            log.warning("could not redraw the card of %s: %s", mask(e164), exc)
 
 
 def misread_submitted(ack, view, client, context):

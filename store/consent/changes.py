@@ -28,8 +28,9 @@ from store.consent.rules import (
     plan_change,
 )
 from store.db import db, joined_transaction
-from store.errors import ConsentRefused, InvalidRequest, NotFound
+from store.errors import ConsentRefused, InvalidPhone, InvalidRequest, NotFound
 from store.models import AutomationSwitch, Phone
+from store.phones import try_parse_phone
 from store.vocabulary import (
     ALL,
     CARRIER,
@@ -127,6 +128,8 @@ def _locked_state(e164: str) -> ConsentState:
     chain.lock()  # before any row lock (chain.py)
     state = load_states([e164], lock=True).get(e164)
     if state is None:  # never seen: made (or made by another at once), then read locked
+        if try_parse_phone(e164) != e164:  # every edge parses; a phone is stored as E.164 only
+            raise InvalidPhone(f"{e164!r} is not a phone number in E.164")
         ensure_phones([e164])
         state = load_states([e164], lock=True)[e164]
     return state
