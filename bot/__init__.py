@@ -60,10 +60,18 @@ def build_bolt_app(config, *, executor: Executor | None = None):
 
 def register(flask_app: Flask, bolt_app) -> None:
     """Serve every Slack request (commands, interactivity, events) at POST /slack/events."""
-    from slack_bolt.adapter.flask import SlackRequestHandler
-
-    handler = SlackRequestHandler(bolt_app)
+    from slack_bolt.adapter.flask.handler import to_bolt_request, to_flask_response
+    from werkzeug.exceptions import BadRequest
 
     @flask_app.post("/slack/events")
     def slack_events():
-        return handler.handle(request)
+        # What SlackRequestHandler.handle() does for a POST, with one step more: Bolt reads
+        # the body and its ids (team, user, channel…) before it checks the signature, and
+        # raises on a body that is not a form or a JSON object, or on ids of other shapes.
+        # Anyone could send one, signed or not: it is a 400, not a 500.
+        try:
+            read = to_bolt_request(request)
+        except (ValueError, TypeError, AttributeError, LookupError):
+            raise BadRequest("a Slack request is a form or a JSON object, as Slack "
+                             "sends it") from None
+        return to_flask_response(bolt_app.dispatch(read))
