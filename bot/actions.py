@@ -23,7 +23,7 @@ from store.consent import (
     get_state,
     list_events,
 )
-from store.errors import ConsentRefused, NotFound, StoreError
+from store.errors import NotFound, StoreError
 from store.phones import mask
 from store.records import clients_of
 from store.vocabulary import OFF, ON, OPTED_IN
@@ -65,7 +65,7 @@ def switches_clicked(ack, action, respond, context):
     wanted = {name: ON if name in chosen else OFF for name in clicked}
     changes = {n: s for n, s in wanted.items() if state.switch(n).state != s}
     if not changes:
-        respond(replace_original=True, **draw(e164, _zone(context)))
+        respond(replace_original=True, **_card(e164, context))
         return
     respond(replace_original=True, **_change(e164, context, automations=changes))
 
@@ -120,10 +120,7 @@ def history_clicked(ack, action, respond, context):
 def pick_clicked(ack, action, respond, context):
     """Replace a pick list with the card of the client picked."""
     ack()
-    try:
-        respond(replace_original=True, **draw(action["value"], _zone(context)))
-    except NotFound as exc:
-        respond(text=f"{exc}.", replace_original=False)
+    respond(replace_original=True, **_card(action["value"], context))
 
 
 def _open(client, body, respond, view: dict) -> None:
@@ -147,11 +144,20 @@ def _names(e164: str) -> str:
 
 
 def _change(e164: str, context, **request) -> dict:
-    """Apply a staff change; return the redrawn card, saying why when a rule refused it."""
+    """Apply a staff change; return the redrawn card, saying why when it was refused."""
     user = context.user_id
     try:
         change_consent(e164, actor=context["actor"], **request)
-    except ConsentRefused as exc:
-        return draw(e164, _zone(context), notice=f"⛔ Not changed: {exc}.")
+    except StoreError as exc:  # a rule refused it, or a number that is not valid
+        return _card(e164, context, notice=f"⛔ Not changed: {exc}.")
     log.info("%s changed %s in Slack: %s", user, mask(e164), request)
-    return draw(e164, _zone(context), notice=f"Changed by <@{user}>.")
+    return _card(e164, context, notice=f"Changed by <@{user}>.")
+
+
+def _card(e164: str, context, *, notice: str | None = None) -> dict:
+    """Return respond()'s arguments showing `e164`'s card; only the notice, or why there is
+    no card, for a number never stored or no longer valid."""
+    try:
+        return draw(e164, _zone(context), notice=notice)
+    except StoreError as exc:
+        return {"text": notice or f"{exc}."}

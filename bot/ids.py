@@ -2,17 +2,16 @@
 
 The builders (bot.blocks, bot.alert_blocks) write them and the listeners read them back, both
 through this module, so the shape of an id, a button's value or a modal's private_metadata is
-decided in one place. Before any listener reads them, check_addresses() holds each value to
-that shape (a phone in E.164, an id in range): Slack echoes what we drew, so anything else
-is not a card of ours, and no listener need guard against it.
+decided in one place. Before Bolt reads a click or a modal, check_shape() holds it to
+Slack's shape, and before any listener reads it, check_addresses() holds each value to ours
+(a phone in E.164, an id in range): Slack echoes what we drew, so anything else is not a
+card of ours, and no listener need guard against it.
 """
 
 from __future__ import annotations
 
 import json
 import re
-
-from store.phones import try_parse_phone
 
 OVERALL = "smsprefs:overall:"  # + the state the button sets; value: the phone
 SWITCHES = "smsprefs:switches"  # checkboxes; the phone rides in the block_id
@@ -65,7 +64,7 @@ def metadata(view: dict) -> dict:
     """Return what a submitted modal carried in its private_metadata ({} when not ours)."""
     try:
         found = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
+    except (ValueError, TypeError, RecursionError):
         return {}
     return found if isinstance(found, dict) else {}
 
@@ -76,47 +75,91 @@ def typed(view: dict, block: str, element: str) -> str:
     return values.get(block, {}).get(element, {}).get("value") or ""
 
 
-def first_input(view: dict) -> str | None:
+def first_input(view) -> str | None:
     """Return the block id of a submitted modal's first input, where an error shows."""
-    for block in view.get("blocks") or []:
-        if block.get("type") == "input":
+    view = view if isinstance(view, dict) else {}
+    blocks = view.get("blocks")
+    for block in blocks if isinstance(blocks, list) else []:
+        if isinstance(block, dict) and block.get("type") == "input":
             return block.get("block_id")
-    return next(iter(view.get("state", {}).get("values") or {}), None)
+    state = view.get("state")
+    values = state.get("values") if isinstance(state, dict) else None
+    return next(iter(values), None) if isinstance(values, dict) else None
 
 
 MAX_ID = 2**63 - 1  # the largest id a database column holds
+# The shape of a phone as the builders write it (the store keeps E.164). Only the shape: a
+# number stored while valid stays addressable if a phonenumbers release withdraws its range.
+E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 
 
 class NotOurs(ValueError):
     """A value read back from a card, an alert or a modal that no builder here wrote."""
 
 
-def check_addresses(body: dict) -> None:
-    """Raise NotOurs when a click or a submitted modal in `body` carries a value that the
-    builders could not have written: a phone not in E.164, an id out of range."""
+def check_shape(body: dict) -> None:
+    """Raise NotOurs when a click or a submitted modal in `body` is not of Slack's shape: the
+    actions not a list of objects each with an action_id, the view not an object with a
+    type, or its state's values not objects. Bolt reads these before any middleware runs."""
     if body.get("type") == "block_actions":
-        for action in body.get("actions") or []:
-            action_id = action.get("action_id") or ""
-            if action_id.startswith((OVERALL, PICK)) or action_id == HISTORY:
-                phone_of(action.get("value"))
-            elif action_id.startswith(REVIEW) or action_id == MISREAD:
-                id_of(action.get("value"))
-            elif action_id == SWITCHES:
-                e164, drawn = read_switches_block(action.get("block_id") or "")
-                phone_of(e164)
-                if not re.fullmatch("[01]*", drawn):
-                    raise NotOurs("the switches as drawn are not 0s and 1s")
+        actions = body.get("actions")
+        if not isinstance(actions, list) or not actions:
+            raise NotOurs("the actions are not a list of objects")
+        for action in actions:
+            if not isinstance(_object(action, "an action").get("action_id"), str):
+                raise NotOurs("an action has no action_id")
     elif body.get("type") == "view_submission":
-        view = body.get("view") or {}
+        view = _object(body.get("view"), "the view")
+        if not isinstance(view.get("type"), str):
+            raise NotOurs("the view has no type")
+        values = _object(_object(view.get("state", {}), "the state").get("values", {}),
+                         "the state's values")
+        for inputs in values.values():
+            for typed_in in _object(inputs, "a block's inputs").values():
+                _object(typed_in, "an input")
+
+
+def check_addresses(body: dict) -> None:
+    """Raise NotOurs when a click or a submitted modal in `body` (of Slack's shape: see
+    check_shape) carries a value the builders could not have written: a phone not in
+    E.164, an id out of range, private_metadata that is not our JSON."""
+    if body.get("type") == "block_actions":
+        for action in body["actions"]:
+            _check_action(action)
+    elif body.get("type") == "view_submission":
+        view = body["view"]
         if view.get("callback_id") in (OPT_IN_MODAL, MISREAD_MODAL):
+            carried = view.get("private_metadata")
+            if not isinstance(carried, str) or metadata(view) == {}:
+                raise NotOurs("the private_metadata is not ours")
             phone_of(metadata(view).get("phone"))
-        if view.get("callback_id") == MISREAD_MODAL:
-            id_of(metadata(view).get("event_id"))
+            if view.get("callback_id") == MISREAD_MODAL:
+                id_of(metadata(view).get("event_id"))
+
+
+def _check_action(action: dict) -> None:
+    action_id = action["action_id"]
+    if action_id.startswith((OVERALL, PICK)) or action_id == HISTORY:
+        phone_of(action.get("value"))
+    elif action_id.startswith(REVIEW) or action_id == MISREAD:
+        id_of(action.get("value"))
+    elif action_id == SWITCHES:
+        block_id = action.get("block_id")
+        e164, drawn = read_switches_block(block_id if isinstance(block_id, str) else "")
+        phone_of(e164)
+        if not re.fullmatch("[01]*", drawn):
+            raise NotOurs("the switches as drawn are not 0s and 1s")
+
+
+def _object(value, what: str) -> dict:
+    if isinstance(value, dict):
+        return value
+    raise NotOurs(f"{what} is not an object")
 
 
 def phone_of(value) -> str:
     """Return `value` when it is a phone as the builders write it (E.164), else raise."""
-    if isinstance(value, str) and try_parse_phone(value) == value:
+    if isinstance(value, str) and E164.fullmatch(value):
         return value
     raise NotOurs("not a phone in E.164")
 

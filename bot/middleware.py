@@ -133,8 +133,8 @@ def refuse_untypable_text(body, next):
         if problem:  # shown to the person who typed it, as a listener's respond() would be
             return BoltResponse(status=200, body={"response_type": "ephemeral",
                                                   "text": f"Nothing done: {problem}."})
-    elif body.get("type") == "view_submission":
-        values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+    elif body.get("type") == "view_submission":  # its shape checked by refuse_foreign_addresses
+        values = body["view"].get("state", {}).get("values", {})
         errors = {block: f"Not changed: {problem}." for block, inputs in values.items()
                   if (problem := _first_untypable(inputs))}
         if errors:  # the modal stays open, the reason under the input
@@ -143,11 +143,9 @@ def refuse_untypable_text(body, next):
     return next()
 
 
-def _first_untypable(inputs) -> str | None:
-    if not isinstance(inputs, dict):
-        return None
+def _first_untypable(inputs: dict) -> str | None:
     for typed in inputs.values():
-        problem = _untypable(typed.get("value") if isinstance(typed, dict) else None)
+        problem = _untypable(typed.get("value"))
         if problem:
             return problem
     return None
@@ -170,9 +168,10 @@ def refuse_foreign_addresses(body, ack, respond, next):
     except ids.NotOurs as exc:
         log.warning("refused a Slack %s: %s", body.get("type"), exc)
         if body.get("type") == "view_submission":
-            block = ids.first_input(body.get("view") or {})
+            block = ids.first_input(body.get("view"))
             return ack(response_action="errors", errors={block: STALE}) if block else ack()
         if body.get("response_url"):
-            respond(text=STALE, replace_original=False)
+            with contextlib.suppress(OSError):  # Slack unreachable: the ack still goes
+                respond(text=STALE, replace_original=False)
         return ack()
     return next()

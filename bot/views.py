@@ -15,7 +15,7 @@ from bot.alerts import redraw_posted
 from bot.blocks import draw
 from bot.permissions import editors_only
 from store.consent import change_consent, correct_misread
-from store.errors import ConsentRefused, StoreError
+from store.errors import StoreError
 from store.phones import mask
 from store.vocabulary import OPTED_IN
 
@@ -34,17 +34,21 @@ def opt_in_submitted(ack, view, context):
     note = ids.typed(view, ids.EVIDENCE_BLOCK, ids.EVIDENCE_INPUT).strip()
     try:
         change_consent(e164, actor=context["actor"], overall=OPTED_IN, note=note)
-    except ConsentRefused as exc:
+    except StoreError as exc:  # a rule refused it, or a number no longer valid
         ack(response_action="errors", errors={ids.EVIDENCE_BLOCK: f"Not changed: {exc}."})
         return
     ack()
     log.info("%s opted in %s in Slack with a note", user, mask(e164))
     if metadata.get("response_url"):  # redraw the card the button was on
         card = draw(e164, context["config"].dealership_timezone, notice=f"Opted in by <@{user}>.")
-        try:
-            WebhookClient(metadata["response_url"]).send(replace_original=True, **card)
-        except OSError as exc:  # the opt-in stands; only its echo on the card is lost
+        try:  # the opt-in stands either way; only its echo on the card can be lost
+            sent = WebhookClient(metadata["response_url"]).send(replace_original=True, **card)
+        except OSError as exc:
             log.warning("could not redraw the card of %s: %s", mask(e164), exc)
+        else:
+            if sent.status_code != 200:  # an expired response_url: Slack allows 30 minutes
+                log.warning("could not redraw the card of %s: Slack answered %s",
+                            mask(e164), sent.status_code)
 
 
 def misread_submitted(ack, view, client, context):

@@ -154,8 +154,12 @@ def parse_msisdn(msisdn: str) -> str | None:
 
 
 def display(e164: str) -> str:
-    """Return the number as people write it: national format at home, international abroad."""
-    number = phonenumbers.parse(e164)
+    """Return the number as people write it: national format at home, international abroad
+    (as stored, when phonenumbers cannot read it: a number whose country code it dropped)."""
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return e164
     style = (phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 1
              else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     return phonenumbers.format_number(number, style)

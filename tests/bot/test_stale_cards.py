@@ -26,7 +26,7 @@ from tests.fakes.slack_signing import action_body, block_action_payload, view_su
 from tests.gateway.hostile import assert_unchanged, snapshot
 
 NOT_PHONES = ["(212) 555-0100", "2125550100", "garbage", "", "+12125550100\x00", "\ud800",
-              "+999999999999999", "+1212555010012345678", None]
+              "+1212555010012345678", "+0123", 12125550100, None]
 NOT_IDS = ["abc", "", "1.5", "0", "-1", "9223372036854775808", "9" * 5000, "\ud800", None]
 FOREIGN = ([(f"{OVERALL}opted_out", {"value": v}) for v in NOT_PHONES]
            + [(HISTORY, {"value": v}) for v in NOT_PHONES[:4]]
@@ -58,6 +58,24 @@ def test_a_click_carrying_what_no_card_holds_is_an_out_of_date_card(
     assert not bolt_errors(caplog)
 
 
+@pytest.mark.parametrize("action", [
+    {"action_id": f"{OVERALL}opted_out", "value": "+999999999999999"},
+    {"action_id": HISTORY, "value": "+999999999999999"},
+    {"action_id": f"{PICK}0", "value": "+19995550100"},
+    {"action_id": "smsprefs:switches", "block_id": "smsprefs:switches:+19995550100:11",
+     "selected_options": []},
+])
+def test_a_number_of_e164_shape_never_stored_and_not_valid_is_answered_not_stored(
+        client, slack, caplog, action):
+    payload = block_action_payload({"type": "button", "block_id": "b", **action},
+                                   user_id=EDITOR, trigger_id=trigger_id(),
+                                   response_url=slack.response_url("invalid"))
+    assert post(client, action_body(payload)).status_code == 200
+    assert isinstance(slack.wait_for_responses(1, name="invalid")[-1].body.get("text"), str)
+    assert not Phone.select().where(Phone.e164 != PHONE).exists()
+    assert not bolt_errors(caplog)
+
+
 MODAL = {"type": "modal", "blocks": [{"type": "input", "block_id": "evidence", "element": {
     "type": "plain_text_input", "action_id": "note"}}]}
 
@@ -70,6 +88,7 @@ MODAL = {"type": "modal", "blocks": [{"type": "input", "block_id": "evidence", "
     (MISREAD_MODAL, '{"phone": "+12125550100", "event_id": true}'),
     (MISREAD_MODAL, '{"phone": "+12125550100", "event_id": "x"}'),
     (MISREAD_MODAL, '{"phone": "\\u0000", "event_id": 1}'),
+    (OPT_IN_MODAL, 5), (OPT_IN_MODAL, "[" * 1500 + "]" * 1500),
 ])
 def test_a_modal_carrying_what_no_modal_of_ours_holds_is_refused_under_its_input(
         client, slack, caplog, callback_id, metadata):
