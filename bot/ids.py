@@ -75,16 +75,14 @@ def typed(view: dict, block: str, element: str) -> str:
     return values.get(block, {}).get(element, {}).get("value") or ""
 
 
-def first_input(view) -> str | None:
-    """Return the block id of a submitted modal's first input, where an error shows."""
-    view = view if isinstance(view, dict) else {}
+def first_input(view: dict) -> str | None:
+    """Return the block id of a submitted modal's first input, where an error shows (the
+    view of Slack's shape, check_shape(); its blocks are not checked there)."""
     blocks = view.get("blocks")
     for block in blocks if isinstance(blocks, list) else []:
         if isinstance(block, dict) and block.get("type") == "input":
             return block.get("block_id")
-    state = view.get("state")
-    values = state.get("values") if isinstance(state, dict) else None
-    return next(iter(values), None) if isinstance(values, dict) else None
+    return next(iter(view.get("state", {}).get("values") or {}), None)
 
 
 MAX_ID = 2**63 - 1  # the largest id a database column holds
@@ -129,12 +127,12 @@ def check_addresses(body: dict) -> None:
     elif body.get("type") == "view_submission":
         view = body["view"]
         if view.get("callback_id") in (OPT_IN_MODAL, MISREAD_MODAL):
-            carried = view.get("private_metadata")
-            if not isinstance(carried, str) or metadata(view) == {}:
+            carried = metadata(view)
+            if not carried:
                 raise NotOurs("the private_metadata is not ours")
-            phone_of(metadata(view).get("phone"))
+            phone_of(carried.get("phone"))
             if view.get("callback_id") == MISREAD_MODAL:
-                id_of(metadata(view).get("event_id"))
+                id_of(carried.get("event_id"))
 
 
 def _check_action(action: dict) -> None:

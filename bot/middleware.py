@@ -168,7 +168,7 @@ def refuse_foreign_addresses(body, ack, respond, next):
     except ids.NotOurs as exc:
         log.warning("refused a Slack %s: %s", body.get("type"), exc)
         if body.get("type") == "view_submission":
-            block = ids.first_input(body.get("view"))
+            block = ids.first_input(body["view"])
             return ack(response_action="errors", errors={block: STALE}) if block else ack()
         if body.get("response_url"):
             with contextlib.suppress(OSError):  # Slack unreachable: the ack still goes

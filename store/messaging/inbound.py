@@ -58,14 +58,13 @@ PLAUSIBLE = timedelta(days=1)
 # The one reading the sender's context changes: a bare YES is an opt-in after their STOP
 # or our request to opt in (yes_means_opt_in), and means nothing otherwise.
 YES_WITHOUT_CONTEXT = "yes_without_context"
-# C0 and C1 control characters but tab, line feed and carriage return: NUL cannot be stored
-# in PostgreSQL, and none of them is something a client wrote (SPEC section 5).
-CONTROLS = PROSE_CONTROLS
 
 
 def clean_text(text: str | None) -> str:
     """Return a client's text without control characters, cut to MAX_INBOUND_TEXT."""
-    return CONTROLS.sub("", text or "")[:MAX_INBOUND_TEXT]
+    # NUL cannot be stored in PostgreSQL, and no control character but tab, line feed and
+    # carriage return is something a client wrote (SPEC section 5)
+    return PROSE_CONTROLS.sub("", text or "")[:MAX_INBOUND_TEXT]
 
 
 def plausible_time(moment: datetime | None, now: datetime) -> datetime:

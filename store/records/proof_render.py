@@ -14,8 +14,6 @@ from store.controls import PROSE_CONTROLS
 from store.records.proof_document import proof_blocks
 
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#!])")
-# control characters other than tab and line breaks (the classifier removes them from texts)
-CONTROL = PROSE_CONTROLS
 CODE, AS_CODE = re.compile(r"`([^`]+)`"), r"<code>\1</code>"
 HEX = re.compile(r"[0-9a-f]*")
 STYLE = ("body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;"
@@ -70,7 +68,7 @@ def proof_html(proof: dict, *, zone: str) -> str:
 
 def md(text: str) -> str:
     """Return text from outside as Markdown that shows it as written, on one line."""
-    text = CONTROL.sub("\ufffd", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = PROSE_CONTROLS.sub("\ufffd", text).replace("\r\n", "\n").replace("\r", "\n")
     return MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\n", " ⏎ ")
 
 
@@ -86,5 +84,5 @@ def html_value(value: str, style: str) -> str:
     if style == "code":
         return f"<code>{html.escape(value)}</code>"
     if style == "quote":
-        return f'<span class="quote">“{html.escape(CONTROL.sub(chr(0xFFFD), value))}”</span>'
+        return f'<span class="quote">“{html.escape(PROSE_CONTROLS.sub(chr(0xFFFD), value))}”</span>'
     return html.escape(value)
