@@ -25,7 +25,7 @@ _froze = False  # whether the first of them froze (none did when the process had
 def older_objects_frozen() -> Iterator[None]:
     """Keep the objects that exist on entry out of the collector's passes until the last
     bulk operation running in the process leaves; a process that froze its heap itself
-    (gc.freeze() after a preload) keeps it frozen. (A gc.freeze() made elsewhere while a
+    (a web worker, gunicorn.conf.py) keeps it frozen. (A gc.freeze() made elsewhere while a
     bulk operation runs is undone when it ends: nothing in smsprefs makes one.)"""
     global _holders, _froze
     with _lock:

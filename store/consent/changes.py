@@ -88,34 +88,41 @@ def get_state(e164: str) -> ConsentState:
     return state_from_rows(phone, phone.switches)
 
 
-_PHONES = ('SELECT "id", "e164", "overall", "overall_source", "overall_changed_at", '
-           '"carrier_blocked" FROM "phone" WHERE')
-_SWITCHES = ('SELECT "phone_id", "automation", "state", "source", "changed_at" '
-             'FROM "automation_switch" WHERE')
+# a phone's row and its switches, one row per switch (one with NULLs when it has none)
+_STATES = ('SELECT "p"."id", "p"."e164", "p"."overall", "p"."overall_source", '
+           '"p"."overall_changed_at", "p"."carrier_blocked", "s"."automation", "s"."state", '
+           '"s"."source", "s"."changed_at" FROM "phone" AS "p" LEFT JOIN "automation_switch" '
+           'AS "s" ON "s"."phone_id" = "p"."id" WHERE')
 
 
 def load_states(e164s: Iterable[str], *, lock: bool = False) -> dict[str, ConsentState]:
-    """Return the stored consent of each known phone in `e164s`, in two queries.
+    """Return the stored consent of each known phone in `e164s`, in one query (the phones
+    joined with their switches: a STOP's read under lock is one round trip, not two).
 
     Written as plain SQL over bulk.select_in: built by peewee, a query naming 2,000 phones
-    costs more to write than to run.
+    costs more to write than to run. `lock` locks the phone rows (FOR UPDATE OF the phone:
+    the switches' side of an outer join cannot be locked, and a writer of a phone's
+    switches locks its phone first).
     """
     wanted = list(dict.fromkeys(e164s))
     if not wanted:
         return {}
-    tail = ' ORDER BY "id"' + (" FOR UPDATE" if lock and db.obj.for_update else "")
-    phones = select_in(_PHONES, '"e164"', wanted, tail=tail)
-    switches: dict[int, dict[str, Switch]] = {row[0]: {} for row in phones}
+    tail = ' ORDER BY "p"."id"' + (' FOR UPDATE OF "p"' if lock and db.obj.for_update else "")
     at, blocked = Phone.overall_changed_at.python_value, Phone.carrier_blocked.python_value
     changed = AutomationSwitch.changed_at.python_value
-    for phone_id, automation, state, source, changed_at in select_in(
-            _SWITCHES, '"phone_id"', list(switches)):
-        switches[phone_id][automation] = Switch(state, source, changed(changed_at))
-    return {e164: ConsentState(e164=e164, overall=overall, overall_source=source,
-                               overall_changed_at=at(changed_at),
-                               carrier_blocked=blocked(carrier), switches=switches[phone_id],
-                               phone_id=phone_id)
-            for phone_id, e164, overall, source, changed_at, carrier in phones}
+    states: dict[str, ConsentState] = {}
+    for (phone_id, e164, overall, source, changed_at, carrier,
+         automation, state, switch_source, switch_at) in select_in(
+            _STATES, '"p"."e164"', wanted, tail=tail):
+        found = states.get(e164)
+        if found is None:
+            found = states[e164] = ConsentState(
+                e164=e164, overall=overall, overall_source=source,
+                overall_changed_at=at(changed_at), carrier_blocked=blocked(carrier),
+                switches={}, phone_id=phone_id)
+        if automation is not None:
+            found.switches[automation] = Switch(state, switch_source, changed(switch_at))
+    return states
 
 
 def ensure_phones(e164s: Iterable[str]) -> None:
@@ -124,7 +131,10 @@ def ensure_phones(e164s: Iterable[str]) -> None:
     write_rows(Phone, [Phone.e164], [(e,) for e in sorted(set(e164s))], conflict=[Phone.e164])
 
 
-def _locked_state(e164: str) -> ConsentState:
+def locked_state(e164: str) -> ConsentState:
+    """Return the consent of `e164` with its phone row locked until the transaction ends,
+    making the row when the phone is new (a caller holding it may pass it on to
+    record_change() or apply_client_intent(), so the phone is read once)."""
     chain.lock()  # before any row lock (chain.py)
     state = load_states([e164], lock=True).get(e164)
     if state is None:  # never seen: made (or made by another at once), then read locked
@@ -163,14 +173,22 @@ def record_change(
     note: str | None = None,
     context: EventContext | None = None,
     restore_cascade: bool = True,
+    state: ConsentState | None = None,
 ) -> ChangeResult:
     """Apply `actor`'s request to one phone, all or nothing, in the caller's transaction if
-    there is one. A refusal is recorded as events and returned (result.refusal), not raised."""
+    there is one. A refusal is recorded as events and returned (result.refusal), not raised.
+
+    `state` is the phone's consent as the caller's transaction read it with locked_state()
+    and has not changed since; it is read here when not given.
+    """
     if overall is None and not automations:
         raise InvalidRequest("nothing to change: give overall and/or automations")
+    if state is not None and not db.in_transaction():
+        raise RuntimeError("a state read beforehand holds only inside the transaction that "
+                           "locked it")
     context = context or EventContext()
     with joined_transaction():
-        state = _locked_state(e164)
+        state = state or locked_state(e164)
         plan = plan_change(state, actor=actor, overall=overall, automations=automations,
                            note=note, restore_cascade=restore_cascade)
         event_ids = persist_plans([(plan, actor, context.with_note(note))])
@@ -184,29 +202,34 @@ def apply_client_intent(
     scope: str,
     context: EventContext,
     widen_scoped_stop: bool = False,
+    state: ConsentState | None = None,
 ) -> ChangeResult:
     """Apply a client's own opt-out or opt-in text (SPEC rules 6, 7 and 8), in the caller's
-    transaction; a refusal is recorded and returned in the result, not raised."""
+    transaction; a refusal is recorded and returned in the result, not raised. `state`:
+    as record_change() takes it."""
     if intent not in (OPT_OUT, OPT_IN):
         raise InvalidRequest(f"a client text changes consent only to opt out or in, not {intent!r}")
     if scope != ALL:
         get_automation(scope)
     if intent == OPT_OUT:
         if scope == ALL or widen_scoped_stop:
-            return record_change(e164, actor=CLIENT, overall=OPTED_OUT, context=context)
-        return record_change(e164, actor=CLIENT, automations={scope: OFF}, context=context)
+            return record_change(e164, actor=CLIENT, overall=OPTED_OUT, context=context,
+                                 state=state)
+        return record_change(e164, actor=CLIENT, automations={scope: OFF}, context=context,
+                             state=state)
     if scope == ALL:
         with joined_transaction():
-            result = record_change(e164, actor=CLIENT, overall=OPTED_IN, context=context)
+            result = record_change(e164, actor=CLIENT, overall=OPTED_IN, context=context,
+                                   state=state)
             # The network lifts its own block when the client texts START or UNSTOP.
             result.event_ids += set_carrier_block(e164, blocked=False, actor=CLIENT,
                                                   context=context)
         return result
     with joined_transaction():
-        state = _locked_state(e164)
+        state = state or locked_state(e164)
         overall = OPTED_IN if state.overall == OPTED_OUT else None
         return record_change(e164, actor=CLIENT, overall=overall, automations={scope: ON},
-                              context=context, restore_cascade=False)
+                              context=context, restore_cascade=False, state=state)
 
 
 def correct_misread(e164: str, event_id: int, *, actor: Actor, note: str | None) -> ChangeResult:
@@ -223,7 +246,7 @@ def correct_misread(e164: str, event_id: int, *, actor: Actor, note: str | None)
     note = note.strip() if note and note.strip() else None
     context = EventContext(note=note, corrects_event_id=event_id)
     with db.atomic():
-        state = _locked_state(e164)
+        state = locked_state(e164)
         opt_out = find_event(e164, event_id)
         facts = misread_facts(opt_out)
         plan = plan_misread(state, opt_out=opt_out, cascade=facts.cascade, actor=actor,
@@ -237,7 +260,7 @@ def set_carrier_block(
 ) -> list[int]:
     """Mark `e164` blocked at the network (or clear the mark); return the event ids."""
     with joined_transaction():
-        state = _locked_state(e164)
+        state = locked_state(e164)
         plan = plan_carrier(state, actor=actor, blocked=blocked)
         return persist_plans([(plan, actor, context or EventContext())])
 

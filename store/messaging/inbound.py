@@ -19,10 +19,12 @@ from store.consent.changes import (
     ChangeResult,
     apply_client_intent,
     ensure_phones,
+    locked_state,
     state_from_rows,
     yes_means_opt_in,
 )
 from store.consent.history import EventContext
+from store.consent.rules import ConsentState
 from store.controls import PROSE_CONTROLS
 from store.db import db, lock_rows
 from store.messaging.alerts import record_alert
@@ -111,16 +113,20 @@ def receive_text(
         message = record_asking_nothing(values, e164)
         return InboundResult(message=message, duplicate=message is None)
     with db.atomic():
-        if e164 and (found.intent in (OPT_OUT, OPT_IN) or found.rule == YES_WITHOUT_CONTEXT):
+        keyword = bool(e164) and found.intent in (OPT_OUT, OPT_IN)
+        if keyword or (e164 and found.rule == YES_WITHOUT_CONTEXT):
             chain.lock()  # it may append events: the chain's lock before any row (chain.py)
-        phone = _sender(e164) if e164 else None
+        # a keyword's sender is read once, locked, for the message and for the change
+        state = locked_state(e164) if keyword else None
+        phone = _sender(e164) if e164 and not keyword else None
         if found.rule == YES_WITHOUT_CONTEXT and phone is not None and yes_means_opt_in(
                 state_from_rows(phone, []), phone.opt_in_requested_at):
             found = classify(text, yes_is_opt_in=True)
             values.update(intent=found.intent, scope=found.scope, rule=found.rule)
         # one INSERT … RETURNING: the row as stored, or None for a provider id seen before
         message = insert_returning(InboundMessage, {
-            **values, "phone": phone.id if phone else None, "processed_at": utcnow()},
+            **values, "phone": state.phone_id if state else phone.id if phone else None,
+            "processed_at": utcnow()},
             conflict=InboundMessage.provider_id)
         if message is None:
             return InboundResult(message=None, duplicate=True)
@@ -128,7 +134,7 @@ def receive_text(
         if e164 is None:
             return result  # a short code or a sender name: recorded, nothing to act on
         if found.intent in (OPT_OUT, OPT_IN):
-            _apply_keyword(result, e164, found, settings)
+            _apply_keyword(result, e164, found, settings, state)
         elif found.intent == HELP:
             result.reply = queue_reply(message, e164, HELP_REPLY, help_reply(settings),
                                        received_at)
@@ -152,13 +158,14 @@ def _sender(e164: str) -> Phone:
     return phone
 
 
-def _apply_keyword(result: InboundResult, e164: str, found, settings: ReplySettings) -> None:
+def _apply_keyword(result: InboundResult, e164: str, found, settings: ReplySettings,
+                   state: ConsentState | None) -> None:
     message = result.message
     context = EventContext(inbound_message_id=message.provider_id, raw_text=message.text,
                            rule=found.rule, classifier_version=found.version,
                            occurred_at=message.received_at)
     change = apply_client_intent(e164, intent=found.intent, scope=found.scope, context=context,
-                                 widen_scoped_stop=settings.widen_scoped_stop)
+                                 widen_scoped_stop=settings.widen_scoped_stop, state=state)
     result.change = change
     scope = ALL if found.intent == OPT_OUT and settings.widen_scoped_stop else found.scope
     if change.changed:

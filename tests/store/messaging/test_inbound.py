@@ -263,8 +263,13 @@ def test_a_stop_from_a_known_phone_takes_no_savepoint_and_makes_no_phone():
     assert not any("SAVEPOINT" in q for q in sql), sql
     # the phone is read (locked) as it is, not inserted ON CONFLICT DO NOTHING first
     assert not any(q.startswith('INSERT INTO "phone"') and "DO NOTHING" in q for q in sql)
+    # the phone is read once, locked with its switches, for the message and for the change,
     # and the confirmation takes the state the change holds instead of reading it again
-    assert sum(q.startswith('SELECT "t1"."id", "t1"."e164"') for q in sql) == 1
+    phone_reads = [q for q in sql if q.startswith("SELECT") and 'FROM "phone"' in q]
+    assert len(phone_reads) == 1 and 'LEFT JOIN "automation_switch"' in phone_reads[0], sql
+    assert not any('FROM "automation_switch"' in q for q in sql if q not in phone_reads)
+    if is_postgres():
+        assert phone_reads[0].endswith('FOR UPDATE OF "p"')
 
 
 def test_a_phone_first_seen_in_an_ordinary_text_is_the_phone_any_other_path_makes():
