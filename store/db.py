@@ -24,7 +24,7 @@ from playhouse.db_url import parse
 from playhouse.migrations import Runner
 from playhouse.pool import PooledDatabase
 
-from store.postgres import postgres_pool
+from store.postgres import ALIVE_BYPASS, postgres_pool  # noqa: F401 (for the edges)
 from store.sqlite import SqlitePool
 
 db = DatabaseProxy()
@@ -138,6 +138,12 @@ def close_connection() -> None:
     """Close this thread's connection, if open (a pool takes it back)."""
     if not db.is_closed():
         db.close()
+
+
+def reusable_connection() -> bool:
+    """Return whether this thread has a connection open, sound and outside a transaction
+    (one a request may keep for the next, gateway/app.py)."""
+    return not db.is_closed() and not db.in_transaction() and db.is_connection_usable()
 
 
 def connection():
