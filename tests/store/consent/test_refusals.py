@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from store.consent.changes import change_consent, get_state, record_change
+from store.consent.changes import change_consent, get_state, locked_state, record_change
 from store.consent.history import list_events
 from store.db import transaction
 from store.errors import ConsentRefused
@@ -40,3 +40,14 @@ def test_record_change_returns_a_refusal_that_commits_with_the_callers_transacti
     assert not result.changed
     assert [e.reason for e in refused_events()] == ["locked"]
     assert get_state(PHONE).overall == "opted_out"
+
+
+def test_a_state_read_beforehand_is_taken_only_inside_the_transaction_that_locked_it():
+    with transaction():
+        state = locked_state(PHONE)
+        result = record_change(PHONE, actor=STAFF, overall="opted_out", state=state)
+    assert result.changed and get_state(PHONE).overall == "opted_out"
+    # outside it, the row lock is gone and the state may be stale: refused, nothing written
+    with pytest.raises(RuntimeError, match="inside the transaction"):
+        record_change(PHONE, actor=STAFF, overall="opted_in", state=result.state)
+    assert get_state(PHONE).overall == "opted_out" and refused_events() == []
