@@ -4,17 +4,20 @@
     .venv/bin/python bench/inbound_bench.py --seconds 10 --backend sqlite
 
 For each backend (a fresh, migrated SQLite file; a fresh PostgreSQL database at --pg-url),
-the real app (`gateway.app:create_app()`) and a bare Flask endpoint that parses the same form
-and answers 204 are started with the Procfile's web line (gunicorn.conf.py, 2 sync workers,
-WEB_CONCURRENCY=2), side by side on the same machine, and loaded in turn, --rounds times
-(the ratio is the median of the rounds': this VM's speed drifts within minutes). A load
-generator keeps --connections requests in flight: SMS API inbound texts posted as a form,
-path-token mode (`?token=WEBHOOK_TOKEN`), 95 % ordinary replies and 5 % STOP from 10,000
-phones, every messageId new. It is wrk when installed (--loadgen wrk), else a small asyncio
-generator in two processes. Prints req/s, p50/p99 latency, non-2xx answers, the ratio of the
-app to the bare endpoint, the CPU time a request cost (the workers', and for the app on PostgreSQL
-its server processes' too), the workers' RSS after the warm-up and at the end, and the
-inbound rows the app committed (which must equal the 2xx it answered).
+three servers are started with the Procfile's web line (gunicorn.conf.py, 2 sync workers,
+WEB_CONCURRENCY=2), side by side on the same machine: a bare Flask endpoint that parses the
+same form and answers 204; that endpoint storing each text by one INSERT committed before
+its answer (what the database allows a webhook that keeps every text before its 2xx, with
+smsprefs' durability settings); and the real app (`gateway.app:create_app()`). They are
+loaded in turn, --rounds times (each ratio is the median of the rounds': this VM's speed
+drifts within minutes). A load generator keeps --connections requests in flight: SMS API
+inbound texts posted as a form, path-token mode (`?token=WEBHOOK_TOKEN`), 95 % ordinary
+replies and 5 % STOP from 10,000 phones, every messageId new. It is wrk when installed
+(--loadgen wrk), else a small asyncio generator in two processes. Prints req/s, p50/p99
+latency, non-2xx answers, each server's ratio to the bare endpoint and the app's to the
+durable INSERT, the CPU time a request cost (the workers', and on PostgreSQL the server
+processes' too), the workers' RSS after the warm-up and at the end, and the inbound rows
+the app committed (which must equal the 2xx it answered).
 """
 
 from __future__ import annotations
@@ -39,15 +42,20 @@ import loadgen
 from loadgen import PATH, TOKEN, Load, python_load, request_bytes, wrk_load
 
 ROOT = Path(__file__).resolve().parents[1]
-# ---- the ceiling: a bare Flask endpoint parsing the same form --------------------------
+# ---- the ceilings: a bare Flask endpoint parsing the same form, and the same with one
+# durable INSERT a request -----------------------------------------------------------------
 
-def bare_app():
-    """Return a Flask app whose inbound route only parses the form and checks the token."""
+def bare_app(insert: bool = False):
+    """Return a Flask app whose inbound route only parses the form and checks the token;
+    with `insert`, it also stores the text by one INSERT committed before the answer, on
+    DATABASE_URL with smsprefs' own settings (bench_insert, made by insert_table()): what
+    the database allows a webhook that must keep each text before its 2xx."""
     import hmac
 
     from flask import Flask, request
 
     app = Flask("bare")
+    store = _inserter(os.environ["DATABASE_URL"]) if insert else None
 
     @app.route("/webhooks/vonage/inbound", methods=["GET", "POST"])
     def inbound():
@@ -56,6 +64,8 @@ def bare_app():
             return "", 401
         if not params.get("msisdn") or not params.get("messageId"):
             return "", 400
+        if store:
+            store(params)
         return "", 204
 
     @app.get("/healthz")
@@ -63,6 +73,57 @@ def bare_app():
         return {"status": "ok"}
 
     return app
+
+
+INSERT_TABLE = ("CREATE TABLE bench_insert (id {id} PRIMARY KEY, provider_id VARCHAR(100) "
+                "NOT NULL UNIQUE, from_number VARCHAR(32) NOT NULL, to_number VARCHAR(32), "
+                "text TEXT NOT NULL, received_at TIMESTAMP NOT NULL)")
+
+
+def insert_table(url: str) -> None:
+    """Make the durable-insert ceiling's table beside smsprefs' own."""
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+            conn.execute(INSERT_TABLE.format(id="INTEGER"))
+        return
+    import psycopg
+
+    with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
+        conn.execute(INSERT_TABLE.format(id="BIGSERIAL"))
+
+
+def _inserter(url: str):
+    """Return a function storing one text in bench_insert, committed (autocommit), on one
+    connection of this process with smsprefs' durability (SQLite: WAL, synchronous=NORMAL,
+    store.db.SQLITE_PRAGMAS; PostgreSQL: the server's synchronous_commit)."""
+    from datetime import UTC, datetime
+
+    sql = ("INSERT INTO bench_insert (provider_id, from_number, to_number, text, received_at) "
+           "VALUES ({0}, {0}, {0}, {0}, {0}) ON CONFLICT (provider_id) DO NOTHING")
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        from store.db import SQLITE_PRAGMAS
+
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None,
+                               timeout=15)
+        for name, value in SQLITE_PRAGMAS.items():
+            conn.execute(f"PRAGMA {name} = {value}")
+        sql = sql.format("?")
+    else:
+        import psycopg
+
+        conn = psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True)
+        sql = sql.format("%s")
+
+    def store(params: dict) -> None:
+        now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+        conn.execute(sql, (params["messageId"], params["msisdn"], params.get("to"),
+                           params.get("text", ""), now))
+
+    return store
 
 
 # ---- servers -----------------------------------------------------------------------
@@ -195,6 +256,11 @@ def committed_inbound(url: str) -> int:
 
 # ---- one backend ------------------------------------------------------------------------
 
+# (name, gunicorn target): None is smsprefs itself (gateway.app:create_app(), the Procfile's)
+SERVERS = (("bare Flask", "inbound_bench:bare_app()"),
+           ("bare + durable INSERT", "inbound_bench:bare_app(insert=True)"),
+           ("inbound webhook", None))
+
 def bench_backend(backend: str, args, workdir: Path) -> list[dict]:
     """Run both servers at once and load them in turn, --rounds times: each round's ratio
     compares two loads a minute apart at most, so the machine's drift over a run (this VM's
@@ -209,14 +275,15 @@ def bench_backend(backend: str, args, workdir: Path) -> list[dict]:
     servers: list[tuple[str, str | None, Server]] = []
     rows, answered = [], 0
     try:
-        for name, target in (("bare Flask", "inbound_bench:bare_app()"), ("inbound webhook", None)):
+        insert_table(url)
+        for name, target in SERVERS:
             servers.append((name, target, start(name, env, log, target)))
         for round_ in range(1, args.rounds + 1):
             for name, target, server in servers:
                 tag = f"{backend}-{name.split()[0]}-{round_}-{int(time.time())}"
                 warm = drive(args, server.port, tag + "-warm", args.warmup, workdir)
                 rss_start = server.rss_mb()
-                db_url = url if target is None else None
+                db_url = None if target == SERVERS[0][1] else url
                 cpu_start = server.cpu_seconds(db_url)
                 load = drive(args, server.port, tag, args.seconds, workdir)
                 cpu = [b - a for a, b in zip(cpu_start, server.cpu_seconds(db_url), strict=True)]
@@ -249,14 +316,14 @@ def report(rows: list[dict], args) -> None:
     print("| backend | round | endpoint | req/s | p50 ms | p99 ms | non-2xx | ratio | "
           "CPU ms/req | worker RSS MB start → end | load generator CPU s |")
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|---|---:|")
-    bare, ratios = {}, {}
+    rates, ratios = {}, {}
     for row in rows:
         load, key = row["load"], (row["backend"], row["round"])
-        if row["what"] == "bare Flask":
-            bare[key] = load.rate
-        ratio = load.rate / bare[key] if key in bare else float("nan")
+        rates[(*key, row["what"])] = load.rate
+        bare = rates.get((*key, "bare Flask"))
+        ratio = load.rate / bare if bare else float("nan")
         if row["what"] != "bare Flask":
-            ratios.setdefault(row["backend"], []).append(ratio)
+            ratios.setdefault((row["backend"], row["what"]), []).append(ratio)
         rss = ", ".join(f"{a:.0f} → {b:.0f}" for a, b in zip(*row["rss"], strict=False))
         workers, server = (seconds / max(load.requests, 1) * 1000 for seconds in row["cpu"])
         cpu = f"{workers:.2f} + {server:.2f}" if server else f"{workers:.2f}"
@@ -264,9 +331,19 @@ def report(rows: list[dict], args) -> None:
               f"{load.percentile(0.5):.1f} | {load.percentile(0.99):.1f} | "
               f"{load.non_2xx:,} | {ratio:.2f} | {cpu} | "
               f"{rss} | {load.generator_cpu:.1f} |")
-    for backend, found in ratios.items():
-        print(f"\n{backend}: ratio {statistics.median(found):.2f} (median of "
+    print()
+    for (backend, what), found in ratios.items():
+        print(f"{backend}: {what} ÷ bare Flask {statistics.median(found):.2f} (median of "
               f"{', '.join(f'{r:.2f}' for r in found)})")
+    for backend in dict.fromkeys(b for b, _ in ratios):
+        shares = [rate / rates[(b, n, "bare + durable INSERT")]
+                  for (b, n, what), rate in rates.items()
+                  if b == backend and what == "inbound webhook"
+                  and (b, n, "bare + durable INSERT") in rates]
+        if shares:
+            print(f"{backend}: inbound webhook ÷ bare + durable INSERT "
+                  f"{statistics.median(shares):.2f} (median of "
+                  f"{', '.join(f'{r:.2f}' for r in shares)})")
     for row in rows:
         if "committed" in row:
             print(f"{row['backend']}: {row['committed']:,} inbound texts committed for "
