@@ -33,6 +33,7 @@ SMALL_ON_PURPOSE = {
     "store/clock.py",  # the one clock, and the backoff built on it
     "store/errors.py",  # what the store raises, for every edge to map
     "store/heap.py",  # the collector paused for bulk work, used by imports and campaigns
+    "store/pipeline.py",  # PostgreSQL's pipeline mode for a STOP's many small statements
     "store/classifier/spelling.py",  # STOP's typos, used by two stages
 }
 

@@ -39,6 +39,7 @@ from store.messaging.replies import (
 )
 from store.models import InboundMessage, InboundPart, OutboundMessage, Phone, Review
 from store.phones import parse_msisdn
+from store.pipeline import pipelined_transaction
 from store.rows import get_by, insert_returning
 from store.vocabulary import (
     ALERT_REVIEW,
@@ -112,7 +113,7 @@ def receive_text(
             and db.obj.returning_clause):
         message = record_asking_nothing(values, e164)
         return InboundResult(message=message, duplicate=message is None)
-    with db.atomic():
+    with pipelined_transaction():
         keyword = bool(e164) and found.intent in (OPT_OUT, OPT_IN)
         if keyword or (e164 and found.rule == YES_WITHOUT_CONTEXT):
             chain.lock()  # it may append events: the chain's lock before any row (chain.py)
