@@ -35,5 +35,7 @@ def post_worker_init(worker):
     (modules, models, phonenumbers' metadata, the classifier's tables) never become
     garbage, and each full collection walked them all, ~7 µs a webhook on average. The
     collector still frees what requests leave in cycles; store/heap.py keeps this freeze
-    across an import or a campaign run in the web process."""
+    across an import or a campaign run in the web process. Garbage the start left is
+    collected first, so that none of it is frozen for good."""
+    gc.collect()
     gc.freeze()

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
-import time
 from collections.abc import Mapping
 
 from flask import Flask, g, jsonify, request
@@ -15,15 +13,8 @@ from bot import build_bolt_app
 from bot import register as register_slack
 from gateway.config import Config, ConfigError
 from gateway.logs import announce, configure_logging
-from store.db import (
-    ALIVE_BYPASS,
-    DatabaseError,
-    close_connection,
-    init_db,
-    open_connection,
-    ping,
-    reusable_connection,
-)
+from store.db import DatabaseError, init_db, ping
+from store.request_connection import close_request_connection, open_request_connection
 
 log = logging.getLogger("smsprefs")
 MAX_BODY = 64 * 1024
@@ -65,28 +56,13 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     return app
 
 
-# A request's thread keeps its connection for the next request if that comes within
-# KEEP_FOR, instead of handing it back to the pool and taking it again (peewee's pool
-# bookkeeping: two locks, its heap, its checks; ~15 µs, 2-3 % of a webhook's CPU). After
-# that it goes back to the pool, which proves a connection idle that long before handing
-# it out (store/postgres.py): a database restarted meanwhile still costs no request.
-KEEP_FOR = ALIVE_BYPASS
-_kept = threading.local()  # .at: when this thread's last request kept its connection
-
-
 def _register_connections(app: Flask) -> None:
-    # Edges own connections (peewee docs): one per request, returned whatever happens, or
-    # kept by the thread for its next request when sound and idle (above).
+    # Edges own connections (peewee docs): one per request, given back whatever happens,
+    # or kept by the thread for its next request (store/request_connection.py).
     @app.before_request
     def _connect():
-        kept_at = _kept.__dict__.pop("at", None)
-        if kept_at is not None:
-            if time.monotonic() - kept_at < KEEP_FOR and reusable_connection():
-                g.smsprefs_connected = True
-                return None
-            close_connection()
         try:
-            g.smsprefs_connected = open_connection()
+            g.smsprefs_connected = open_request_connection()
         except DatabaseError:
             log.exception("the database is unreachable")
             body = {"status": "error", "database": "unreachable"}
@@ -99,10 +75,7 @@ def _register_connections(app: Flask) -> None:
     def _close(exc):
         # only what this request opened (a caller on the same thread keeps its own)
         if g.pop("smsprefs_connected", False):
-            if exc is None and reusable_connection():
-                _kept.at = time.monotonic()
-            else:
-                close_connection()
+            close_request_connection(failed=exc is not None)
 
 
 def _warn_about_webhooks(config: Config) -> None:

@@ -24,7 +24,7 @@ from playhouse.db_url import parse
 from playhouse.migrations import Runner
 from playhouse.pool import PooledDatabase
 
-from store.postgres import ALIVE_BYPASS, postgres_pool  # noqa: F401 (for the edges)
+from store.postgres import PostgresPool, postgres_pool
 from store.sqlite import SqlitePool
 
 db = DatabaseProxy()
@@ -134,16 +134,37 @@ def open_connection() -> bool:
     return db.connect(reuse_if_open=True)
 
 
-def close_connection() -> None:
-    """Close this thread's connection, if open (a pool takes it back)."""
-    if not db.is_closed():
-        db.close()
+def close_connection(*, idle_since: float | None = None) -> None:
+    """Close this thread's connection, if open (a pool takes it back). `idle_since`, a
+    time.monotonic() before now, is when it was last used: the PostgreSQL pool then proves
+    it before handing it out again, as it does a connection given back that long ago."""
+    if db.is_closed():
+        return
+    conn = db.connection()
+    db.close()
+    if idle_since is not None and isinstance(db.obj, PostgresPool):
+        db.obj.idle_since(conn, idle_since)
+
+
+def held_connection():
+    """Return what stands for this thread's open connection as its pool handed it out
+    (peewee's record of that checkout, new at each one), or None when none is open: equal
+    only while the thread holds the very connection of the very checkout."""
+    if db.is_closed():
+        return None
+    conn = db.connection()
+    return getattr(db.obj, "_in_use", {}).get(db.obj.conn_key(conn), conn)
 
 
 def reusable_connection() -> bool:
-    """Return whether this thread has a connection open, sound and outside a transaction
-    (one a request may keep for the next, gateway/app.py)."""
-    return not db.is_closed() and not db.in_transaction() and db.is_connection_usable()
+    """Return whether this thread has a connection open, sound and idle: no transaction
+    open in peewee or in the driver (one a request may keep, store/request_connection.py)."""
+    if db.is_closed() or db.in_transaction():
+        return False
+    conn = db.connection()
+    if is_postgres():  # psycopg: IDLE, not INTRANS, ACTIVE, INERROR or UNKNOWN
+        return not conn.closed and conn.info.transaction_status.name == "IDLE"
+    return not conn.in_transaction  # sqlite3
 
 
 def connection():

@@ -45,6 +45,15 @@ class PostgresPool(PooledPostgresqlDatabase):
             self._returned_at[self.conn_key(conn)] = time.monotonic()
         super()._close(conn, close_conn)
 
+    def idle_since(self, conn, moment: float) -> None:
+        """Date `conn`, given back just now, from `moment` (time.monotonic()), when it was
+        last used: a connection a request kept on its thread for a while is proved before
+        its next use like one that waited that long in the pool."""
+        with self._pool_lock:
+            key = self.conn_key(conn)
+            if key in self._returned_at:  # not when the pool closed it on its return
+                self._returned_at[key] = min(self._returned_at[key], moment)
+
     def _close_raw(self, conn):
         self._returned_at.pop(self.conn_key(conn), None)
         super()._close_raw(conn)

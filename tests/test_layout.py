@@ -20,7 +20,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FRONT_DOORS = {"store.consent", "store.messaging", "store.records", "store.classifier"}
 PLUMBING = {"store.db", "store.clock", "store.errors", "store.phones", "store.leases",
-            "store.vocabulary", "store.automations", "store.controls"}
+            "store.vocabulary", "store.automations", "store.controls",
+            "store.request_connection"}
 # store's packages, and which of the others each may import (the direction of imports)
 STORE_PACKAGES = {
     "store.classifier": set(),

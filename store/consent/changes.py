@@ -101,8 +101,10 @@ def load_states(e164s: Iterable[str], *, lock: bool = False) -> dict[str, Consen
 
     Written as plain SQL over bulk.select_in: built by peewee, a query naming 2,000 phones
     costs more to write than to run. `lock` locks the phone rows (FOR UPDATE OF the phone:
-    the switches' side of an outer join cannot be locked, and a writer of a phone's
-    switches locks its phone first).
+    the switches' side of an outer join cannot be locked) and is for callers holding the
+    chain's lock (chain.lock(), taken by locked_state() and the import): every writer of
+    switches holds it to its commit, so the switches read here are the committed ones.
+    (A row lock waited for re-reads only the phone's row, not the joined switches.)
     """
     wanted = list(dict.fromkeys(e164s))
     if not wanted:

@@ -16,7 +16,7 @@ MODULES = sorted(f"bot.{p.stem}" for p in BOT.glob("*.py") if p.stem != "__init_
 # what an edge may import from store (STYLE.md): the front doors and the plumbing
 STORE = {"store.consent", "store.messaging", "store.records", "store.classifier",
          "store.vocabulary", "store.errors", "store.phones", "store.clock", "store.db",
-         "store.leases", "store.controls"}
+         "store.leases", "store.controls", "store.request_connection"}
 
 
 def imported(path: Path) -> list[tuple[str, list[str]]]:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 
 import pytest
-from peewee import IntegrityError
+from peewee import IntegrityError, InterfaceError
 
-from store.db import db, is_postgres, reusable_connection
+from store.db import db, is_postgres, reusable_connection, transaction
 from store.messaging import receive_text
 from store.models import InboundMessage, Phone
 from store.pipeline import pipelined_transaction
@@ -82,3 +82,24 @@ def test_a_stops_statements_go_in_a_pipeline(database):
     assert result.change.changed and result.reply is not None
     assert len(modes) >= 8 and set(modes) == {"ON"}, modes
     assert InboundMessage.select().count() == 2
+
+
+def test_inside_a_callers_transaction_a_failure_ends_only_the_block(database):
+    """A savepoint, as db.atomic() makes: the caller's writes before and after stay."""
+    _insert("+12125550100")
+    with transaction():
+        _insert("+12125550101")
+        with pytest.raises(IntegrityError), pipelined_transaction():
+            _insert("+12125550102")
+            _insert("+12125550100", read=True)
+        _insert("+12125550103")
+    assert sorted(p.e164 for p in Phone.select()) == [
+        "+12125550100", "+12125550101", "+12125550103"]
+    assert reusable_connection()
+
+
+def test_with_no_connection_open_it_refuses_and_opens_none(database):
+    database.close()
+    with pytest.raises(InterfaceError), pipelined_transaction():
+        pass
+    assert database.is_closed()
