@@ -146,27 +146,6 @@ def close_connection(*, idle_since: float | None = None) -> None:
         db.obj.idle_since(conn, idle_since)
 
 
-def held_connection():
-    """Return what stands for this thread's open connection as its pool handed it out
-    (peewee's record of that checkout, new at each one), or None when none is open: equal
-    only while the thread holds the very connection of the very checkout."""
-    if db.is_closed():
-        return None
-    conn = db.connection()
-    return getattr(db.obj, "_in_use", {}).get(db.obj.conn_key(conn), conn)
-
-
-def reusable_connection() -> bool:
-    """Return whether this thread has a connection open, sound and idle: no transaction
-    open in peewee or in the driver (one a request may keep, store/request_connection.py)."""
-    if db.is_closed() or db.in_transaction():
-        return False
-    conn = db.connection()
-    if is_postgres():  # psycopg: IDLE, not INTRANS, ACTIVE, INERROR or UNKNOWN
-        return not conn.closed and conn.info.transaction_status.name == "IDLE"
-    return not conn.in_transaction  # sqlite3
-
-
 def connection():
     """Return a context manager holding one connection for the block (a worker's round)."""
     return db.connection_context()

@@ -26,14 +26,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from store.db import (
-    DatabaseError,
-    close_connection,
-    db,
-    held_connection,
-    open_connection,
-    reusable_connection,
-)
+from store.db import DatabaseError, close_connection, db, is_postgres, open_connection
 from store.postgres import ALIVE_BYPASS
 
 KEEP_FOR = ALIVE_BYPASS
@@ -43,12 +36,33 @@ KEEP_AT_MOST = 30.0  # seconds a thread keeps one connection before the pool see
 @dataclass
 class _Kept:
     database: object
-    held: object  # store.db.held_connection(): this checkout of this connection
+    held: object  # held_connection(): this checkout of this connection
     used_at: float  # time.monotonic() of its last request's end
     taken_at: float  # when a request of this thread took it from the pool
 
 
 _thread = threading.local()  # .kept: _Kept between requests; .taken_at: during one
+
+
+def held_connection():
+    """Return what stands for this thread's open connection as its pool handed it out
+    (peewee's record of that checkout, new at each one), or None when none is open: equal
+    only while the thread holds the very connection of the very checkout."""
+    if db.is_closed():
+        return None
+    conn = db.connection()
+    return getattr(db.obj, "_in_use", {}).get(db.obj.conn_key(conn), conn)
+
+
+def reusable_connection() -> bool:
+    """Return whether this thread has a connection open, sound and idle: no transaction
+    open in peewee or in the driver (one a request may keep)."""
+    if db.is_closed() or db.in_transaction():
+        return False
+    conn = db.connection()
+    if is_postgres():  # psycopg: IDLE, not INTRANS, ACTIVE, INERROR or UNKNOWN
+        return not conn.closed and conn.info.transaction_status.name == "IDLE"
+    return not conn.in_transaction  # sqlite3
 
 
 def open_request_connection() -> bool:

@@ -8,10 +8,11 @@ import logging
 import pytest
 from peewee import IntegrityError, InterfaceError
 
-from store.db import db, is_postgres, reusable_connection, transaction
+from store.db import db, is_postgres, transaction
 from store.messaging import receive_text
 from store.models import InboundMessage, Phone
 from store.pipeline import pipelined_transaction
+from store.request_connection import reusable_connection
 
 INSERT = ('INSERT INTO "phone" ("e164", "overall", "overall_source", "carrier_blocked", '
           '"created_at") VALUES (%s, \'unknown\', \'default\', false, CURRENT_TIMESTAMP)')
