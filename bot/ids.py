@@ -97,8 +97,12 @@ class NotOurs(ValueError):
 
 def check_shape(body: dict) -> None:
     """Raise NotOurs when a click or a submitted modal in `body` is not of Slack's shape: the
-    actions not a list of objects each with an action_id, the view not an object with a
-    type, or its state's values not objects. Bolt reads these before any middleware runs."""
+    actions not a list of objects each with an action_id, a view (a click's too: one inside
+    a modal or the Home tab carries it) not an object, a submitted view without a type, or
+    its state's values not objects. Bolt reads these before any middleware runs, and when it
+    logs a request no listener takes."""
+    if "view" in body:
+        _object(body["view"], "the view")
     if body.get("type") == "block_actions":
         actions = body.get("actions")
         if not isinstance(actions, list) or not actions:

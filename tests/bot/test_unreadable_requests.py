@@ -13,7 +13,7 @@ import json
 import logging
 from urllib.parse import quote_from_bytes, urlencode
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.ids import HISTORY, MISREAD, MISREAD_MODAL, OPT_IN_MODAL, OVERALL, PICK, REVIEW, SWITCHES
@@ -86,6 +86,10 @@ views = objects_or_not(["callback_id", "private_metadata", "state", "blocks", "t
 @settings(HOSTILE)
 @given(kind=st.sampled_from(["block_actions", "view_submission"]), actions=actions,
        view=views)
+# a click no listener takes, whose view is not an object: Bolt's log of an unhandled
+# request read view.get() (a 500 found by CI's draw)
+@example(kind="block_actions", actions=[{"action_id": "smsprefs:optin"}],
+         view="smsprefs:overall:opted_out")
 def test_a_signed_click_or_modal_of_any_shape_is_answered_never_a_failure(
         client, slack, caplog, kind, actions, view):
     payload = {"type": kind, "user": {"id": EDITOR, "team_id": "T0001"},
