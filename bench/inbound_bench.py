@@ -5,19 +5,20 @@
 
 For each backend (a fresh, migrated SQLite file; a fresh PostgreSQL database at --pg-url),
 three servers are started with the Procfile's web line (gunicorn.conf.py, 2 sync workers,
-WEB_CONCURRENCY=2), side by side on the same machine: a bare Flask endpoint that parses the
-same form and answers 204; that endpoint storing each text by one INSERT committed before
-its answer (what the database allows a webhook that keeps every text before its 2xx, with
-smsprefs' durability settings); and the real app (`gateway.app:create_app()`). They are
-loaded in turn, --rounds times (each ratio is the median of the rounds': this VM's speed
-drifts within minutes). A load generator keeps --connections requests in flight: SMS API
-inbound texts posted as a form, path-token mode (`?token=WEBHOOK_TOKEN`), 95 % ordinary
-replies and 5 % STOP from 10,000 phones, every messageId new. It is wrk when installed
-(--loadgen wrk), else a small asyncio generator in two processes. Prints req/s, p50/p99
-latency, non-2xx answers, each server's ratio to the bare endpoint and the app's to the
-durable INSERT, the CPU time a request cost (the workers', and on PostgreSQL the server
-processes' too), the workers' RSS after the warm-up and at the end, and the inbound rows
-the app committed (which must equal the 2xx it answered).
+WEB_CONCURRENCY=2), side by side on the same machine: a bare Flask endpoint that parses
+the same form and answers 204; that endpoint storing each text by one INSERT committed
+before its answer (what the database allows a webhook that keeps every text before its
+2xx, with smsprefs' durability settings; both in ceilings.py); and the real app
+(`gateway.app:create_app()`). They are loaded in turn, --rounds times (each ratio is the
+median of the rounds': this VM's speed drifts within minutes). A load generator keeps
+--connections requests in flight: SMS API inbound texts posted as a form, path-token mode
+(`?token=WEBHOOK_TOKEN`), 95 % ordinary replies and 5 % STOP from 10,000 phones, every
+messageId new. It is wrk when installed (--loadgen wrk), else a small asyncio generator in
+two processes. Prints req/s, p50/p99 latency, non-2xx answers, each server's ratio to the
+bare endpoint and the app's to the durable INSERT, the CPU time a request cost (the
+workers', and on PostgreSQL the server processes' too), the workers' RSS after the warm-up
+and at the end, and the inbound rows the app committed (which must equal the 2xx it
+answered).
 """
 
 from __future__ import annotations
@@ -39,93 +40,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import loadgen
+from ceilings import connect, insert_table
 from loadgen import PATH, TOKEN, Load, python_load, request_bytes, wrk_load
 
 ROOT = Path(__file__).resolve().parents[1]
-# ---- the ceilings: a bare Flask endpoint parsing the same form, and the same with one
-# durable INSERT a request -----------------------------------------------------------------
-
-def bare_app(insert: bool = False):
-    """Return a Flask app whose inbound route only parses the form and checks the token;
-    with `insert`, it also stores the text by one INSERT committed before the answer, on
-    DATABASE_URL with smsprefs' own settings (bench_insert, made by insert_table()): what
-    the database allows a webhook that must keep each text before its 2xx."""
-    import hmac
-
-    from flask import Flask, request
-
-    app = Flask("bare")
-    store = _inserter(os.environ["DATABASE_URL"]) if insert else None
-
-    @app.route("/webhooks/vonage/inbound", methods=["GET", "POST"])
-    def inbound():
-        params = {**request.args.to_dict(), **request.form.to_dict()}
-        if not hmac.compare_digest(params.get("token", "").encode(), TOKEN.encode()):
-            return "", 401
-        if not params.get("msisdn") or not params.get("messageId"):
-            return "", 400
-        if store:
-            store(params)
-        return "", 204
-
-    @app.get("/healthz")
-    def healthz():
-        return {"status": "ok"}
-
-    return app
-
-
-INSERT_TABLE = ("CREATE TABLE bench_insert (id {id} PRIMARY KEY, provider_id VARCHAR(100) "
-                "NOT NULL UNIQUE, from_number VARCHAR(32) NOT NULL, to_number VARCHAR(32), "
-                "text TEXT NOT NULL, received_at TIMESTAMP NOT NULL)")
-
-
-def insert_table(url: str) -> None:
-    """Make the durable-insert ceiling's table beside smsprefs' own."""
-    if url.startswith("sqlite"):
-        import sqlite3
-
-        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
-            conn.execute(INSERT_TABLE.format(id="INTEGER"))
-        return
-    import psycopg
-
-    with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
-        conn.execute(INSERT_TABLE.format(id="BIGSERIAL"))
-
-
-def _inserter(url: str):
-    """Return a function storing one text in bench_insert, committed (autocommit), on one
-    connection of this process with smsprefs' durability (SQLite: WAL, synchronous=NORMAL,
-    store.db.SQLITE_PRAGMAS; PostgreSQL: the server's synchronous_commit)."""
-    from datetime import UTC, datetime
-
-    sql = ("INSERT INTO bench_insert (provider_id, from_number, to_number, text, received_at) "
-           "VALUES ({0}, {0}, {0}, {0}, {0}) ON CONFLICT (provider_id) DO NOTHING")
-    if url.startswith("sqlite"):
-        import sqlite3
-
-        from store.db import SQLITE_PRAGMAS
-
-        conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None,
-                               timeout=15)
-        for name, value in SQLITE_PRAGMAS.items():
-            conn.execute(f"PRAGMA {name} = {value}")
-        sql = sql.format("?")
-    else:
-        import psycopg
-
-        conn = psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True)
-        sql = sql.format("%s")
-
-    def store(params: dict) -> None:
-        now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
-        conn.execute(sql, (params["messageId"], params["msisdn"], params.get("to"),
-                           params.get("text", ""), now))
-
-    return store
-
-
 # ---- servers -----------------------------------------------------------------------
 
 def web_command(port: int, target: str | None = None) -> list[str]:
@@ -184,9 +102,7 @@ def postgres_backends(url: str | None) -> list[int]:
     """Return the pids of the PostgreSQL server processes serving the database `url`."""
     if not url or url.startswith("sqlite"):
         return []
-    import psycopg
-
-    with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
+    with connect(url) as conn:
         return [pid for (pid,) in conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
             "AND pid <> pg_backend_pid()")]
@@ -227,10 +143,7 @@ def fresh_database(backend: str, pg_url: str, workdir: Path) -> str:
     if backend == "sqlite":
         url = f"sqlite:///{workdir / 'inbound.db'}"
     else:
-        import psycopg
-
-        with psycopg.connect(pg_url.replace("postgres://", "postgresql://", 1),
-                             autocommit=True) as conn:
+        with connect(pg_url, autocommit=True) as conn:
             conn.execute("DROP DATABASE IF EXISTS smsprefs_inbound_bench")
             conn.execute("CREATE DATABASE smsprefs_inbound_bench")
         url = pg_url.rsplit("/", 1)[0] + "/smsprefs_inbound_bench"
@@ -242,23 +155,15 @@ def fresh_database(backend: str, pg_url: str, workdir: Path) -> str:
 
 def committed_inbound(url: str) -> int:
     """Return how many inbound texts the database holds."""
-    sql = "SELECT COUNT(*) FROM inbound_message"
-    if url.startswith("sqlite"):
-        import sqlite3
-
-        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
-            return conn.execute(sql).fetchone()[0]
-    import psycopg
-
-    with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
-        return conn.execute(sql).fetchone()[0]
+    with connect(url) as conn:
+        return conn.execute("SELECT COUNT(*) FROM inbound_message").fetchone()[0]
 
 
 # ---- one backend ------------------------------------------------------------------------
 
 # (name, gunicorn target): None is smsprefs itself (gateway.app:create_app(), the Procfile's)
-SERVERS = (("bare Flask", "inbound_bench:bare_app()"),
-           ("bare + durable INSERT", "inbound_bench:bare_app(insert=True)"),
+SERVERS = (("bare Flask", "ceilings:bare_app()"),
+           ("bare + durable INSERT", "ceilings:bare_app(insert=True)"),
            ("inbound webhook", None))
 
 def bench_backend(backend: str, args, workdir: Path) -> list[dict]:
@@ -386,10 +291,7 @@ def profile(args, workdir: Path) -> None:
 
 def postgres_reachable(pg_url: str) -> bool:
     try:
-        import psycopg
-
-        psycopg.connect(pg_url.replace("postgres://", "postgresql://", 1),
-                        connect_timeout=3).close()
+        connect(pg_url, connect_timeout=3).close()
         return True
     except Exception:
         return False

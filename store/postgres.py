@@ -35,9 +35,13 @@ class PostgresPool(PooledPostgresqlDatabase):
         recent = returned_at is not None and time.monotonic() - returned_at < ALIVE_BYPASS
         if conn.closed:
             return True
-        if recent and self._adapter.txn_status(conn) == self._adapter.txn_idle:
+        if recent and self.idle(conn):
             return False
         return super()._is_closed(conn)  # idle a while, or not idle: peewee's checks
+
+    def idle(self, conn) -> bool:
+        """Return whether the driver says `conn` is open and outside any transaction."""
+        return not conn.closed and self._adapter.txn_status(conn) == self._adapter.txn_idle
 
     def _close(self, conn, close_conn=False):
         # Called with the pool's lock held: the time it was given back, for _is_closed().

@@ -26,8 +26,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from store.db import DatabaseError, close_connection, db, is_postgres, open_connection
-from store.postgres import ALIVE_BYPASS
+from store.db import DatabaseError, close_connection, db, open_connection
+from store.postgres import ALIVE_BYPASS, PostgresPool
 
 KEEP_FOR = ALIVE_BYPASS
 KEEP_AT_MOST = 30.0  # seconds a thread keeps one connection before the pool sees it again
@@ -60,8 +60,8 @@ def reusable_connection() -> bool:
     if db.is_closed() or db.in_transaction():
         return False
     conn = db.connection()
-    if is_postgres():  # psycopg: IDLE, not INTRANS, ACTIVE, INERROR or UNKNOWN
-        return not conn.closed and conn.info.transaction_status.name == "IDLE"
+    if isinstance(db.obj, PostgresPool):
+        return db.obj.idle(conn)  # not INTRANS, ACTIVE, INERROR or UNKNOWN
     return not conn.in_transaction  # sqlite3
 
 
