@@ -63,7 +63,8 @@ def likely_causes(wanted: dict[str, datetime]) -> dict[str, Cause]:
     earliest = min(wanted.values()) - WINDOW
     causes: dict[str, tuple[datetime, Cause]] = {}
     for phone, sent_at, message_id, kind, campaign_id, automation in select_in(
-            _SENT, '"to"', sorted(wanted), tail=_since(earliest)):
+            _SENT, '"to"', sorted(wanted), tail=' AND "sent_at" >= {param}',
+            tail_params=[OutboundMessage.sent_at.db_value(earliest)]):
         sent_at = OutboundMessage.sent_at.python_value(sent_at)
         moment = wanted[phone]
         if not moment - WINDOW <= sent_at <= moment:
@@ -73,9 +74,4 @@ def likely_causes(wanted: dict[str, datetime]) -> dict[str, Cause]:
             causes[phone] = (sent_at, Cause(message_id, kind, campaign_id, automation))
     return {phone: cause for phone, (_, cause) in causes.items()}
 
-
-def _since(moment: datetime) -> str:
-    # a literal, not a parameter (select_in's parameters are the phones): our own datetime,
-    # in the form both databases store and compare (SQLite compares the text)
-    return f""" AND "sent_at" >= '{moment.isoformat(sep=" ", timespec="microseconds")}'"""
 

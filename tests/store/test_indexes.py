@@ -105,3 +105,21 @@ def test_a_phone_deleted_finds_its_rows_by_the_composite_indexes():
         assert index in plans(seen), table
     seen = [(f'SELECT "id" FROM "outbound_message" WHERE "campaign_id" = {db.param}', (1,))]
     assert "campaign_id_id" in plans(seen)
+
+
+def test_a_stop_finds_its_cause_by_the_partial_index_too():
+    """One phone (a STOP) takes select_in's single-value form, not the array of an import."""
+    uses("outbound_message_to_sent_at_when_set",
+         lambda: likely_causes({"+12125550100": utcnow()}))
+
+
+@pytest.mark.parametrize("phones", [["+12125550100"], ["+12125550100", "+12125550101"]])
+def test_the_cause_lookup_is_the_same_statement_whatever_the_moment(phones):
+    """Its time bound is a parameter: written into the SQL, it made every STOP's lookup a
+    statement PostgreSQL had never seen, parsed and planned anew, never prepared."""
+    with statements() as seen:
+        likely_causes(dict.fromkeys(phones, utcnow()))
+        likely_causes(dict.fromkeys(phones, utcnow() - timedelta(days=1)))
+    assert len(seen) == 2
+    assert seen[0][0] == seen[1][0]
+    assert seen[0][1] != seen[1][1]
