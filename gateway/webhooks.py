@@ -54,7 +54,7 @@ def register(app: Flask, config: Config) -> None:
         params, token = sms_params(this_request())
         nonce = auth.check_sms(params, token)
         fields = read_fields(SmsInbound, params)
-        result = _once(nonce, lambda: _receive_sms(fields, settings))
+        result = _receive_sms(fields, settings, nonce)
         if result is not None:
             _after(result)
         return "", 204
@@ -87,11 +87,10 @@ def register(app: Flask, config: Config) -> None:
         nonce, fields = messages_request(MessagesInbound)
         if (fields.channel or "sms") != "sms":
             return "", 204  # only SMS carries consent here
-        result = _once(nonce, lambda: receive_text(
+        _after(receive_text(
             provider_id=fields.message_uuid, from_number=fields.from_, to_number=fields.to,
-            text=fields.text, received_at=iso_time(fields.timestamp), settings=settings))
-        if result is not None:
-            _after(result)
+            text=fields.text, received_at=iso_time(fields.timestamp), settings=settings,
+            nonce=nonce))
         return "", 204
 
     @bp.post("/messages/status")
@@ -136,19 +135,12 @@ def _first_time(nonce: str | None) -> bool:
     return not nonce or accept_nonce(nonce)
 
 
-def _once(nonce: str | None, receive) -> InboundResult | None:
-    """Return what `receive()` did, committed with the request's nonce when it has one;
-    None for a signed request seen before. Without a nonce (path token) there is nothing
-    to remember with it: receive_text() commits what a text causes on its own, and a text
-    that asks for nothing takes one statement instead of a transaction around several.
-    """
-    if nonce is None:
-        return receive()
-    with transaction():
-        return receive() if _first_time(nonce) else None
-
-
-def _receive_sms(fields: SmsInbound, settings: ReplySettings) -> InboundResult:
+def _receive_sms(fields: SmsInbound, settings: ReplySettings,
+                 nonce: str | None) -> InboundResult | None:
+    """Return what the text did, committed with the request's nonce when it has one; None
+    for a part of a signed request seen before. A whole text takes its nonce into its own
+    transaction (receive_text), so a text that asks for nothing is one statement signed as
+    with a path token; a part is remembered in a transaction around it."""
     common = {"provider_id": fields.message_id, "from_number": fields.msisdn,
               "to_number": fields.to, "text": fields.text, "settings": settings}
     if fields.concat == "true" and fields.concat_ref:
@@ -157,8 +149,12 @@ def _receive_sms(fields: SmsInbound, settings: ReplySettings) -> InboundResult:
         part, total = int(fields.concat_part), int(fields.concat_total)
         if not 1 <= part <= total <= 255:
             raise ApiError(400, "bad_request", "concat-part must be between 1 and concat-total")
-        return receive_part(concat_ref=fields.concat_ref, part=part, total=total, **common)
-    return receive_text(received_at=vonage_time(fields.message_timestamp), **common)
+        with transaction():
+            if not _first_time(nonce):
+                return None
+            return receive_part(concat_ref=fields.concat_ref, part=part, total=total, **common)
+    return receive_text(received_at=vonage_time(fields.message_timestamp), nonce=nonce,
+                        **common)
 
 
 def _after(result: InboundResult) -> None:

@@ -118,11 +118,20 @@ def accept_nonce(nonce: str) -> bool:
     more than the column holds, where cutting it would make two requests that differ only
     past the cut one. So it is remembered by its SHA-256: fixed length, hex, collision-free.
     """
+    inserted = WebhookNonce.insert(nonce=nonce_key(nonce), seen_at=utcnow()).on_conflict_ignore()
+    if db.obj.returning_clause:
+        # the row it made, read back: in PostgreSQL's pipeline mode (store/pipeline.py) a row
+        # count is known only once the result is read, and reading it is what waits for it
+        return bool(list(inserted.returning(WebhookNonce.id).tuples().execute()))
+    return bool(inserted.as_rowcount().execute())
+
+
+def nonce_key(nonce: str) -> str:
+    """Return the row that remembers `nonce` (accept_nonce): its kind and the SHA-256 of
+    the rest."""
     kind, _, signed = nonce.partition(":")
     digest = hashlib.sha256(signed.encode("utf-8", "surrogatepass")).hexdigest()
-    inserted = WebhookNonce.insert(nonce=f"{kind[:32]}:{digest}", seen_at=utcnow()) \
-        .on_conflict_ignore()
-    return bool(inserted.as_rowcount().execute())
+    return f"{kind[:32]}:{digest}"
 
 
 def forget_old_nonces() -> int:

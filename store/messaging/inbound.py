@@ -26,7 +26,8 @@ from store.consent.changes import (
 from store.consent.history import EventContext
 from store.consent.rules import ConsentState
 from store.controls import PROSE_CONTROLS
-from store.db import db, lock_rows
+from store.db import db, is_postgres, lock_rows
+from store.leases import accept_nonce
 from store.messaging.alerts import record_alert
 from store.messaging.inbound_rows import record_asking_nothing
 from store.messaging.replies import (
@@ -96,8 +97,15 @@ class InboundResult:
 def receive_text(
     *, provider_id: str, from_number: str, text: str, to_number: str | None = None,
     received_at: datetime | None = None, settings: ReplySettings | None = None,
+    nonce: str | None = None,
 ) -> InboundResult:
-    """Record and act on one inbound text; a provider id seen before changes nothing."""
+    """Record and act on one inbound text; a provider id seen before changes nothing.
+
+    `nonce`, a signed webhook's (store.leases.accept_nonce), is remembered with the text,
+    committed or not with it: a nonce seen before changes nothing either (the result says
+    duplicate). Run outside a transaction, this makes the text's own, so that a text that
+    asks for nothing is one statement on PostgreSQL with its nonce as without it.
+    """
     settings = settings or ReplySettings()
     now = utcnow()
     # and never later than now: a sender's clock ahead must not date the opt-out in the future
@@ -110,13 +118,15 @@ def receive_text(
               "text": text, "received_at": received_at, "intent": found.intent,
               "scope": found.scope, "rule": found.rule, "classifier_version": found.version}
     if (e164 and found.intent == NONE and found.rule != YES_WITHOUT_CONTEXT
-            and db.obj.returning_clause):
-        message = record_asking_nothing(values, e164)
+            and db.obj.returning_clause and (nonce is None or is_postgres())):
+        message = record_asking_nothing(values, e164, nonce=nonce)
         return InboundResult(message=message, duplicate=message is None)
     with pipelined_transaction():
         keyword = bool(e164) and found.intent in (OPT_OUT, OPT_IN)
         if keyword or (e164 and found.rule == YES_WITHOUT_CONTEXT):
             chain.lock()  # it may append events: the chain's lock before any row (chain.py)
+        if nonce is not None and not accept_nonce(nonce):
+            return InboundResult(message=None, duplicate=True)  # a signed request replayed
         # a keyword's sender is read once, locked, for the message and for the change
         state = locked_state(e164) if keyword else None
         phone = _sender(e164) if e164 and not keyword else None

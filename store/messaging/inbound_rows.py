@@ -2,8 +2,10 @@
 
 Outside a transaction, each statement committing on its own: one for a phone seen before
 (where BEGIN, a read, the insert and COMMIT were four round trips to PostgreSQL), and on
-PostgreSQL one for a new phone too. receive_text() (inbound.py) calls it first, and reads
-the text in a transaction when it may change consent or needs a reply or a review.
+PostgreSQL one for a new phone too, and one with a signed webhook's nonce (where BEGIN,
+the nonce, the insert and COMMIT were four again). receive_text() (inbound.py) calls it
+first, and reads the text in a transaction when it may change consent or needs a reply or
+a review.
 """
 
 from __future__ import annotations
@@ -11,20 +13,26 @@ from __future__ import annotations
 from store.bulk import defaults_left_out
 from store.clock import utcnow
 from store.db import db, default_of, is_postgres, single_write
-from store.models import InboundMessage, Phone
+from store.leases import nonce_key
+from store.models import InboundMessage, Phone, WebhookNonce
 from store.rows import cached_sql, get_by, insert_returning, model_from_row
 
 
-def record_asking_nothing(values: dict, e164: str) -> InboundMessage | None:
+def record_asking_nothing(values: dict, e164: str, *, nonce: str | None = None,
+                          ) -> InboundMessage | None:
     """Record a text that asks for nothing from `e164` (`values` by InboundMessage field,
     its phone aside) and return its row; None, changing nothing, for a provider id seen
     before. Needs RETURNING (SQLite 3.35 or newer, see `db.obj.returning_clause`).
 
-    On PostgreSQL one statement, the phone made in it when new; on SQLite two for a repeated
-    provider id, four (once) for a new phone.
+    On PostgreSQL one statement, the phone made in it when new, and with a signed request's
+    `nonce` (store.leases.accept_nonce) remembered in it: None, changing nothing, for a
+    nonce seen before too. On SQLite two for a repeated provider id, four (once) for a new
+    phone, and no nonce (receive_text() takes a transaction for one there).
     """
     if is_postgres():
-        return _insert_with_phone(values, e164, make_phone=True)
+        return _insert_with_phone(values, e164, make_phone=True, nonce=nonce)
+    if nonce is not None:
+        raise ValueError("on SQLite a nonce is remembered in the transaction of its text")
     message = _insert_with_phone(values, e164)
     if message is None:
         if get_by(InboundMessage, InboundMessage.provider_id, values["provider_id"]):
@@ -36,7 +44,7 @@ def record_asking_nothing(values: dict, e164: str) -> InboundMessage | None:
 
 
 def _insert_with_phone(values: dict, e164: str, *, make_phone: bool = False,
-                       ) -> InboundMessage | None:
+                       nonce: str | None = None) -> InboundMessage | None:
     """Insert the text with the id of its phone in one statement; None, inserting nothing,
     when the provider id is in the table, or the phone is not and `make_phone` is False.
 
@@ -45,12 +53,17 @@ def _insert_with_phone(values: dict, e164: str, *, make_phone: bool = False,
     create it at the same instant, this one cannot see that row (its snapshot began before
     the other's commit) and stores the text without its phone; the phone is then set by a
     second statement, so every text of a known number carries its phone.
+
+    With `nonce` (and `make_phone`), the statement also remembers it, as accept_nonce()
+    would, and inserts nothing, the phone included, when it was remembered before.
     """
-    sql, written, phone_extra = _statement(make_phone)
+    sql, written, phone_extra = _statement(make_phone, nonce is not None)
     values = {**values, "processed_at": utcnow()}
     params = [to_db(values[name]) for name, to_db in written]
     if make_phone:  # the new phone's other columns get their defaults, as peewee gives them
         params = [e164, e164, *(f.db_value(default_of(f)) for f in phone_extra), *params]
+        if nonce is not None:
+            params = [nonce_key(nonce), WebhookNonce.seen_at.db_value(utcnow()), *params]
     else:
         params.append(e164)
     with single_write():
@@ -65,16 +78,16 @@ def _insert_with_phone(values: dict, e164: str, *, make_phone: bool = False,
     return message
 
 
-def _statement(make_phone: bool) -> tuple[str, list, list]:
+def _statement(make_phone: bool, nonce: bool = False) -> tuple[str, list, list]:
     """Return the insert's SQL, the (name, db_value) of each message value it binds, in
     order, and the Phone fields a new phone is given the default of beside its number:
     built once for each database class."""
     def build():
         fields = [f for f in InboundMessage._meta.sorted_fields if not f.primary_key]
-        sql = (_insert_making_phone if make_phone else _insert_from_phone)(fields)
+        sql = _insert_making_phone(fields, nonce) if make_phone else _insert_from_phone(fields)
         extra = defaults_left_out(Phone, [Phone.e164])[0]
         return sql, [(f.name, f.db_value) for f in fields if f.name != "phone"], extra
-    return cached_sql(("inbound", make_phone), build)
+    return cached_sql(("inbound", make_phone, nonce), build)
 
 
 def _insert_from_phone(fields: list) -> str:
@@ -87,21 +100,29 @@ def _insert_from_phone(fields: list) -> str:
             f"RETURNING {every}")
 
 
-def _insert_making_phone(fields: list) -> str:
+def _insert_making_phone(fields: list, nonce: bool) -> str:
     """PostgreSQL: the phone read or made (NOT EXISTS, so a known phone draws no id from
     the sequence) with the columns ensure_phones() gives a new phone, then the text with its
-    id, in one statement."""
+    id, in one statement; with `nonce`, first the nonce, and the rest only when it is new
+    (a data-modifying WITH runs whether or not the statement reads it: each of its inserts
+    asks for the nonce's row itself)."""
     param = db.obj.param
+    first = remembered = only_new = ""
+    if nonce:
+        remembered = ' AND EXISTS (SELECT 1 FROM "nonce")'
+        only_new = ' WHERE EXISTS (SELECT 1 FROM "nonce")'
+        first = (f'"nonce" AS (INSERT INTO "webhook_nonce" ("nonce", "seen_at") '
+                 f'VALUES ({param}, {param}) ON CONFLICT ("nonce") DO NOTHING RETURNING 1), ')
     phone_fields = [Phone.e164, *defaults_left_out(Phone, [Phone.e164])[0]]
     phone_columns = ", ".join(f'"{f.column_name}"' for f in phone_fields)
     columns = ", ".join(f'"{f.column_name}"' for f in fields)
     phone_id = 'COALESCE((SELECT "id" FROM "known"), (SELECT "id" FROM "made"))'
     chosen = ", ".join(phone_id if f.name == "phone" else param for f in fields)
     every = ", ".join(f'"{f.column_name}"' for f in InboundMessage._meta.sorted_fields)
-    return (f'WITH "known" AS (SELECT "id" FROM "phone" WHERE "e164" = {param}), '
+    return (f'WITH {first}"known" AS (SELECT "id" FROM "phone" WHERE "e164" = {param}), '
             f'"made" AS (INSERT INTO "phone" ({phone_columns}) '
             f'SELECT {", ".join([param] * len(phone_fields))} '
-            f'WHERE NOT EXISTS (SELECT 1 FROM "known") '
+            f'WHERE NOT EXISTS (SELECT 1 FROM "known"){remembered} '
             f'ON CONFLICT ("e164") DO NOTHING RETURNING "id") '
-            f'INSERT INTO "inbound_message" ({columns}) SELECT {chosen} '
+            f'INSERT INTO "inbound_message" ({columns}) SELECT {chosen}{only_new} '
             f'ON CONFLICT ("provider_id") DO NOTHING RETURNING {every}')

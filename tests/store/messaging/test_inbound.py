@@ -18,6 +18,7 @@ from store.consent.changes import (
 from store.consent.history import list_events
 from store.consent.replay import verify
 from store.db import db, is_postgres
+from store.leases import accept_nonce
 from store.messaging.inbound import (
     MAX_INBOUND_TEXT,
     assemble_stale_parts,
@@ -251,6 +252,53 @@ def test_an_ordinary_text_from_a_known_phone_costs_one_statement(monkeypatch):
     assert result.message.__data__ == stored.__data__
     assert Phone.get(Phone.e164 == "+12125550188").id == InboundMessage.get(
         InboundMessage.provider_id == "q-0").phone_id
+
+
+def test_a_signed_text_that_asks_nothing_is_one_statement_with_its_nonce(monkeypatch):
+    """A signed webhook's nonce is remembered in the text's own statement on PostgreSQL
+    (where BEGIN, the nonce, the insert and COMMIT were four round trips), in the text's
+    transaction on SQLite; a nonce seen before changes nothing, not even a new phone."""
+    text_in("see you at 5", provider_id="sn-0")  # the phone is known from here on
+    begun = []
+    begin = db.obj.begin
+    monkeypatch.setattr(db.obj, "begin", lambda *a, **k: begun.append(1) or begin(*a, **k))
+    with count_queries() as known:
+        first = text_in("see you at 5", provider_id="sn-1", nonce="sms:one")
+    with count_queries() as new_phone:
+        made = receive_text(provider_id="sn-2", from_number="12125550189", text="ok",
+                            nonce="sms:two")
+    if is_postgres():
+        assert (known.count, new_phone.count, len(begun)) == (1, 1, 0)
+    assert first.message.provider_id == "sn-1" and made.message.phone_id == Phone.get(
+        Phone.e164 == "+12125550189").id
+    # the same signed request again, even under another message id or from a new number
+    replayed = text_in("see you at 5", provider_id="sn-3", nonce="sms:one")
+    from_new = receive_text(provider_id="sn-4", from_number="12125550190", text="ok",
+                            nonce="sms:two")
+    assert replayed.duplicate and from_new.duplicate
+    assert replayed.message is None and from_new.message is None
+    assert not InboundMessage.select().where(
+        InboundMessage.provider_id.in_(["sn-3", "sn-4"])).exists()
+    assert not Phone.select().where(Phone.e164 == "+12125550190").exists()
+    # a message id seen before under a new nonce: nothing more stored, the nonce remembered
+    again = text_in("see you at 5", provider_id="sn-1", nonce="sms:three")
+    assert again.duplicate and InboundMessage.select().where(
+        InboundMessage.provider_id == "sn-1").count() == 1
+    assert not accept_nonce("sms:three")
+    assert accept_nonce("sms:four")
+
+
+def test_a_signed_stop_remembers_its_nonce_with_its_change():
+    text_in("see you at 5", provider_id="ss-0")
+    stop = text_in("STOP", provider_id="ss-1", nonce="sms:stop")
+    assert stop.change.changed and stop.reply is not None
+    events, replies = ConsentEvent.select().count(), OutboundMessage.select().count()
+    replayed = text_in("STOP", provider_id="ss-2", nonce="sms:stop")
+    assert replayed.duplicate and replayed.change is None and replayed.message is None
+    assert (ConsentEvent.select().count(), OutboundMessage.select().count()) == (
+        events, replies)
+    assert not InboundMessage.select().where(InboundMessage.provider_id == "ss-2").exists()
+    assert not accept_nonce("sms:stop")
 
 
 def test_a_stop_from_a_known_phone_takes_no_savepoint_and_makes_no_phone():
