@@ -18,7 +18,9 @@ two processes. Prints req/s, p50/p99 latency, non-2xx answers, each server's rat
 bare endpoint and the app's to the durable INSERT, the CPU time a request cost (the
 workers', and on PostgreSQL the server processes' too), the workers' RSS after the warm-up
 and at the end, and the inbound rows the app committed (which must equal the 2xx it
-answered).
+answered). With --signed, a fourth server is the app as production runs it: no path
+token, each webhook signed as Vonage signs one (HMAC-SHA256, a nonce each), made before
+its load since wrk cannot sign.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from pathlib import Path
 
 import loadgen
 from ceilings import connect, insert_table
-from loadgen import PATH, TOKEN, Load, python_load, request_bytes, wrk_load
+from loadgen import PATH, SECRET, TOKEN, Load, python_load, request_bytes, wrk_load, wrk_signed_load
 
 ROOT = Path(__file__).resolve().parents[1]
 # ---- servers -----------------------------------------------------------------------
@@ -165,6 +167,7 @@ def committed_inbound(url: str) -> int:
 SERVERS = (("bare Flask", "ceilings:bare_app()"),
            ("bare + durable INSERT", "ceilings:bare_app(insert=True)"),
            ("inbound webhook", None))
+SIGNED = "inbound webhook, signed"  # --signed: the app as production runs it (load below)
 
 def bench_backend(backend: str, args, workdir: Path) -> list[dict]:
     """Run both servers at once and load them in turn, --rounds times: each round's ratio
@@ -181,16 +184,20 @@ def bench_backend(backend: str, args, workdir: Path) -> list[dict]:
     rows, answered = [], 0
     try:
         insert_table(url)
-        for name, target in SERVERS:
-            servers.append((name, target, start(name, env, log, target)))
+        signed = {**env, "VONAGE_SIGNATURE_SECRET": SECRET, "VONAGE_SIGNATURE_METHOD": "sha256"}
+        signed.pop("WEBHOOK_TOKEN")
+        for name, target in SERVERS + ((SIGNED, None),) * args.signed:
+            servers.append((name, target, start(name, signed if name == SIGNED else env,
+                                                log, target)))
         for round_ in range(1, args.rounds + 1):
             for name, target, server in servers:
                 tag = f"{backend}-{name.split()[0]}-{round_}-{int(time.time())}"
-                warm = drive(args, server.port, tag + "-warm", args.warmup, workdir)
+                signs = name == SIGNED
+                warm = drive(args, server.port, tag + "-warm", args.warmup, workdir, signs)
                 rss_start = server.rss_mb()
                 db_url = None if target == SERVERS[0][1] else url
                 cpu_start = server.cpu_seconds(db_url)
-                load = drive(args, server.port, tag, args.seconds, workdir)
+                load = drive(args, server.port, tag, args.seconds, workdir, signs)
                 cpu = [b - a for a, b in zip(cpu_start, server.cpu_seconds(db_url), strict=True)]
                 rows.append({"backend": backend, "what": name, "round": round_, "load": load,
                              "cpu": cpu, "rss": (rss_start, server.rss_mb())})
@@ -204,7 +211,10 @@ def bench_backend(backend: str, args, workdir: Path) -> list[dict]:
     return rows
 
 
-def drive(args, port: int, tag: str, seconds: float, workdir: Path) -> Load:
+def drive(args, port: int, tag: str, seconds: float, workdir: Path,
+          signed: bool = False) -> Load:
+    if signed:
+        return wrk_signed_load(port, tag, args.connections, seconds, workdir)
     if args.loadgen == "wrk":
         return wrk_load(port, tag, args.connections, seconds, workdir)
     return python_load(port, tag, args.connections, seconds)
@@ -314,6 +324,9 @@ def main() -> None:
     parser.add_argument("--unique-texts", action="store_true",
                         help="end each ordinary reply with a random number, so that no "
                              "classifier answer is remembered from an earlier request")
+    parser.add_argument("--signed", action="store_true",
+                        help="also load the app with webhooks signed as Vonage signs them "
+                             "(no path token), as production runs it (needs wrk)")
     parser.add_argument("--profile", type=int, metavar="POSTS",
                         help="instead of the load: cProfile POSTS webhook posts through "
                              "the Flask test client (--backend sqlite or postgres)")
