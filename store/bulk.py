@@ -172,7 +172,8 @@ def _sqlite_insert(head: str, suffix: str, rows: Sequence[tuple], defaults: tupl
             if returning:
                 out += cursor.fetchall()
     if whole < len(rows) and not returning:
-        rest = _adapt_times(rows[whole:], times) if times else rows[whole:]
+        # the datetimes of `times` as sqlite3 itself would write them
+        rest = list(zip(*_columns(rows[whole:], times), strict=True)) if times else rows[whole:]
         cursor.executemany(f"{head}{marks}{suffix}",
                            [(*row, *defaults) for row in rest] if defaults else rest)
     return out
@@ -236,11 +237,6 @@ def _columns(rows: Sequence[tuple], times: Sequence[int]) -> list[Sequence]:
     return columns
 
 
-def _adapt_times(rows: Sequence[tuple], columns: Sequence[int]) -> list[tuple]:
-    """Return `rows` with the datetimes of `columns` as sqlite3 itself would write them."""
-    return list(zip(*_columns(rows, columns), strict=True))
-
-
 def _adapt(moment: datetime) -> str:
     # the adapter sqlite3 registered for datetime, so that the stored text is the same
     return sqlite3.adapters[(datetime, sqlite3.PrepareProtocol)](moment)
@@ -249,36 +245,29 @@ def _adapt(moment: datetime) -> str:
 def select_in(sql: str, column: str, values: Iterable, *, tail: str = "",
               tail_params: Sequence = ()) -> list[tuple]:
     """Return the rows of `sql` (a SELECT … WHERE, ending before the condition) for which
-    `column` is one of `values`, in as few statements as the database allows.
-
-    `tail` follows the condition, with `tail_params` for its parameters (written
-    `{param}`): a value in the SQL text instead would make each statement a new one to
-    PostgreSQL, parsed and planned again where a prepared statement is not.
-    """
-    values = list(values)
+    `column` is one of `values`, in as few statements as the database allows. `tail`
+    follows the condition, its values bound as `{param}` from `tail_params`: written into
+    the SQL, a value makes each statement new to PostgreSQL, parsed and planned again."""
+    values, after = list(values), list(tail_params)
     if not values:
         return []
     tail = tail.format(param=db.obj.param)
-    tail_params = list(tail_params)
     if is_postgres():
         if len(values) == 1:  # one phone's consent (a STOP): the JSON array cost 0.3 ms more
-            return list(db.execute_sql(f"{sql} {column} = %s{tail}",
-                                       values + tail_params).fetchall())
+            return list(db.execute_sql(f"{sql} {column} = %s{tail}", values + after))
         # as JSON, which psycopg need not dump element by element (see _pg_array)
         types = set(map(type, values))
         kind = {str: "", int: "::bigint"}.get(types.pop()) if len(types) == 1 else None
         if kind is None:
-            return list(db.execute_sql(f"{sql} {column} = ANY(%s){tail}",
-                                       [values, *tail_params]).fetchall())
+            return list(db.execute_sql(f"{sql} {column} = ANY(%s){tail}", [values, *after]))
         return list(db.execute_sql(
             f"{sql} {column} = ANY(ARRAY(SELECT json_array_elements_text(%s::json){kind}))"
-            f"{tail}", [_json(values), *tail_params]).fetchall())
+            f"{tail}", [_json(values), *after]))
     rows = []
     for start in range(0, len(values), READ_CHUNK):
         chunk = values[start:start + READ_CHUNK]
         marks = ", ".join(["?"] * len(chunk))
-        rows += db.execute_sql(f"{sql} {column} IN ({marks}){tail}",
-                               chunk + tail_params).fetchall()
+        rows += db.execute_sql(f"{sql} {column} IN ({marks}){tail}", chunk + after)
     return rows
 
 

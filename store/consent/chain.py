@@ -104,20 +104,36 @@ def lock() -> None:
     outermost.holds_chain_lock = True
 
 
+_HEAD = 'SELECT "id", "hash" FROM "consent_event" ORDER BY "id" DESC LIMIT 1'
+
+
 def chain_head() -> tuple[int | None, str | None]:
     """Return the id and hash of the store's last event ((None, GENESIS) when empty): what
     a writer continues from (under lock()), and what a proof states as the store's head.
     The hash is None only in a row written by hand."""
-    row = db.execute_sql('SELECT "id", "hash" FROM "consent_event" ORDER BY "id" DESC '
-                         "LIMIT 1").fetchone()
+    return _head(db.execute_sql(_HEAD))
+
+
+def _head(cursor) -> tuple[int | None, str | None]:
+    row = cursor.fetchone()
     return (row[0], row[1]) if row else (None, GENESIS)
 
 
-def seal(contents: list[tuple]) -> list[tuple[str, str]]:
-    """Return (prev_hash, hash) for each event content (CHAIN_FIELDS order) about to be
-    appended in this order; takes the lock and reads the head."""
+def head_to_seal():
+    """Take the lock and ask for the head a seal() will continue from, without waiting for
+    the answer: return what seal() takes as `head`. In PostgreSQL's pipeline mode
+    (store/pipeline.py) the question then shares the round trip of the caller's next read:
+    a STOP's transaction waits once less. The caller appends no event of its own before
+    that seal()."""
     lock()
-    previous = chain_head()[1] or GENESIS
+    return db.execute_sql(_HEAD)
+
+
+def seal(contents: list[tuple], *, head=None) -> list[tuple[str, str]]:
+    """Return (prev_hash, hash) for each event content (CHAIN_FIELDS order) about to be
+    appended in this order; takes the lock and reads the head (or reads what
+    head_to_seal() asked for)."""
+    previous = _head(head if head is not None else head_to_seal())[1] or GENESIS
     sealed = []
     sha256, write = hashlib.sha256, _WRITE_ARRAY
     for values in contents:

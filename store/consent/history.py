@@ -13,7 +13,7 @@ from datetime import datetime
 from store.bulk import insert_rows, write_rows
 from store.clock import to_naive_utc, utcnow
 from store.consent.attribution import NO_CAUSE, is_opt_out, likely_causes
-from store.consent.chain import CHAIN_FIELDS, seal
+from store.consent.chain import CHAIN_FIELDS, head_to_seal, seal
 from store.consent.rules import ConsentState
 from store.errors import NotFound
 from store.models import AutomationSwitch, ConsentEvent, InboundMessage, Phone
@@ -77,6 +77,9 @@ def persist_plans(items, *, return_ids: bool = True, batch_size: int = 500,
     created = created or {}
     items = list(items)
     timed = [(plan, actor, context, _when(context, now)) for plan, actor, context in items]
+    # asked for first, so that in pipeline mode it rides with the causes' read (chain.py)
+    head = (head_to_seal() if any(plan.refusals or plan.changes for plan, _, _ in items)
+            else None)
     causes = likely_causes({plan.before.e164: when for plan, _, _, when in timed
                             if any(is_opt_out(c) for c in plan.changes)})
     events, contents, switches, new_switches = [], [], {}, {}
@@ -103,7 +106,8 @@ def persist_plans(items, *, return_ids: bool = True, batch_size: int = 500,
             if c.scope not in (REVIEW_SCOPE, OVERALL, CARRIER):
                 into[(phone_id, c.scope)] = (phone_id, c.scope, c.new_state, c.source, when)
     if events:
-        events = [row + hashes for row, hashes in zip(events, seal(contents), strict=True)]
+        events = [row + hashes for row, hashes in zip(events, seal(contents, head=head),
+                                                      strict=True)]
     fields = [getattr(ConsentEvent, k) for k in EVENT_FIELDS]
     if return_ids:
         # sliced: peewee's chunked() pads each batch to batch_size (~40 µs for a STOP's three)
