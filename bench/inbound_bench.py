@@ -338,6 +338,8 @@ def main() -> None:
         return
     if args.loadgen == "auto":
         args.loadgen = "wrk" if shutil.which("wrk") else "python"
+    if args.signed and not shutil.which("wrk"):
+        parser.error("--signed needs wrk (apt-get install wrk): it replays signed bodies")
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     if args.backend == "both" and not postgres_reachable(args.pg_url):
         print(f"PostgreSQL at {args.pg_url} does not answer: SQLite only", file=sys.stderr)
