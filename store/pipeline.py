@@ -24,8 +24,9 @@ def pipelined_transaction():
     A statement that fails raises where the next result is read (or at the end), inside
     the transaction, as peewee's own exception, and nothing of the block is committed.
 
-    Only a transaction of its own is pipelined. Inside a caller's (a signed webhook's,
-    with its nonce: gateway/webhooks.py) the block is a savepoint, as db.atomic() makes:
+    Only a transaction of its own is pipelined. Inside a caller's (a concatenated text's,
+    assembled in the transaction of its last part: gateway/webhooks.py) the block is a
+    savepoint, as db.atomic() makes:
     the pipeline's ROLLBACK on a failure would end the caller's transaction too, and the
     caller's statements may read a row count, which pipeline mode gives only once their
     results are read. With no connection open, db.atomic() refuses, as ever.

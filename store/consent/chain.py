@@ -11,7 +11,9 @@ any order, so a writer takes `lock()` (a transaction-level advisory lock) before
 ids and reads the last hash, and holds it to its commit: the next writer then sees the
 rows and continues from them. A writer takes it before any row lock (the inbound path, the
 single changes, the import), so a transaction never waits for it while holding a row
-another holder needs. SQLite already runs one writer at a time (BEGIN IMMEDIATE).
+another holder needs; a signed webhook's nonce alone comes first (messaging/inbound.py),
+a row only another copy of the same request can want. SQLite already runs one writer at a
+time (BEGIN IMMEDIATE).
 
 The encoding is written so a program in any language can re-check a proof with only a
 JSON library and SHA-256: tools/check_proof.py does it with Python's standard library.

@@ -122,11 +122,14 @@ def receive_text(
         message = record_asking_nothing(values, e164, nonce=nonce)
         return InboundResult(message=message, duplicate=message is None)
     with pipelined_transaction():
+        # The nonce before the chain's lock: a replay is answered at once, even while an
+        # import holds the lock. Only another copy of this very request can hold its row,
+        # and that copy takes it first too, holding nothing else: no deadlock.
+        if nonce is not None and not accept_nonce(nonce):
+            return InboundResult(message=None, duplicate=True)  # a signed request replayed
         keyword = bool(e164) and found.intent in (OPT_OUT, OPT_IN)
         if keyword or (e164 and found.rule == YES_WITHOUT_CONTEXT):
             chain.lock()  # it may append events: the chain's lock before any row (chain.py)
-        if nonce is not None and not accept_nonce(nonce):
-            return InboundResult(message=None, duplicate=True)  # a signed request replayed
         # a keyword's sender is read once, locked, for the message and for the change
         state = locked_state(e164) if keyword else None
         phone = _sender(e164) if e164 and not keyword else None

@@ -301,6 +301,39 @@ def test_a_signed_stop_remembers_its_nonce_with_its_change():
     assert not accept_nonce("sms:stop")
 
 
+@pytest.mark.parametrize("text", ["STOP", "START", "YES"])
+def test_a_signed_replay_is_answered_while_another_holds_the_chains_lock(database, text):
+    """An import holds the chain's lock for seconds: a replay of a text that takes it is
+    answered without waiting for it (a wait past the web's lock_timeout was a 503, and
+    Vonage resending the request again and again)."""
+    if not is_postgres():
+        pytest.skip("SQLite runs one writer at a time, whatever it locks")
+    import psycopg
+
+    from store.consent.chain import _PG_CHAIN_KEY
+
+    text_in(text, provider_id="h-1", nonce="sms:held")
+    done = {}
+
+    def replay():
+        db.connect(reuse_if_open=True)
+        try:
+            done["result"] = text_in(text, provider_id="h-2", nonce="sms:held")
+        finally:
+            db.close()
+
+    with psycopg.connect(database.url.replace("postgres://", "postgresql://", 1)) as other:
+        other.execute("SELECT pg_advisory_xact_lock(%s)", (_PG_CHAIN_KEY,))
+        worker = threading.Thread(target=replay)
+        worker.start()
+        worker.join(5)
+        waited = worker.is_alive()
+        other.rollback()  # the lock goes with the transaction
+    worker.join(10)
+    assert not waited, "the replay waited for the chain's lock"
+    assert done["result"].duplicate and done["result"].message is None
+
+
 def test_a_stop_from_a_known_phone_takes_no_savepoint_and_makes_no_phone():
     text_in("see you at 5", provider_id="k-1")  # the phone is known from here on
     with count_queries() as stop:
