@@ -26,7 +26,7 @@ from store.consent.changes import (
 from store.consent.history import EventContext
 from store.consent.rules import ConsentState
 from store.controls import PROSE_CONTROLS
-from store.db import db, is_postgres, lock_rows
+from store.db import db, lock_rows
 from store.leases import accept_nonce
 from store.messaging.alerts import record_alert
 from store.messaging.inbound_rows import record_asking_nothing
@@ -118,7 +118,7 @@ def receive_text(
               "text": text, "received_at": received_at, "intent": found.intent,
               "scope": found.scope, "rule": found.rule, "classifier_version": found.version}
     if (e164 and found.intent == NONE and found.rule != YES_WITHOUT_CONTEXT
-            and db.obj.returning_clause and (nonce is None or is_postgres())):
+            and db.obj.returning_clause):
         message = record_asking_nothing(values, e164, nonce=nonce)
         return InboundResult(message=message, duplicate=message is None)
     with pipelined_transaction():

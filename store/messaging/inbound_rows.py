@@ -13,7 +13,7 @@ from __future__ import annotations
 from store.bulk import defaults_left_out
 from store.clock import utcnow
 from store.db import db, default_of, is_postgres, single_write
-from store.leases import nonce_key
+from store.leases import accept_nonce, nonce_key
 from store.models import InboundMessage, Phone, WebhookNonce
 from store.rows import cached_sql, get_by, insert_returning, model_from_row
 
@@ -24,15 +24,16 @@ def record_asking_nothing(values: dict, e164: str, *, nonce: str | None = None,
     its phone aside) and return its row; None, changing nothing, for a provider id seen
     before. Needs RETURNING (SQLite 3.35 or newer, see `db.obj.returning_clause`).
 
-    On PostgreSQL one statement, the phone made in it when new, and with a signed request's
-    `nonce` (store.leases.accept_nonce) remembered in it: None, changing nothing, for a
-    nonce seen before too. On SQLite two for a repeated provider id, four (once) for a new
-    phone, and no nonce (receive_text() takes a transaction for one there).
+    A signed request's `nonce` (store.leases.accept_nonce) is remembered with the text:
+    None, changing nothing, for a nonce seen before too. On PostgreSQL one statement, the
+    phone made in it when new, the nonce remembered in it; on SQLite two for a repeated
+    provider id, four (once) for a new phone, and a transaction with the nonce's insert.
     """
     if is_postgres():
         return _insert_with_phone(values, e164, make_phone=True, nonce=nonce)
     if nonce is not None:
-        raise ValueError("on SQLite a nonce is remembered in the transaction of its text")
+        with db.atomic():
+            return record_asking_nothing(values, e164) if accept_nonce(nonce) else None
     message = _insert_with_phone(values, e164)
     if message is None:
         if get_by(InboundMessage, InboundMessage.provider_id, values["provider_id"]):
