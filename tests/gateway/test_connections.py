@@ -115,10 +115,19 @@ def test_a_connection_the_thread_opened_after_a_kept_one_is_not_taken_over(
     assert not database.is_closed() and db.connection() is mine
 
 
-def test_a_request_on_a_thread_that_ends_gives_its_connection_back(database, app, checkouts):
+def test_a_request_on_a_thread_that_ends_gives_its_connection_back(database, app, checkouts,
+                                                                  monkeypatch):
     """A server with a thread per connection (werkzeug's, `smsprefs serve`): nothing kept."""
     client = app.test_client()
-    answers = []
+    answers, taken = [], []
+    opening = request_connection.open_connection
+
+    def open_and_note():
+        opened = opening()
+        taken.append(database.conn_key(db.connection()))
+        return opened
+
+    monkeypatch.setattr(request_connection, "open_connection", open_and_note)
 
     def serve():
         answers.append(client.get("/healthz").status_code)
@@ -128,5 +137,7 @@ def test_a_request_on_a_thread_that_ends_gives_its_connection_back(database, app
         thread = threading.Thread(target=serve)
         thread.start()
         thread.join()
-    assert answers == [200, True] * 3
-    assert not database._in_use  # every connection went back to the pool
+    assert answers == [200, True] * 3 and len(taken) == 3
+    # every connection these requests took went back to the pool (the pool is the whole
+    # test session's: a thread of an earlier test may hold one of its own meanwhile)
+    assert not set(taken) & set(database._in_use)
