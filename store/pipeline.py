@@ -3,7 +3,7 @@
 A STOP's transaction is a dozen statements of a few rows each, most of them waiting on
 the one before only because each waits for its own answer. In pipeline mode a statement
 whose result nobody reads (BEGIN, the chain's lock, an upsert, COMMIT) goes to the server
-with the next one that is read: a first STOP's transaction waits for the server 8 times
+with the next one that is read: a first STOP's transaction waits for the server 7 times
 instead of 12, a repeated one 4 times instead of 6 (counted with strace; psycopg makes
 more, cheaper, system calls in pipeline mode). SQLite, in-process, has no round trips.
 """
@@ -26,10 +26,10 @@ def pipelined_transaction():
 
     Only a transaction of its own is pipelined. Inside a caller's (a concatenated text's,
     assembled in the transaction of its last part: gateway/webhooks.py) the block is a
-    savepoint, as db.atomic() makes:
-    the pipeline's ROLLBACK on a failure would end the caller's transaction too, and the
-    caller's statements may read a row count, which pipeline mode gives only once their
-    results are read. With no connection open, db.atomic() refuses, as ever.
+    savepoint, as db.atomic() makes: the pipeline's ROLLBACK on a failure would end the
+    caller's transaction too, and the caller's statements may read a row count, which
+    pipeline mode gives only once their results are read. With no connection open,
+    db.atomic() refuses, as ever.
     """
     if not is_postgres() or db.in_transaction() or db.is_closed():
         with db.atomic():

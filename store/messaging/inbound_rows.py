@@ -59,12 +59,13 @@ def _insert_with_phone(values: dict, e164: str, *, make_phone: bool = False,
     would, and inserts nothing, the phone included, when it was remembered before.
     """
     sql, written, phone_extra = _statement(make_phone, nonce is not None)
-    values = {**values, "processed_at": utcnow()}
+    now = utcnow()
+    values = {**values, "processed_at": now}
     params = [to_db(values[name]) for name, to_db in written]
     if make_phone:  # the new phone's other columns get their defaults, as peewee gives them
         params = [e164, e164, *(f.db_value(default_of(f)) for f in phone_extra), *params]
         if nonce is not None:
-            params = [nonce_key(nonce), WebhookNonce.seen_at.db_value(utcnow()), *params]
+            params = [nonce_key(nonce), WebhookNonce.seen_at.db_value(now), *params]
     else:
         params.append(e164)
     with single_write():
