@@ -48,20 +48,22 @@ def held_connection():
     """Return what stands for this thread's open connection as its pool handed it out
     (peewee's record of that checkout, new at each one), or None when none is open: equal
     only while the thread holds the very connection of the very checkout."""
-    if db.is_closed():
+    database = db.obj  # each db.… looks the database up through peewee's proxy again
+    if database.is_closed():
         return None
-    conn = db.connection()
-    return getattr(db.obj, "_in_use", {}).get(db.obj.conn_key(conn), conn)
+    conn = database.connection()
+    return getattr(database, "_in_use", {}).get(database.conn_key(conn), conn)
 
 
 def reusable_connection() -> bool:
     """Return whether this thread has a connection open, sound and idle: no transaction
     open in peewee or in the driver (one a request may keep)."""
-    if db.is_closed() or db.in_transaction():
+    database = db.obj
+    if database.is_closed() or database.in_transaction():
         return False
-    conn = db.connection()
-    if isinstance(db.obj, PostgresPool):
-        return db.obj.idle(conn)  # not INTRANS, ACTIVE, INERROR or UNKNOWN
+    conn = database.connection()
+    if isinstance(database, PostgresPool):
+        return database.idle(conn)  # not INTRANS, ACTIVE, INERROR or UNKNOWN
     return not conn.in_transaction  # sqlite3
 
 

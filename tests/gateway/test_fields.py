@@ -1,6 +1,7 @@
 """The field shapes of gateway/fields.py: the patterns mean the same to pydantic (Rust regex),
-to a JSON Schema validator (Python re) and to the str methods the store trims with; and
-vonage_time()'s fast path reads exactly what strptime reads."""
+to a JSON Schema validator (Python re) and to the str methods the store trims with;
+vonage_time()'s fast path reads exactly what strptime reads; and url_pairs() reads a form
+exactly as werkzeug's request.form and request.args do."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
+from gateway.errors import ApiError
 from gateway.fields import BLANK, CONTROL, NAMED, ONE_LINE, PROSE, PROSE_TEXT, named
-from gateway.webhook_fields import VONAGE_TIME, vonage_time
+from gateway.webhook_fields import FORM, VONAGE_TIME, url_pairs, vonage_time
 
 CONTROLS = re.compile(f"[{CONTROL}]")
 SAMPLES = ["Ana", " Ana ", "", " ", "\u3000", "\u00a0x", "a\nb", "a\tb", "a\r\n", "x\x00",
@@ -85,3 +89,39 @@ def test_only_a_time_of_day_in_range_takes_the_fast_path(clock):
     # day) never reaches it: strptime, the reference, refuses these on every version
     assert VONAGE_TIME.fullmatch(f"2026-12-01 {clock}") is None
     assert vonage_time(f"2026-12-01 {clock}") is None
+
+
+# the pieces a form is made of, and the ones that trip a parser: escapes whole, cut short
+# and not UTF-8 once unquoted, separators doubled or missing, bytes that are not UTF-8
+FORM_PIECES = [b"a", b"msisdn", b"=", b"&", b"&&", b";", b"+", b"%", b"%2", b"%20", b"%2B",
+               b"%26", b"%3D", b"%FF", b"%ff", b"%C3%A9", b"%C3", b"%E2%82", b"%00", b"%0A",
+               "é".encode(), "\U0001F6D1".encode(), b"\xff", b"\xc3", b" ", b"\n", b"STOP"]
+
+
+def _werkzeug_form(body: bytes) -> list[tuple[str, str]]:
+    request = Request(EnvironBuilder(method="POST", data=body, content_type=FORM).get_environ())
+    return list(request.form.items(multi=True))
+
+
+def _werkzeug_args(query: bytes) -> list[tuple[str, str]]:
+    environ = EnvironBuilder(method="GET").get_environ()
+    environ["QUERY_STRING"] = query.decode("latin-1")  # WSGI's str of the raw bytes
+    return list(Request(environ).args.items(multi=True))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(FORM_PIECES), max_size=30).map(b"".join))
+def test_url_pairs_reads_a_form_and_a_query_as_werkzeug_does(data):
+    try:
+        data.decode()
+    except UnicodeDecodeError:
+        with pytest.raises(ApiError) as refused:  # werkzeug: an empty form, or a 500 (args)
+            url_pairs(data)
+        assert refused.value.status == 400 and "not UTF-8" in refused.value.message
+        return
+    pairs = url_pairs(data)
+    # the same pairs; werkzeug's MultiDict lists a repeated key's values together, and a
+    # repeated key is refused (single_values), so the order matters only without one
+    assert sorted(pairs) == sorted(_werkzeug_form(data)) == sorted(_werkzeug_args(data))
+    if len({key for key, _ in pairs}) == len(pairs):
+        assert pairs == _werkzeug_form(data)

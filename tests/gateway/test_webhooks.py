@@ -197,6 +197,28 @@ def test_malformed_webhooks_are_400_with_a_clear_message(client, params, message
     assert InboundMessage.select().count() == 0
 
 
+@pytest.mark.parametrize("where", ["body", "query"])
+def test_parameters_that_are_not_utf8_are_400_and_change_nothing(client, where):
+    form = urlencode(sms("STOP")).encode() + b"&x=\xff"
+    if where == "body":
+        response = client.post("/webhooks/vonage/inbound", data=form,
+                               content_type="application/x-www-form-urlencoded")
+    else:
+        response = client.open("/webhooks/vonage/inbound", method="GET",
+                               environ_overrides={"QUERY_STRING": form.decode("latin-1")})
+    assert response.status_code == 400
+    assert response.json["message"] == "the parameters are not UTF-8"
+    assert InboundMessage.select().count() == 0
+
+
+def test_a_multipart_form_is_read_as_werkzeug_reads_it(client):
+    # Vonage posts urlencoded forms (read by url_pairs); any other form still is a form
+    response = client.post("/webhooks/vonage/inbound", data=sms("STOP"),
+                           content_type="multipart/form-data")
+    assert response.status_code == 204
+    assert get_state(PHONE).overall == "opted_out"
+
+
 def test_a_body_over_64_kib_is_413(client):
     response = client.post("/webhooks/vonage/inbound", data={"text": "x" * 70_000})
     assert response.status_code == 413
