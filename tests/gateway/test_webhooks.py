@@ -270,6 +270,17 @@ def test_messages_api_inbound_with_a_valid_jwt_is_read(client):
     assert InboundMessage.select().count() == 1  # the same message_uuid again: once
 
 
+@pytest.mark.parametrize("label", ["application/x-www-form-urlencoded", "text/plain"])
+def test_a_messages_api_body_is_read_as_json_whatever_its_content_type_says(client, label):
+    # the JWT signs the body's bytes: those are read, not what a form parser left of them
+    # (a form label once left an empty body: "needs a JSON object body")
+    raw = json.dumps(inbound_message("STOP")).encode()
+    response = client.post("/webhooks/vonage/messages", data=raw, headers={
+        "Authorization": f"Bearer {messages_jwt(raw, SIGNATURE_SECRET)}", "Content-Type": label})
+    assert response.status_code == 204
+    assert get_state(PHONE).overall == "opted_out"
+
+
 def test_an_identical_messages_api_request_resent_is_204_and_processed_once(client):
     raw = json.dumps(inbound_message("STOP")).encode()
     headers = {"Authorization": f"Bearer {messages_jwt(raw, SIGNATURE_SECRET)}",
