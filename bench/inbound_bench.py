@@ -12,12 +12,12 @@ before its answer (what the database allows a webhook that keeps every text befo
 (`gateway.app:create_app()`). They are loaded in turn, --rounds times (each ratio is the
 median of the rounds': this VM's speed drifts within minutes). A load generator keeps
 --connections requests in flight: SMS API inbound texts posted as a form, path-token mode
-(`?token=WEBHOOK_TOKEN`), 95 % ordinary replies and 5 % STOP from 10,000 phones, every
-messageId new. It is wrk when installed (--loadgen wrk), else a small asyncio generator in
-two processes. Prints req/s, p50/p99 latency, non-2xx answers, each server's ratio to the
-bare endpoint and the app's to the durable INSERT, the CPU time a request cost (the
-workers', and on PostgreSQL the server processes' too), the workers' RSS after the warm-up
-and at the end, and the inbound rows the app committed (which must equal the 2xx it
+(`?token=WEBHOOK_TOKEN`), 95 % ordinary replies and 5 % STOP (--stop-share) from 10,000
+phones, every messageId new. It is wrk when installed (--loadgen wrk), else a small asyncio
+generator in two processes. Prints req/s, p50/p99 latency, non-2xx answers, each server's
+ratio to the bare endpoint and the app's to the durable INSERT, the CPU time a request cost
+(the workers', and on PostgreSQL the server processes' too), the workers' RSS after the
+warm-up and at the end, and the inbound rows the app committed (which must equal the 2xx it
 answered). With --signed, a fourth server is the app as production runs it: no path
 token, each webhook signed as Vonage signs one (HMAC-SHA256, a nonce each), made before
 its load since wrk cannot sign.
@@ -224,6 +224,7 @@ def report(rows: list[dict], args) -> None:
     print(f"\n{args.workers} gunicorn workers (Procfile), {args.connections} connections, "
           f"{args.rounds} × {args.seconds:g} s a server after {args.warmup:g} s warm-up, "
           f"load generator {args.loadgen}, "
+          f"{args.stop_share:.0%} STOP, "
           f"{'every ordinary reply unique, ' if args.unique_texts else ''}"
           f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}\n")
     # CPU ms a request: the workers' own, plus for the app on PostgreSQL its server
@@ -307,6 +308,14 @@ def postgres_reachable(pg_url: str) -> bool:
         return False
 
 
+def share(text: str) -> float:
+    """Return a command line's share, a number from 0 to 1."""
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30)
@@ -324,6 +333,9 @@ def main() -> None:
     parser.add_argument("--unique-texts", action="store_true",
                         help="end each ordinary reply with a random number, so that no "
                              "classifier answer is remembered from an earlier request")
+    parser.add_argument("--stop-share", type=share, default=loadgen.STOP_SHARE,
+                        help="the share of the texts that are STOP (default %(default)s; "
+                             "0 measures the ordinary text alone)")
     parser.add_argument("--signed", action="store_true",
                         help="also load the app with webhooks signed as Vonage signs them "
                              "(no path token), as production runs it (needs wrk)")
@@ -332,6 +344,7 @@ def main() -> None:
                              "the Flask test client (--backend sqlite or postgres)")
     args = parser.parse_args()
     loadgen.UNIQUE_TEXTS = args.unique_texts
+    loadgen.STOP_SHARE = args.stop_share
     if args.profile:
         with tempfile.TemporaryDirectory() as tmp:
             profile(args, Path(tmp))
