@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 import re
-import time
 
 import phonenumbers
 import pytest
@@ -88,22 +87,25 @@ def random_numbers(count: int, seed: int) -> list[str]:
 
 
 @pytest.mark.slow
-def test_the_fast_path_agrees_with_the_full_parse_on_a_million_random_numbers():
+def test_the_fast_path_agrees_with_the_full_parse_on_a_million_random_numbers(monkeypatch):
     """About 10 s: a few µs a number for the fast path, ~20 µs for each full parse it is
     checked against (only the numbers it accepts: for the others parse_phone() runs the full
     parse itself, so its answer is phonenumbers' by construction)."""
     numbers = random_numbers(1_000_000, seed=11)
-    started = time.perf_counter()
     accepted = [(text, e164) for text in numbers if (e164 := valid_e164(text)) is not None]
-    fast = time.perf_counter() - started
     wrong = [(text, e164, full_parse(text)) for text, e164 in accepted
              if full_parse(text) != e164]
     assert wrong == [], wrong[:20]
-    # it must be a path worth having: most valid numbers take it, and cheaply
+    # it must be a path worth having: most valid numbers take it, and it never falls back on
+    # the full parse it replaces (its cost is in bench/, not asserted in seconds here)
     valid = sum(full_parse(text) is not None for text in numbers[:20_000])
+    full_calls = []
+    for name in ("parse", "is_valid_number", "is_valid_number_for_region"):
+        monkeypatch.setattr(phonenumbers, name, lambda *a, _name=name, **k: full_calls.append(
+            _name))
     taken = sum(valid_e164(text) is not None for text in numbers[:20_000])
     assert taken >= 0.9 * valid, (taken, valid)
-    assert fast < 30, f"{fast:.1f} s for a million numbers"
+    assert full_calls == []
 
 
 def test_parse_phone_answers_as_phonenumbers_does_whichever_path_it_takes():
