@@ -12,6 +12,7 @@ from flask import Flask, g, jsonify, request
 from bot import build_bolt_app
 from bot import register as register_slack
 from gateway.config import Config, ConfigError
+from gateway.errors import unavailable
 from gateway.logs import announce, configure_logging
 from store.db import DatabaseError, init_db, ping
 from store.request_connection import close_request_connection, open_request_connection
@@ -39,18 +40,18 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     init_db(config.database_url.reveal(), lock_timeout=WEB_LOCK_WAIT)
     _register_connections(app)
 
-    from gateway import api, errors, pages, webhooks
+    from gateway import api, errors, pages, webhook_server
     from gateway.queue import Queue
 
     app.extensions["smsprefs.queue"] = Queue(config)
     errors.register(app)
     _register_health(app)
-    webhooks.register(app, config)
     api.register(app, config)
     pages.register(app, config)
     bolt_app = build_bolt_app(config)
     if bolt_app is not None:
         register_slack(app, bolt_app)
+    webhook_server.mount(app, config)  # ahead of every route above
     announce(config, "gateway")
     _warn_about_webhooks(config)
     return app
@@ -67,8 +68,7 @@ def _register_connections(app: Flask) -> None:
             log.exception("the database is unreachable")
             body = {"status": "error", "database": "unreachable"}
             if request.path != "/healthz":
-                body = {"error": "database_unavailable",
-                        "message": "The database is unreachable; try again shortly."}
+                body = unavailable()
             return jsonify(body), 503
 
     @app.teardown_request

@@ -47,50 +47,60 @@ log = logging.getLogger("smsprefs.errors")
 STORE_STATUS = {InvalidPhone: 422, UnknownAutomation: 422, NotFound: 404}
 
 
+def error_body(code: str, message: str, **extra) -> dict:
+    """Return an error answer's JSON body."""
+    return Error(error=code, message=message, **extra).model_dump(mode="json", exclude_none=True)
+
+
+def unavailable() -> dict:
+    """Return the body of a 503 for a database that failed or cannot be reached."""
+    return error_body("database_unavailable", "The database is unreachable; try again shortly.")
+
+
 def error_response(status: int, code: str, message: str, **extra):
-    body = Error(error=code, message=message, **extra)
-    return jsonify(body.model_dump(mode="json", exclude_none=True)), status
+    return jsonify(error_body(code, message, **extra)), status
 
 
-def register(app: Flask) -> None:
-    """Map every error to a JSON answer."""
+Answer = tuple[int, dict, list[tuple[str, str]]]  # status, JSON body, headers besides its type
 
-    @app.errorhandler(ApiError)
-    def api_error(exc: ApiError):
-        return error_response(exc.status, exc.code, exc.message)
 
-    @app.errorhandler(ConsentRefused)
-    def refused(exc: ConsentRefused):
+def answer_for(exc: Exception) -> Answer | None:
+    """Return the JSON answer to an error a request raised; None for one unforeseen (a bug:
+    500). Flask's handlers (register) and the Vonage webhooks (webhook_server.py) both answer
+    with it."""
+    if isinstance(exc, ApiError):
+        return exc.status, error_body(exc.code, exc.message), []
+    if isinstance(exc, ConsentRefused):
         status = 422 if exc.reason == "evidence_required" else 409
-        return error_response(status, exc.reason, str(exc), refused=exc.refusals)
-
-    @app.errorhandler(StoreError)
-    def store_error(exc: StoreError):
-        return error_response(STORE_STATUS.get(type(exc), 400), exc.code, str(exc))
-
-    def connection_lost(exc: Exception):
+        return status, error_body(exc.reason, str(exc), refused=exc.refusals), []
+    if isinstance(exc, StoreError):
+        return STORE_STATUS.get(type(exc), 400), error_body(exc.code, str(exc)), []
+    if isinstance(exc, ConnectionLost):
         # The database failed under a request (a restart or failover cut the connection,
         # SQLite stayed locked past its timeout): the transaction rolled back, so nothing of
         # the request is kept; 503 says try again (Vonage and Slack retry). The pool drops
         # a dead connection when it is given back.
         log.error("the database failed under a request: %s: %s", type(exc).__name__, exc)
-        return error_response(503, "database_unavailable",
-                              "The database is unreachable; try again shortly.")
-
-    for lost in ConnectionLost:
-        app.register_error_handler(lost, connection_lost)
-
-    @app.errorhandler(UnicodeError)
-    def undecodable(exc: UnicodeError):
+        return 503, unavailable(), []
+    if isinstance(exc, UnicodeError):
         # werkzeug decodes a raw query string as UTF-8 and raises on bytes that are not
-        return error_response(400, "bad_request", "the request is not valid UTF-8")
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
+        return 400, error_body("bad_request", "the request is not valid UTF-8"), []
+    if isinstance(exc, HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_")
-        response, status = error_response(exc.code or 500, code, exc.description or exc.name)
         # keep what the exception says besides its body, such as a 405's Allow header
-        for name, value in exc.get_headers():
-            if name.lower() != "content-type":
-                response.headers[name] = value
-        return response, status
+        headers = [(name, value) for name, value in exc.get_headers()
+                   if name.lower() != "content-type"]
+        return exc.code or 500, error_body(code, exc.description or exc.name), headers
+    return None
+
+
+def register(app: Flask) -> None:
+    """Map every error to a JSON answer."""
+
+    def answer(exc: Exception):
+        status, body, headers = answer_for(exc)
+        return jsonify(body), status, headers
+
+    for known in (ApiError, ConsentRefused, StoreError, *ConnectionLost, UnicodeError,
+                  HTTPException):
+        app.register_error_handler(known, answer)

@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl
 
-from flask import Request
 from pydantic import ConfigDict, Field, StrictInt, StrictStr, ValidationError
+from werkzeug.wrappers import Request
 
 from gateway.errors import ApiError
 from gateway.fields import Strict, address, token

@@ -8,8 +8,9 @@ id is answered 204 too and changes nothing.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from flask import Blueprint, Flask, current_app, request
+from werkzeug.wrappers import Request
 
 from gateway.config import Config
 from gateway.errors import ApiError
@@ -40,74 +41,99 @@ from store.messaging import (
 from store.phones import mask
 from store.vocabulary import NONE, QUEUED
 
+if TYPE_CHECKING:  # queue.py reads reply_settings() from here
+    from gateway.queue import Queue
+
 log = logging.getLogger("smsprefs.webhooks")
 
 
-def register(app: Flask, config: Config) -> None:
-    """Register the webhook routes."""
-    auth = WebhookAuth(config)
-    settings = reply_settings(config)
-    bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/vonage")
+class VonageWebhooks:
+    """The four webhooks' handlers, each given werkzeug's request and answering 204 by
+    returning (an error by raising it: errors.answer_for). webhook_server.py routes to them."""
 
-    @bp.route("/inbound", methods=["GET", "POST"])
-    def sms_inbound():
-        params, token = sms_params(this_request())
-        nonce = auth.check_sms(params, token)
+    def __init__(self, config: Config, queue: Queue):
+        self.auth = WebhookAuth(config)
+        self.settings = reply_settings(config)
+        self.queue = queue
+
+    def sms_inbound(self, req: Request) -> None:
+        params, token = sms_params(req)
+        nonce = self.auth.check_sms(params, token)
         fields = read_fields(SmsInbound, params)
-        result = _receive_sms(fields, settings, nonce)
+        result = _receive_sms(fields, self.settings, nonce)
         if result is not None:
-            _after(result)
-        return "", 204
+            self._after(result)
 
-    @bp.route("/status", methods=["GET", "POST"])
-    def sms_status():
-        params, token = sms_params(this_request())
-        nonce = auth.check_sms(params, token)
+    def sms_status(self, req: Request) -> None:
+        params, token = sms_params(req)
+        nonce = self.auth.check_sms(params, token)
         fields = read_fields(SmsReceipt, params)
         with transaction():
             if not _first_time(nonce):
-                return "", 204
+                return
             found = record_receipt(vonage_message_id=fields.message_id, status=fields.status,
                                    err_code=fields.err_code)
         if is_carrier_opt_out(status=fields.status, err_code=fields.err_code):
-            current_app.extensions["smsprefs.queue"].wake_alerts()
+            self.queue.wake_alerts()
         log.info("receipt %s for %s: %s (err-code %s)", fields.status, mask(fields.msisdn or ""),
                  "applied" if found else "unknown message", fields.err_code)
-        return "", 204
 
-    def messages_request(model: type[Fields]) -> tuple[str | None, Fields]:
-        """Check a Messages API webhook's signature; return its replay key and fields."""
-        req = this_request()
-        token = single_values(req).get("token")
-        nonce = auth.check_messages(req.headers.get("Authorization", ""), req.get_data(), token)
-        return nonce, read_fields(model, load_object(req.get_data()))
-
-    @bp.post("/messages")
-    def messages_inbound():
-        nonce, fields = messages_request(MessagesInbound)
+    def messages_inbound(self, req: Request) -> None:
+        nonce, fields = self._messages_request(req, MessagesInbound)
         if (fields.channel or "sms") != "sms":
-            return "", 204  # only SMS carries consent here
-        _after(receive_text(
+            return  # only SMS carries consent here
+        self._after(receive_text(
             provider_id=fields.message_uuid, from_number=fields.from_, to_number=fields.to,
-            text=fields.text, received_at=iso_time(fields.timestamp), settings=settings,
+            text=fields.text, received_at=iso_time(fields.timestamp), settings=self.settings,
             nonce=nonce))
-        return "", 204
 
-    @bp.post("/messages/status")
-    def messages_status():
-        nonce, fields = messages_request(MessagesStatus)
+    def messages_status(self, req: Request) -> None:
+        nonce, fields = self._messages_request(req, MessagesStatus)
         error = fields.error
         rejection = f"{error.title or ''} {error.detail or ''}" if error else ""
         with transaction():
             if not _first_time(nonce):
-                return "", 204
+                return
             record_receipt(vonage_message_id=fields.message_uuid, status=fields.status,
                            rejection=rejection)
         if is_carrier_opt_out(status=fields.status, rejection=rejection):
-            current_app.extensions["smsprefs.queue"].wake_alerts()
-        return "", 204
+            self.queue.wake_alerts()
 
-    app.register_blueprint(bp)
+    def _messages_request(self, req: Request, model: type[Fields]) -> tuple[str | None, Fields]:
+        """Check a Messages API webhook's signature; return its replay key and fields."""
+        token = single_values(req).get("token")
+        nonce = self.auth.check_messages(req.headers.get("Authorization", ""), req.get_data(),
+                                         token)
+        return nonce, read_fields(model, load_object(req.get_data()))
+
+    def _after(self, result: InboundResult) -> None:
+        """Log the text's outcome (phone masked, no text) and wake the worker for its reply."""
+        if result.duplicate:
+            log.info("inbound repeated: already processed")
+            return
+        message = result.message
+        if message is None:
+            log.info("inbound part kept until the whole text arrives")
+            return
+        done = []
+        if result.change and result.change.changed:
+            done.append("consent changed")
+        if result.reply:
+            done.append(f"{result.reply.kind} {result.reply.status}")
+        if result.review:
+            done.append("review alert recorded")
+        # A text that asks nothing and causes nothing is in the database with its rule, and
+        # in the access line; its own line at INFO was ~10 % of a worker's CPU in a reply storm
+        level = logging.INFO if done or message.intent != NONE else logging.DEBUG
+        log.log(level, "inbound from %s: %s %s (rule %s) -> %s", mask(message.from_number),
+                message.intent, message.scope or "", message.rule, ", ".join(done) or "no action")
+        deliver = result.reply is not None and result.reply.status == QUEUED
+        if deliver and result.alerts:
+            self.queue.wake_both()  # a STOP: its confirmation and its alert, one queue write
+        elif deliver:
+            self.queue.wake()
+        elif result.alerts:
+            self.queue.wake_alerts()
 
 
 def reply_settings(config: Config) -> ReplySettings:
@@ -116,12 +142,6 @@ def reply_settings(config: Config) -> ReplySettings:
                          dealership_phone=config.dealership_phone,
                          confirmation_owner=config.confirmation_owner,
                          widen_scoped_stop=config.scoped_stop_widens_to_all)
-
-
-def this_request():
-    """Return the request itself, not Flask's proxy to it: each attribute read through the
-    proxy looks the request up again (a webhook read a dozen of them)."""
-    return request._get_current_object()
 
 
 def _first_time(nonce: str | None) -> bool:
@@ -156,33 +176,3 @@ def _receive_sms(fields: SmsInbound, settings: ReplySettings,
     return receive_text(received_at=vonage_time(fields.message_timestamp), nonce=nonce,
                         **common)
 
-
-def _after(result: InboundResult) -> None:
-    """Log the text's outcome (phone masked, no text) and wake the worker for its reply."""
-    if result.duplicate:
-        log.info("inbound repeated: already processed")
-        return
-    message = result.message
-    if message is None:
-        log.info("inbound part kept until the whole text arrives")
-        return
-    done = []
-    if result.change and result.change.changed:
-        done.append("consent changed")
-    if result.reply:
-        done.append(f"{result.reply.kind} {result.reply.status}")
-    if result.review:
-        done.append("review alert recorded")
-    # A text that asks nothing and causes nothing is in the database with its rule, and in
-    # the access line; its own line at INFO was ~10 % of a worker's CPU in a reply storm
-    level = logging.INFO if done or message.intent != NONE else logging.DEBUG
-    log.log(level, "inbound from %s: %s %s (rule %s) -> %s", mask(message.from_number),
-            message.intent, message.scope or "", message.rule, ", ".join(done) or "no action")
-    queue = current_app.extensions["smsprefs.queue"]
-    deliver = result.reply is not None and result.reply.status == QUEUED
-    if deliver and result.alerts:
-        queue.wake_both()  # a STOP: its confirmation and its alert, one write to the queue
-    elif deliver:
-        queue.wake()
-    elif result.alerts:
-        queue.wake_alerts()

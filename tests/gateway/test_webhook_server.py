@@ -1,0 +1,85 @@
+"""gateway/webhook_server.py: the Vonage webhooks served without Flask's request machinery
+keep what Flask gave them. The webhooks' behaviour itself is tested, through the same WSGI
+call, in test_webhooks.py, test_hostile_webhooks.py and test_malformed_input.py."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+import pytest
+
+import gateway.webhooks
+from store.db import DatabaseError, db
+from store.models import InboundMessage
+from tests.gateway.test_connections import checkouts  # noqa: F401 - a fixture
+from tests.gateway.test_webhooks import post_form, sms
+
+INBOUND = "/webhooks/vonage/inbound"
+
+
+def test_a_crash_under_a_webhook_is_a_json_500_logged_and_its_connection_given_back(
+        client, checkouts, monkeypatch, caplog):  # noqa: F811 - the fixture
+    def crash(**_):
+        raise RuntimeError("cannot read 12025559001")
+
+    monkeypatch.setattr(gateway.webhooks, "receive_text", crash)
+    with caplog.at_level(logging.ERROR):
+        answer = post_form(client, sms("see you at 5", message_id="crash-1"))
+    assert answer.status_code == 500
+    assert answer.get_json()["error"] == "internal_server_error"
+    assert "cannot read" not in answer.get_data(as_text=True)  # nothing of the crash told
+    crashed = [r for r in caplog.records if r.getMessage() == f"Exception on {INBOUND} [POST]"]
+    assert crashed and crashed[0].exc_info[0] is RuntimeError
+    assert db.is_closed()  # a request that crashed does not keep its connection
+    monkeypatch.undo()
+    assert post_form(client, sms("see you at 5", message_id="crash-1")).status_code == 204
+    assert not db.is_closed()  # one that did not keeps it for the next
+    assert InboundMessage.select().count() == 1
+
+
+def test_an_error_the_webhook_answers_keeps_its_connection(client, checkouts):  # noqa: F811
+    assert post_form(client, sms("hello")).status_code == 204
+    unsigned = {"msisdn": "12125550100", "messageId": "u-1", "text": "hi"}
+    assert post_form(client, unsigned).status_code == 401
+    assert not db.is_closed()
+    assert InboundMessage.select().count() == 1
+
+
+def test_a_database_unreachable_at_the_start_is_a_json_503_and_nothing_kept(client,
+                                                                            monkeypatch):
+    def unreachable():
+        raise DatabaseError("connection refused")
+
+    monkeypatch.setattr("gateway.webhook_server.open_request_connection", unreachable)
+    answer = post_form(client, sms("STOP", message_id="down-1"))
+    assert answer.status_code == 503
+    assert answer.get_json()["error"] == "database_unavailable"
+    assert InboundMessage.select().count() == 0
+
+
+@pytest.mark.parametrize(("path", "allowed"), [
+    (INBOUND, {"GET", "HEAD", "OPTIONS", "POST"}),
+    ("/webhooks/vonage/status", {"GET", "HEAD", "OPTIONS", "POST"}),
+    ("/webhooks/vonage/messages", {"OPTIONS", "POST"}),
+    ("/webhooks/vonage/messages/status", {"OPTIONS", "POST"}),
+])
+def test_options_answers_allow_and_a_method_not_allowed_is_405(client, path, allowed):
+    options = client.options(path)
+    assert options.status_code == 200 and set(options.allow) == allowed
+    refused = client.delete(path)
+    assert refused.status_code == 405 and set(refused.allow) == allowed
+    assert refused.get_json()["error"] == "method_not_allowed"
+
+
+def test_head_is_served_as_get(client):
+    assert client.head(f"{INBOUND}?{urlencode(sms('see you at 5'))}").status_code == 204
+    assert InboundMessage.select().count() == 1
+
+
+@pytest.mark.parametrize("path", ["/webhooks/vonage/inbound/", "/webhooks/vonage/other",
+                                  "/webhooks/vonage"])
+def test_any_other_path_is_flasks(client, path):
+    answer = client.post(path, data=sms("STOP"))
+    assert answer.status_code == 404 and answer.get_json()["error"] == "not_found"
+    assert InboundMessage.select().count() == 0
