@@ -6,12 +6,13 @@ templates, no view arguments. That machinery (a request context and its URL adap
 session, the dispatch, a response object and its finalizing, the teardown) was ~0.14 ms of
 a sync worker's 0.83 ms of CPU a webhook, and serving the four routes without it raised the
 PostgreSQL webhook's rate by ~15 % (bench/RESULTS.md, issue 11). So they are matched here by
-path, read by werkzeug's own Request (the class Flask's extends), and answered with the
-same JSON errors as every other route (errors.answer_for); any other path goes to Flask.
-What Flask gave these routes and is kept here, tested through the app's WSGI call like
-any route: the request's database connection (store/request_connection.py), Flask's body
-limit (413), 405 with Allow and OPTIONS, HEAD served as GET, and a crash logged as Flask
-logs it and answered 500 in JSON.
+werkzeug's router, read by werkzeug's Request (the classes Flask's extend), and answered
+with the same JSON errors as every other route (errors.answer_for); any other path goes to
+Flask. What Flask gave these routes and is kept here, tested through the app's WSGI call
+like any route (tests/gateway/test_webhook_server.py): the request's database connection
+(store/request_connection.py), Flask's body limit (413), routing's answers (405 with Allow,
+OPTIONS, HEAD as GET, redirects), and a crash logged as Flask logs it and answered 500 in
+JSON. A 204 carries no Content-Type (Flask's said text/html).
 """
 
 from __future__ import annotations
@@ -20,24 +21,27 @@ import logging
 from collections.abc import Callable, Iterable
 
 from flask import Flask
-from werkzeug.exceptions import InternalServerError, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
+from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.wrappers import Request
 
 from gateway.config import Config
-from gateway.errors import answer_for, unavailable
+from gateway.errors import Answer, answer_for, unavailable
 from gateway.webhooks import VonageWebhooks
 from store.db import DatabaseError
 from store.request_connection import close_request_connection, open_request_connection
 
 log = logging.getLogger("smsprefs")
 PREFIX = "/webhooks/vonage"
-# path: (handler's name, methods); Vonage sends the SMS API's as GET or POST, as configured
-ROUTES = {
-    f"{PREFIX}/inbound": ("sms_inbound", frozenset({"GET", "HEAD", "POST"})),
-    f"{PREFIX}/status": ("sms_status", frozenset({"GET", "HEAD", "POST"})),
-    f"{PREFIX}/messages": ("messages_inbound", frozenset({"POST"})),
-    f"{PREFIX}/messages/status": ("messages_status", frozenset({"POST"})),
-}
+# Matched by werkzeug's router, Flask's own: a near miss gets the answer every route gives (a
+# doubled slash redirected, a leading one served, a Host that is not a name 400). Vonage
+# sends the SMS API's webhooks as GET or POST, as configured; HEAD comes with GET.
+ROUTES = Map([
+    Rule(f"{PREFIX}/inbound", endpoint="sms_inbound", methods=["GET", "POST", "OPTIONS"]),
+    Rule(f"{PREFIX}/status", endpoint="sms_status", methods=["GET", "POST", "OPTIONS"]),
+    Rule(f"{PREFIX}/messages", endpoint="messages_inbound", methods=["POST", "OPTIONS"]),
+    Rule(f"{PREFIX}/messages/status", endpoint="messages_status", methods=["POST", "OPTIONS"]),
+])
 NO_CONTENT = "204 NO CONTENT"
 
 
@@ -51,13 +55,19 @@ def mount(app: Flask, config: Config) -> None:
     flask_app = app.wsgi_app
 
     def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
-        route = ROUTES.get(environ.get("PATH_INFO", ""))
-        if route is None:
+        try:
+            urls = ROUTES.bind_to_environ(environ)
+            name, _ = urls.match()
+        except NotFound:
             return flask_app(environ, start_response)
-        name, methods = route
-        method = environ.get("REQUEST_METHOD", "GET").upper()
-        if method not in methods:
-            return _refuse(app, method, methods)(environ, start_response)
+        except RequestRedirect as redirect:  # answered as Flask answers it
+            return redirect(environ, start_response)
+        except HTTPException as exc:  # 405 with Allow; a Host that is not a name, 400
+            return _respond(app, answer_for(exc))(environ, start_response)
+        if urls.default_method == "OPTIONS":
+            options = app.response_class()
+            options.allow.update(urls.allowed_methods())
+            return options(environ, start_response)
         try:
             owned = open_request_connection()
         except DatabaseError:
@@ -68,7 +78,7 @@ def mount(app: Flask, config: Config) -> None:
             getattr(hooks, name)(WebhookRequest(environ))
             failed = False
         except Exception as exc:  # every error is answered, as Flask answers it
-            response = _answer(app, exc, environ, method)
+            response = _respond(app, _answer(app, exc, urls.path_info, urls.default_method))
             failed = response.status_code >= 500
             return response(environ, start_response)
         finally:
@@ -80,27 +90,17 @@ def mount(app: Flask, config: Config) -> None:
     app.wsgi_app = wsgi
 
 
-def _refuse(app: Flask, method: str, methods: frozenset[str]):
-    """OPTIONS answered with Allow as Flask does; any other method 405 with Allow."""
-    allowed = sorted(methods | {"OPTIONS"})
-    if method == "OPTIONS":
-        response = app.response_class()
-        response.allow.update(allowed)
-        return response
-    return _error(app, MethodNotAllowed(valid_methods=allowed))
+def _answer(app: Flask, exc: Exception, path: str, method: str) -> Answer:
+    """Return the answer to `exc`; a crash is logged (as Flask logs one) and 500."""
+    answer = answer_for(exc)
+    if answer is None:
+        app.logger.error("Exception on %s [%s]", path, method, exc_info=exc)
+        answer = answer_for(InternalServerError(original_exception=exc))
+    return answer
 
 
-def _answer(app: Flask, exc: Exception, environ: dict, method: str):
-    """Return the JSON answer to `exc`; a crash is logged (as Flask logs one) and 500."""
-    if answer_for(exc) is None:
-        app.logger.error("Exception on %s [%s]", environ.get("PATH_INFO"), method,
-                         exc_info=exc)
-        exc = InternalServerError(original_exception=exc)
-    return _error(app, exc)
-
-
-def _error(app: Flask, exc: Exception):
-    status, body, headers = answer_for(exc)
+def _respond(app: Flask, answer: Answer):
+    status, body, headers = answer
     response = _json(app, status, body)
     response.headers.extend(headers)
     return response

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 
 import gateway.webhooks
-from store.db import DatabaseError, db
+from store.db import DatabaseError, OperationalError, db
 from store.models import InboundMessage
 from tests.gateway.test_connections import checkouts  # noqa: F401 - a fixture
 from tests.gateway.test_webhooks import post_form, sms
@@ -83,3 +83,34 @@ def test_any_other_path_is_flasks(client, path):
     answer = client.post(path, data=sms("STOP"))
     assert answer.status_code == 404 and answer.get_json()["error"] == "not_found"
     assert InboundMessage.select().count() == 0
+
+
+def test_a_path_near_the_webhooks_is_answered_as_flask_routes_answer_it(client):
+    """werkzeug's router, Flask's own: a leading slash doubled is the webhook, one doubled
+    inside redirects to it (308, nothing stored), as before the webhooks left Flask."""
+    doubled = {"PATH_INFO": "/" + INBOUND}  # as a server passes it (a test URL's // is a host)
+    assert client.post(INBOUND, data=sms("see you at 5"),
+                       environ_overrides=doubled).status_code == 204
+    moved = client.post("/webhooks//vonage/inbound", data=sms("STOP"))
+    assert moved.status_code == 308 and moved.location.endswith(INBOUND)
+    assert InboundMessage.select().count() == 1
+
+
+def test_a_host_that_is_not_a_name_is_400_and_nothing_kept(client):
+    answer = client.post(INBOUND, data=sms("STOP"), headers={"Host": "x" * 64})
+    assert answer.status_code == 400 and answer.get_json()["error"] == "bad_request"
+    assert InboundMessage.select().count() == 0
+
+
+def test_a_database_failing_under_a_webhook_is_one_503_logged_once(client, monkeypatch,
+                                                                    caplog):
+    def lost(**_):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(gateway.webhooks, "receive_text", lost)
+    with caplog.at_level(logging.ERROR):
+        answer = post_form(client, sms("STOP", message_id="lost-1"))
+    assert answer.status_code == 503
+    assert answer.get_json()["error"] == "database_unavailable"
+    failed = [r for r in caplog.records if r.getMessage().startswith("the database failed")]
+    assert len(failed) == 1
