@@ -64,7 +64,8 @@ def mount(app: Flask, config: Config) -> None:
             return redirect(environ, start_response)
         except HTTPException as exc:  # 405 with Allow; a Host that is not a name, 400
             return _respond(app, answer_for(exc))(environ, start_response)
-        if urls.default_method == "OPTIONS":
+        method = urls.default_method.upper()  # as the router and werkzeug's Request read it
+        if method == "OPTIONS":
             options = app.response_class()
             options.allow.update(urls.allowed_methods())
             return options(environ, start_response)
@@ -78,7 +79,7 @@ def mount(app: Flask, config: Config) -> None:
             getattr(hooks, name)(WebhookRequest(environ))
             failed = False
         except Exception as exc:  # every error is answered, as Flask answers it
-            response = _respond(app, _answer(app, exc, urls.path_info, urls.default_method))
+            response = _respond(app, _answer(app, exc, urls.path_info, method))
             failed = response.status_code >= 500
             return response(environ, start_response)
         finally:
