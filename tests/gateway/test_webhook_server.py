@@ -18,18 +18,26 @@ from tests.gateway.test_webhooks import post_form, sms
 INBOUND = "/webhooks/vonage/inbound"
 
 
+def post_raising(client, monkeypatch, caplog, error: Exception, text: str, message_id: str):
+    """Post a text whose handling raises `error`; return the answer and the ERROR lines."""
+    def raising(**_):
+        raise error
+
+    monkeypatch.setattr(gateway.webhooks, "receive_text", raising)
+    with caplog.at_level(logging.ERROR):
+        answer = post_form(client, sms(text, message_id=message_id))
+    return answer, [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
 def test_a_crash_under_a_webhook_is_a_json_500_logged_and_its_connection_given_back(
         client, checkouts, monkeypatch, caplog):  # noqa: F811 - the fixture
-    def crash(**_):
-        raise RuntimeError("cannot read 12025559001")
-
-    monkeypatch.setattr(gateway.webhooks, "receive_text", crash)
-    with caplog.at_level(logging.ERROR):
-        answer = post_form(client, sms("see you at 5", message_id="crash-1"))
+    answer, errors = post_raising(client, monkeypatch, caplog,
+                                  RuntimeError("cannot read 12025559001"), "see you at 5",
+                                  "crash-1")
     assert answer.status_code == 500
     assert answer.get_json()["error"] == "internal_server_error"
     assert "cannot read" not in answer.get_data(as_text=True)  # nothing of the crash told
-    crashed = [r for r in caplog.records if r.getMessage() == f"Exception on {INBOUND} [POST]"]
+    crashed = [r for r in errors if r.getMessage() == f"Exception on {INBOUND} [POST]"]
     assert crashed and crashed[0].exc_info[0] is RuntimeError
     assert db.is_closed()  # a request that crashed does not keep its connection
     monkeypatch.undo()
@@ -106,13 +114,8 @@ def test_a_host_that_is_not_a_name_is_400_and_nothing_kept(client):
 
 def test_a_database_failing_under_a_webhook_is_one_503_logged_once(client, monkeypatch,
                                                                     caplog):
-    def lost(**_):
-        raise OperationalError("server closed the connection unexpectedly")
-
-    monkeypatch.setattr(gateway.webhooks, "receive_text", lost)
-    with caplog.at_level(logging.ERROR):
-        answer = post_form(client, sms("STOP", message_id="lost-1"))
+    lost = OperationalError("server closed the connection unexpectedly")
+    answer, errors = post_raising(client, monkeypatch, caplog, lost, "STOP", "lost-1")
     assert answer.status_code == 503
     assert answer.get_json()["error"] == "database_unavailable"
-    failed = [r for r in caplog.records if r.getMessage().startswith("the database failed")]
-    assert len(failed) == 1
+    assert len([r for r in errors if r.getMessage().startswith("the database failed")]) == 1
